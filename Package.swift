@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Targets, bottom to top:
+//   C system libraries (each imported by exactly one Swift file of SISRCore)
+//   SISRCore        images, PNG, resampling, hashing, seeded randomness, zstd, tar, BLAS, manifest types
+//   SRModels        tensors, layers, architectures, checkpoint readers, CPU inference
+//   DatasetBuilder  plan -> LR -> SR -> PNG -> shards + manifest + CHECKSUMS
+//   DatasetLoader   shards -> selection -> order -> crops -> batches
+//   Baselines       acutance-kNN, PRNU, spectral classifier, evaluation
+//   SISRLoaderC     C ABI over DatasetLoader (shared library for Python)
+//   sisr            the command-line tool
+
+let package = Package(
+    name: "SISRFingerprints",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sisr", targets: ["sisr"]),
+        .library(name: "SISRCore", targets: ["SISRCore"]),
+        .library(name: "SRModels", targets: ["SRModels"]),
+        .library(name: "DatasetBuilder", targets: ["DatasetBuilder"]),
+        .library(name: "DatasetLoader", targets: ["DatasetLoader"]),
+        .library(name: "Baselines", targets: ["Baselines"]),
+        .library(name: "SISRLoaderC", type: .dynamic, targets: ["SISRLoaderC"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .target(
+            name: "SISRCore",
+            dependencies: [
+                "CPNG", "CZstd", "COpenBLAS", "CArchive",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(name: "SRModels", dependencies: ["SISRCore"]),
+        .target(name: "DatasetBuilder", dependencies: ["SISRCore", "SRModels"]),
+        .target(name: "DatasetLoader", dependencies: ["SISRCore"]),
+        .target(name: "Baselines", dependencies: ["SISRCore", "DatasetLoader"]),
+        .target(name: "SISRLoaderC", dependencies: ["DatasetLoader", "SISRCore"]),
+        .executableTarget(
+            name: "sisr",
+            dependencies: [
+                "SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader", "Baselines",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "SISRCoreTests", dependencies: ["SISRCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SRModelsTests", dependencies: ["SRModels", "SISRCore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "SRModels", "SISRCore"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "DatasetLoaderTests", dependencies: ["DatasetLoader", "DatasetBuilder", "SISRCore"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "BaselinesTests", dependencies: ["Baselines", "DatasetLoader", "DatasetBuilder", "SISRCore"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["sisr", "SISRCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

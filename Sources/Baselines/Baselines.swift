@@ -1,0 +1,2 @@
+/// Baselines: acutance-kNN, PRNU, spectral classifier, evaluation of predictions.
+public enum BaselinesModule {}

@@ -1,0 +1,2 @@
+/// DatasetBuilder: plan -> LR (modcrop + MATLAB bicubic) -> SR -> PNG -> shards + manifest + CHECKSUMS.
+public enum DatasetBuilderModule {}

@@ -1,0 +1,2 @@
+/// DatasetLoader: shards -> split/protocol selection -> shuffle -> crop -> batch.
+public enum DatasetLoaderModule {}

@@ -1,0 +1,2 @@
+/// C ABI over DatasetLoader; see include/sisr_loader.h.
+enum SISRLoaderCModule {}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+extension SISRCommand {
+    /// Every subcommand, in the order `sisr --help` lists them. Add new commands here.
+    static let allSubcommands: [ParsableCommand.Type] = [
+        Degrade.self,
+    ]
+}
