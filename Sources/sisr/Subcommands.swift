@@ -6,5 +6,7 @@ extension SISRCommand {
         Degrade.self,
         Build.self,
         Verify.self,
+        Inspect.self,
+        ZooCommand.self,
     ]
 }
