@@ -49,6 +49,7 @@ struct SampleRenderer: Sendable {
     let plan: BuildPlan
     let source: ImageSource
     let models: ModelCache
+    var importRoot: URL? = nil
 
     func render(_ s: PlannedSample, split: String, times: inout StageTimes) throws -> RenderedSample {
         guard let record = plan.images.images.first(where: { $0.id == s.image }) else {
@@ -74,6 +75,15 @@ struct SampleRenderer: Sendable {
                 throw SISRError.invalidArgument("model \(name) made \(out.width)x\(out.height) from \(lr.width)x\(lr.height), expected \(target.width)x\(target.height)")
             }
             times.hash += seconds { quality = psnr(out, target) }
+        case let .imported(name):
+            guard let root = importRoot else { throw SISRError.invalidArgument("sample \(s.key) needs the imported corpus folder") }
+            let url = root.appendingPathComponent(name).appendingPathComponent(record.origin)
+            times.source += try seconds { out = try PNG.read(url) }
+            let scale = plan.zoo.entry(named: name)?.scale ?? 1
+            let target = hr.modcropped(to: scale)
+            if out.width == target.width && out.height == target.height {
+                times.hash += seconds { quality = psnr(out, target) }
+            }
         }
         var png = [UInt8]()
         times.png += seconds { png = PNG.encode(out, options: .shard) }

@@ -5,6 +5,7 @@ extension SISRCommand {
     static let allSubcommands: [ParsableCommand.Type] = [
         Degrade.self,
         Build.self,
+        Import.self,
         Verify.self,
         Inspect.self,
         ZooCommand.self,
