@@ -61,9 +61,9 @@ struct ProceduralTests {
     }
 
     static let pins = [
-        "cb5235717537a4892938ba6c095ae33eaaf93d84aea208e5b3ad2be6c31fac0c",
-        "536f484759460ae6d4113f6a98c640a0e0a66e5f91f4ea2733282769fab97934",
-        "0160b158cf0ebcfbce21d23a41cf10f282da8d766aaff9757d98651393180d13",
+        "9cb3bc083f5c9f74f3bfbc2b396e1ac2109d64808eabd8e7dd4a97c9c0c1a1c7",
+        "4f4f91b1ea9beff3dde73bcfacfd0c00b1429990948e3681f81fdbe7bcf15da1",
+        "ea0e9c4da76febe1446e9e11d307a185601f4bc4dc671718a1987668bbf8832b",
     ]
 
     @Test("photo-like: many distinct colours, not flat, differs between indices")
