@@ -30,7 +30,7 @@ public enum WeightError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): refusing to load: the pickle calls \(global), which is not allowed in a checkpoint"
         case let .unknownOpcode(path, opcode, offset):
             let hex = String(opcode, radix: 16, uppercase: true)
-            return "\(path): refusing to load: unknown or disallowed pickle opcode 0x\(hex) at byte \(offset)"
+            return "\(path): refusing to load: unknown or disallowed pickle opcode 0x\(hex) at file offset \(offset)"
         case let .missingRecord(path, record): return "\(path): the archive has no record '\(record)'"
         case let .outOfBounds(path, tensor, problem): return "\(path): tensor '\(tensor)': \(problem)"
         case let .noTensors(path, problem): return "\(path): no tensors found: \(problem)"

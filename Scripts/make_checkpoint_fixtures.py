@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Writes tiny checkpoint fixtures for SRModelsTests' Weights tests.
+
+Run from the repo root:  python3 Scripts/make_checkpoint_fixtures.py
+Output: Tests/SRModelsTests/Fixtures/weights/*.pth, *.safetensors and expected.json (every tensor's
+dtype, shape and float32 values as the Swift loader must return them, after unwrapping).
+
+The "malicious" files are only ever WRITTEN here: pickling an object whose __reduce__ returns
+os.system does not call it. Never torch.load them.
+"""
+import argparse
+import collections
+import io
+import json
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import torch
+
+OUT = os.path.join("Tests", "SRModelsTests", "Fixtures", "weights")
+g = torch.Generator().manual_seed(1234)
+
+
+def rnd(*shape, dtype=torch.float32):
+    return torch.randn(*shape, generator=g).to(dtype)
+
+
+def expected(sd):
+    """name -> {dtype, shape, values} with values as float32 (what Swift returns)."""
+    names = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
+             torch.int64: "I64", torch.int32: "I32", torch.uint8: "U8", torch.bool: "BOOL"}
+    out = collections.OrderedDict()
+    for k, v in sd.items():
+        out[k] = {"dtype": names[v.dtype], "shape": list(v.shape),
+                  "values": [float(x) for x in v.detach().to(torch.float32).reshape(-1).tolist()]}
+    return out
+
+
+def save(name, obj, **kw):
+    torch.save(obj, os.path.join(OUT, name), **kw)
+
+
+class Evil:
+    """Pickles as a call to os.system. Writing it runs nothing."""
+
+    def __reduce__(self):
+        return (os.system, ("echo this-must-never-run",))
+
+
+class EvilEval:
+    def __reduce__(self):
+        return (eval, ("1+1",))
+
+
+class EvilSubprocess:
+    def __reduce__(self):
+        import subprocess
+        return (subprocess.check_output, (["true"],))
+
+
+# ---- hand-made zip checkpoints with chosen (bad) tensor metadata -------------------------------
+
+class FakeStorage:
+    def __init__(self, key, numel):
+        self.key, self.numel = key, numel
+
+
+class FakeTensor:
+    def __init__(self, storage, offset, size, stride):
+        self.args = (storage, offset, tuple(size), tuple(stride), False, collections.OrderedDict())
+
+    def __reduce__(self):
+        return (torch._utils._rebuild_tensor_v2, self.args)
+
+
+class FakePickler(pickle.Pickler):
+    def persistent_id(self, obj):
+        if isinstance(obj, FakeStorage):
+            return ("storage", torch.FloatStorage, obj.key, "cpu", obj.numel)
+        return None
+
+
+def write_custom_zip(name, obj, records, raw_pickle=None):
+    buf = io.BytesIO()
+    if raw_pickle is None:
+        FakePickler(buf, protocol=2).dump(obj)
+        raw_pickle = buf.getvalue()
+    with zipfile.ZipFile(os.path.join(OUT, name), "w", compression=zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", raw_pickle)
+        z.writestr("archive/byteorder", "little")
+        for key, data in records.items():
+            z.writestr(f"archive/data/{key}", data)
+        z.writestr("archive/version", "3\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.parse_args()
+    os.makedirs(OUT, exist_ok=True)
+    exp = {}
+
+    # 1. zip format, several dtypes, views and a shared storage.
+    a = rnd(3, 5)
+    base = rnd(20)
+    sd = collections.OrderedDict()
+    sd["conv.weight"] = rnd(4, 3, 3, 3)
+    sd["conv.bias"] = rnd(4)
+    sd["half"] = rnd(5, dtype=torch.float16)
+    sd["bf"] = rnd(2, 3, dtype=torch.bfloat16)
+    sd["dbl"] = rnd(2, 3, dtype=torch.float64)
+    sd["count"] = torch.tensor([7, -3, 1 << 20], dtype=torch.int64)
+    sd["transposed"] = a.t()  # stride (1, 5)
+    sd["shared_a"] = base[2:8].view(2, 3)  # offset 2 into a shared storage
+    sd["shared_b"] = base[4:20:3]  # offset 4, stride 3, same storage
+    sd["scalar"] = torch.tensor(3.5)
+    sd["param"] = torch.nn.Parameter(rnd(2))
+    save("zip_dtypes.pth", sd)
+    exp["zip_dtypes.pth"] = {"format": "torch zip", "unwrap": [], "tensors": expected(sd)}
+
+    # 2. a real module state dict (OrderedDict with _metadata, BUILD), pickle protocol 4.
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Conv2d(4, 3, 1))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(rnd(*p.shape))
+    msd = net.state_dict()
+    save("module_proto4.pth", msd, pickle_protocol=4)
+    exp["module_proto4.pth"] = {"format": "torch zip", "unwrap": [], "tensors": expected(msd)}
+
+    # 3. BasicSR-style nesting: params_ema preferred over params, `module.` stripped.
+    inner = collections.OrderedDict([("module.x", rnd(2, 2)), ("module.y.weight", rnd(3))])
+    save("nested.pth", {"params": {"module.x": rnd(2, 2)}, "params_ema": inner})
+    exp["nested.pth"] = {"format": "torch zip", "unwrap": ["params_ema"],
+                         "tensors": expected(collections.OrderedDict((k[7:], v) for k, v in inner.items()))}
+
+    # 4. LIIF layout: root['model']['sd'], with optimizer and epoch beside it.
+    liif_sd = collections.OrderedDict([("encoder.head.0.weight", rnd(2, 3, 1, 1)), ("imnet.layers.0.bias", rnd(4))])
+    save("liif.pth", {"model": {"name": "liif", "args": {"encoder_spec": {"name": "edsr-baseline"}}, "sd": liif_sd},
+                      "optimizer": {"name": "adam", "args": {"lr": 1e-4}}, "epoch": 1000})
+    exp["liif.pth"] = {"format": "torch zip", "unwrap": ["model", "sd"], "tensors": expected(liif_sd)}
+
+    # 5. A training checkpoint with metadata objects: argparse.Namespace, NumPy scalar and array.
+    import argparse as ap_mod
+    train_sd = collections.OrderedDict([("module.head.weight", rnd(2, 3)),
+                                        ("layers.0.attn_mask", rnd(2, 2)),
+                                        ("layers.0.relative_position_index", torch.tensor([[0, 1], [1, 0]]))])
+    save("training.pth", {"state_dict": train_sd, "epoch": 5, "best_pred": np.float64(31.5),
+                          "records": np.arange(3, dtype=np.float32), "args": ap_mod.Namespace(scale=4, name="x"),
+                          "flags": {1, 2}})
+    exp["training.pth"] = {"format": "torch zip", "unwrap": ["state_dict"],
+                           "tensors": expected(collections.OrderedDict((k.removeprefix("module."), v) for k, v in train_sd.items()))}
+
+    # 6. Legacy (non-zip) format with a view and a shared storage.
+    lbase = rnd(12)
+    lsd = collections.OrderedDict()
+    lsd["w"] = rnd(2, 3)
+    lsd["h"] = rnd(4, dtype=torch.float16)
+    lsd["t"] = rnd(3, 4).t()
+    lsd["v1"] = lbase[:6].view(3, 2)
+    lsd["v2"] = lbase[6:]
+    lsd["n"] = torch.tensor([5], dtype=torch.int64)
+    save("legacy.pth", lsd, _use_new_zipfile_serialization=False)
+    exp["legacy.pth"] = {"format": "torch legacy", "unwrap": [], "tensors": expected(lsd)}
+
+    # 7. safetensors written by the reference package (if installed).
+    ssd = collections.OrderedDict([("a", rnd(2, 3)), ("s", torch.tensor(2.25)), ("b", rnd(3, dtype=torch.float16)),
+                                   ("c", rnd(2, dtype=torch.bfloat16)), ("i", torch.tensor([1, 2, 3], dtype=torch.int64)),
+                                   ("d", rnd(2, dtype=torch.float64))])
+    try:
+        from safetensors.torch import save_file
+        save_file(dict(ssd), os.path.join(OUT, "reference.safetensors"), metadata={"format": "pt"})
+        exp["reference.safetensors"] = {"format": "safetensors", "unwrap": [], "tensors": expected(ssd)}
+    except ImportError:
+        print("safetensors not installed: skipping reference.safetensors")
+
+    # 8. Malicious pickles (written only; never loaded in Python).
+    save("malicious.pth", {"w": rnd(2), "evil": Evil()})
+    save("malicious_legacy.pth", {"evil": EvilEval()}, _use_new_zipfile_serialization=False)
+    save("malicious_proto4.pth", {"evil": EvilSubprocess()}, pickle_protocol=4)
+
+    # 9. Truncated copies.
+    for src, dst in (("zip_dtypes.pth", "truncated.pth"), ("legacy.pth", "truncated_legacy.pth")):
+        with open(os.path.join(OUT, src), "rb") as f:
+            data = f.read()
+        with open(os.path.join(OUT, dst), "wb") as f:
+            f.write(data[: len(data) * 2 // 3])
+
+    # 10. Hand-made zips with bad tensor metadata, an unknown opcode and a missing record.
+    rec = np.arange(8, dtype="<f4").tobytes()  # 8 float32 elements
+    s = FakeStorage("0", 8)
+    write_custom_zip("custom_ok.pth", {"t": FakeTensor(s, 1, (2, 3), (1, 2))}, {"0": rec})
+    exp["custom_ok.pth"] = {"format": "torch zip", "unwrap": [],
+                            "tensors": {"t": {"dtype": "F32", "shape": [2, 3], "values": [1.0, 3.0, 5.0, 2.0, 4.0, 6.0]}}}
+    write_custom_zip("bad_offset.pth", {"t": FakeTensor(s, 6, (4,), (1,))}, {"0": rec})
+    write_custom_zip("bad_stride.pth", {"t": FakeTensor(s, 0, (3, 3), (3, 1))}, {"0": rec})
+    write_custom_zip("numel_lie.pth", {"t": FakeTensor(FakeStorage("0", 1000), 0, (4,), (1,))}, {"0": rec})
+    write_custom_zip("missing_record.pth", {"t": FakeTensor(FakeStorage("5", 8), 0, (4,), (1,))}, {"0": rec})
+    write_custom_zip("unknown_opcode.pth", None, {}, raw_pickle=b"\x80\x02\x82\x01.")  # EXT1
+
+    with open(os.path.join(OUT, "expected.json"), "w") as f:
+        json.dump(exp, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
