@@ -10,6 +10,7 @@ os.system does not call it. Never torch.load them.
 """
 import argparse
 import collections
+import enum
 import io
 import json
 import os
@@ -60,6 +61,19 @@ class EvilSubprocess:
         return (subprocess.check_output, (["true"],))
 
 
+class Config(dict):
+    """Like easydict.EasyDict: a dict subclass pickled with NEWOBJ + SETITEMS + BUILD."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.__dict__.update(kw)
+
+
+class Mode(enum.Enum):
+    FAST = 1
+    SLOW = 2
+
+
 # ---- hand-made zip checkpoints with chosen (bad) tensor metadata -------------------------------
 
 class FakeStorage:
@@ -88,11 +102,14 @@ def write_custom_zip(name, obj, records, raw_pickle=None):
         FakePickler(buf, protocol=2).dump(obj)
         raw_pickle = buf.getvalue()
     with zipfile.ZipFile(os.path.join(OUT, name), "w", compression=zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data.pkl", raw_pickle)
-        z.writestr("archive/byteorder", "little")
+        def put(n, data):  # fixed timestamp: same bytes on every run
+            z.writestr(zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0)), data)
+
+        put("archive/data.pkl", raw_pickle)
+        put("archive/byteorder", "little")
         for key, data in records.items():
-            z.writestr(f"archive/data/{key}", data)
-        z.writestr("archive/version", "3\n")
+            put(f"archive/data/{key}", data)
+        put("archive/version", "3\n")
 
 
 def main():
@@ -150,6 +167,13 @@ def main():
                           "flags": {1, 2}})
     exp["training.pth"] = {"format": "torch zip", "unwrap": ["state_dict"],
                            "tensors": expected(collections.OrderedDict((k.removeprefix("module."), v) for k, v in train_sd.items()))}
+
+    # 5b. ProSR layout: `params` is a dict subclass of hyperparameters (with an enum), the weights sit
+    # under `state_dict`. Its globals (__main__.Config, __main__.Mode) load only when allowed.
+    prosr_sd = collections.OrderedDict([("net.0.weight", rnd(2, 2))])
+    save("prosr_like.pth", {"class_name": "ProSR", "params": Config(scale=[2, 4], mode=Mode.FAST),
+                            "state_dict": prosr_sd})
+    exp["prosr_like.pth"] = {"format": "torch zip", "unwrap": ["state_dict"], "tensors": expected(prosr_sd)}
 
     # 6. Legacy (non-zip) format with a view and a shared storage.
     lbase = rnd(12)

@@ -75,7 +75,7 @@ struct WeightsSafetensorsTests {
         ("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}", 4, "header"),
     ])
     func malformed(header: String, bufferSize: Int, mention: String) throws {
-        let u = try Self.file(header, [UInt8](repeating: 0, count: bufferSize), name: "bad.safetensors")
+        let u = try Self.file(header, [UInt8](repeating: 0, count: bufferSize), name: "bad-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: u) }
         do {
             _ = try loadCheckpoint(u)
@@ -94,5 +94,19 @@ struct WeightsSafetensorsTests {
         defer { try? FileManager.default.removeItem(at: u) }
         try Data(b).write(to: u)
         #expect(throws: WeightError.self) { try loadCheckpoint(u) }
+    }
+}
+
+@Suite("Weights: state dict diff")
+struct StateDictDiffTests {
+    @Test func listsMissingUnexpectedAndMismatchedKeys() {
+        let found: StateDict = ["a": Tensor(zeros: [2, 3]), "b": Tensor(zeros: [4]), "extra": Tensor(zeros: [1])]
+        let d = StateDictDiff(expected: ["a": [2, 3], "b": [5], "c": [1]], found: found)
+        #expect(d.missing == ["c"])
+        #expect(d.unexpected == ["extra"])
+        #expect(d.shapeMismatches.map(\.key) == ["b"])
+        #expect(!d.isExact)
+        #expect(d.summary().contains("b expected [5] found [4]"))
+        #expect(StateDictDiff(expected: ["a": [2, 3]], found: ["a": Tensor(zeros: [2, 3])]).isExact)
     }
 }

@@ -80,3 +80,17 @@ struct WeightsTorchTests {
         #expect(halfToFloat(0x8000).sign == .minus)
     }
 }
+
+@Suite("Weights: caller-allowed globals")
+struct WeightsAllowedGlobalsTests {
+    @Test func projectClassesLoadOnlyWhenAllowed() throws {
+        let url = try WeightsFixtures.url("prosr_like.pth")
+        let refused = try #require(try WeightsFixtures.loadError("prosr_like.pth"))
+        #expect(refused == .disallowedGlobal(path: url.path, global: "__main__.Config"))
+        let ck = try loadCheckpoint(url, options: .init(extraAllowedGlobals: ["__main__.Config", "__main__.Mode"]))
+        let exp = try #require(try WeightsFixtures.expected()["prosr_like.pth"])
+        WeightsFixtures.check(ck, exp)
+        // `params` (a dict subclass of hyperparameters) is passed over for `state_dict`.
+        #expect(ck.rootKeys == ["class_name", "params", "state_dict"])
+    }
+}
