@@ -96,7 +96,30 @@ class FakePickler(pickle.Pickler):
         return None
 
 
-def write_custom_zip(name, obj, records, raw_pickle=None):
+def render(v):
+    """Canonical text of plain pickled data (mirrored by the Swift test's renderer)."""
+    if v is None:
+        return "None"
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, int):
+        return str(v) if -2 ** 63 <= v < 2 ** 63 else "L" + pickle.encode_long(v).hex()
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, str):
+        return "s" + v.encode().hex()
+    if isinstance(v, bytes):
+        return "b" + v.hex()
+    if isinstance(v, tuple):
+        return "(" + ",".join(render(x) for x in v) + ")"
+    if isinstance(v, list):
+        return "[" + ",".join(render(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ",".join(render(k) + ":" + render(x) for k, x in v.items()) + "}"
+    raise TypeError(type(v))
+
+
+def write_custom_zip(name, obj, records, raw_pickle=None, byteorder="little"):
     buf = io.BytesIO()
     if raw_pickle is None:
         FakePickler(buf, protocol=2).dump(obj)
@@ -106,7 +129,7 @@ def write_custom_zip(name, obj, records, raw_pickle=None):
             z.writestr(zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0)), data)
 
         put("archive/data.pkl", raw_pickle)
-        put("archive/byteorder", "little")
+        put("archive/byteorder", byteorder)
         for key, data in records.items():
             put(f"archive/data/{key}", data)
         put("archive/version", "3\n")
@@ -221,6 +244,19 @@ def main():
     write_custom_zip("numel_lie.pth", {"t": FakeTensor(FakeStorage("0", 1000), 0, (4,), (1,))}, {"0": rec})
     write_custom_zip("missing_record.pth", {"t": FakeTensor(FakeStorage("5", 8), 0, (4,), (1,))}, {"0": rec})
     write_custom_zip("unknown_opcode.pth", None, {}, raw_pickle=b"\x80\x02\x82\x01.")  # EXT1
+
+    # Big-endian storage records (byteorder "big"), as a big-endian machine would write them.
+    write_custom_zip("custom_big.pth", {"t": FakeTensor(s, 1, (2, 3), (1, 2))},
+                     {"0": np.arange(8, dtype=">f4").tobytes()}, byteorder="big")
+    exp["custom_big.pth"] = exp["custom_ok.pth"]
+
+    # Plain-data pickles in every protocol, with a canonical rendering the Swift test reproduces.
+    data = {"a": [1, -2, 255, 65535, -70000, 2.5, -0.125, "x\u00e9\u4e2d\\n", True, False, None, (1, 2), ()],
+            "big": 2 ** 70, "neg": -(2 ** 65) - 7, "i63": 2 ** 63, "b": b"\x00\x01\xff", "nested": {"k": [[]], 3: "int key"}}
+    cases = [{"protocol": p, "hex": pickle.dumps(data, protocol=p).hex(), "render": render(data)} for p in range(6)]
+    with open(os.path.join(OUT, "pickles.json"), "w") as f:
+        json.dump(cases, f, indent=1)
+        f.write("\n")
 
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(exp, f, indent=1, sort_keys=True)
