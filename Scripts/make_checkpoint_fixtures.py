@@ -15,6 +15,8 @@ import io
 import json
 import os
 import pickle
+import struct
+import zlib
 import zipfile
 
 import numpy as np
@@ -79,6 +81,59 @@ class Mode(enum.Enum):
 class FakeStorage:
     def __init__(self, key, numel):
         self.key, self.numel = key, numel
+
+
+class FakeTensorV1:
+    """torch 0.3-era encoding: _rebuild_tensor(storage, offset, size, stride)."""
+
+    def __init__(self, storage, offset, size, stride):
+        self.args = (storage, offset, tuple(size), tuple(stride))
+
+    def __reduce__(self):
+        return (torch._utils._rebuild_tensor, self.args)
+
+
+class LegacyPickler(pickle.Pickler):
+    def persistent_id(self, obj):
+        if isinstance(obj, FakeStorage):
+            return ("storage", torch.FloatStorage, obj.key, "cpu", obj.numel, getattr(obj, "view", None))
+        return None
+
+
+def write_custom_legacy(name, obj, storages):
+    """The legacy container by hand: magic, 1001, sys_info, main pickle, key list, then per key an
+    int64 element count and the raw little-endian float32 data."""
+    buf = io.BytesIO()
+    LegacyPickler(buf, protocol=2).dump(obj)
+    keys = sorted(storages)
+    out = [pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2), pickle.dumps(1001, protocol=2),
+           pickle.dumps({"protocol_version": 1001, "little_endian": True,
+                         "type_sizes": {"short": 2, "int": 4, "long": 4}}, protocol=2),
+           buf.getvalue(), pickle.dumps(keys, protocol=2)]
+    for k in keys:
+        arr = np.asarray(storages[k], dtype="<f4")
+        out.append(struct.pack("<q", arr.size) + arr.tobytes())
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(b"".join(out))
+
+
+def write_zip64(name, records):
+    """A STORED zip whose every size and offset goes through ZIP64 extra fields and records."""
+    body, central = bytearray(), bytearray()
+    for n, data in records:
+        n = n.encode()
+        crc, off = zlib.crc32(data), len(body)
+        body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0x5021, crc, 0xFFFFFFFF, 0xFFFFFFFF, len(n), 20)
+        body += n + struct.pack("<HHQQ", 1, 16, len(data), len(data)) + data
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0x5021, crc, 0xFFFFFFFF,
+                               0xFFFFFFFF, len(n), 28, 0, 0, 0, 0, 0xFFFFFFFF)
+        central += n + struct.pack("<HHQQQ", 1, 24, len(data), len(data), off)
+    cd_off, z64_off = len(body), len(body) + len(central)
+    tail = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(records), len(records), len(central), cd_off)
+    tail += struct.pack("<IIQI", 0x07064B50, 0, z64_off, 1)
+    tail += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(bytes(body + central + tail))
 
 
 class FakeTensor:
@@ -249,6 +304,28 @@ def main():
     write_custom_zip("custom_big.pth", {"t": FakeTensor(s, 1, (2, 3), (1, 2))},
                      {"0": np.arange(8, dtype=">f4").tobytes()}, byteorder="big")
     exp["custom_big.pth"] = exp["custom_ok.pth"]
+
+    # ZIP64 everywhere (sizes, offsets, end records): same content as custom_ok.pth.
+    buf = io.BytesIO()
+    FakePickler(buf, protocol=2).dump({"t": FakeTensor(s, 1, (2, 3), (1, 2))})
+    write_zip64("zip64.pth", [("archive/data.pkl", buf.getvalue()), ("archive/data/0", rec)])
+    assert zipfile.ZipFile(os.path.join(OUT, "zip64.pth")).read("archive/data/0") == rec
+    exp["zip64.pth"] = exp["custom_ok.pth"]
+
+    # Hand-made legacy files: a pre-0.4 storage view (view_metadata) and the 4-argument
+    # _rebuild_tensor; then a view that reaches beyond its root storage.
+    root = np.arange(10, dtype=np.float32) * 0.5
+    view = FakeStorage("100", 10)
+    view.view = ("200", 2, 5)  # elements 2..6 of storage 100
+    plain = FakeStorage("100", 10)
+    write_custom_legacy("legacy_views.pth", collections.OrderedDict(
+        [("v", FakeTensorV1(view, 1, (2, 2), (2, 1))), ("p", FakeTensorV1(plain, 0, (3,), (4,)))]), {"100": root})
+    exp["legacy_views.pth"] = {"format": "torch legacy", "unwrap": [], "tensors": {
+        "v": {"dtype": "F32", "shape": [2, 2], "values": [1.5, 2.0, 2.5, 3.0]},
+        "p": {"dtype": "F32", "shape": [3], "values": [0.0, 2.0, 4.0]}}}
+    bad_view = FakeStorage("100", 10)
+    bad_view.view = ("200", 8, 5)
+    write_custom_legacy("legacy_bad_view.pth", {"v": FakeTensorV1(bad_view, 0, (2,), (1,))}, {"100": root})
 
     # Plain-data pickles in every protocol, with a canonical rendering the Swift test reproduces.
     data = {"a": [1, -2, 255, 65535, -70000, 2.5, -0.125, "x\u00e9\u4e2d\\n", True, False, None, (1, 2), ()],

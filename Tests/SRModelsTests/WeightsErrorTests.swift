@@ -81,6 +81,12 @@ struct WeightsErrorTests {
         #expect(missing == .missingRecord(path: missingPath, record: "archive/data/5"))
     }
 
+    @Test func legacyViewBeyondItsRootStorage() throws {
+        let e = try #require(try WeightsFixtures.loadError("legacy_bad_view.pth"))
+        guard case let .corrupt(_, problem) = e else { Issue.record("\(e)"); return }
+        #expect(problem.contains("beyond its root storage"))
+    }
+
     @Test func unknownOpcodeIsRefused() throws {
         let e = try #require(try WeightsFixtures.loadError("unknown_opcode.pth"))
         guard case let .unknownOpcode(_, op, offset) = e else { Issue.record("\(e)"); return }

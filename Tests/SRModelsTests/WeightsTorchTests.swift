@@ -7,6 +7,7 @@ import Testing
 struct WeightsTorchTests {
     @Test("every value of every fixture matches PyTorch exactly", arguments: [
         "zip_dtypes.pth", "module_proto4.pth", "nested.pth", "liif.pth", "training.pth", "legacy.pth", "custom_ok.pth", "custom_big.pth",
+        "zip64.pth", "legacy_views.pth",
     ])
     func fixtureValues(name: String) throws {
         let exp = try #require(try WeightsFixtures.expected()[name])

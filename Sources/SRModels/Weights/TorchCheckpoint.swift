@@ -169,7 +169,7 @@ enum TorchCheckpoint {
             let p = UnsafeRawBufferPointer(rebasing: all[range])
             out.withUnsafeMutableBufferPointer { o in
                 if isContiguous(t.shape, t.stride) {
-                    for i in 0..<count { o[i] = dtype.decode(p, base + i, swap: swap) }
+                    dtype.decodeRun(p, from: base, count: count, swap: swap, into: o.baseAddress!)
                     return
                 }
                 var idx = [Int](repeating: 0, count: t.shape.count)
