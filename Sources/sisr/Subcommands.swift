@@ -6,5 +6,6 @@ extension SISRCommand {
         Degrade.self,
         BenchCore.self,
         ProceduralImages.self,
+        InspectWeights.self,
     ]
 }
