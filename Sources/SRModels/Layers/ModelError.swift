@@ -4,6 +4,12 @@ public struct ShapeMismatch: Sendable, Equatable, CustomStringConvertible {
     public let expected: [Int]
     public let found: [Int]
 
+    public init(key: String, expected: [Int], found: [Int]) {
+        self.key = key
+        self.expected = expected
+        self.found = found
+    }
+
     public var description: String { "\(key): expected \(expected), found \(found)" }
 }
 
