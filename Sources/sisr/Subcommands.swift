@@ -6,5 +6,7 @@ extension SISRCommand {
         Degrade.self,
         BenchCore.self,
         ProceduralImages.self,
+        Upscale.self,
+        BenchModels.self,
     ]
 }

@@ -91,22 +91,26 @@ public func upsampleNearest2x(_ x: Tensor) -> Tensor {
 }
 
 /// Pads the bottom and right of an NCHW tensor by reflection that excludes the edge (PyTorch
-/// `F.pad(mode='reflect')`: padded row `H` is row `H-2`). Each pad must be smaller than the size.
+/// `F.pad(mode='reflect')`: padded row `H` is row `H-2`). Pads of at least the size, which PyTorch
+/// refuses, keep reflecting back and forth (a size of 1 repeats the edge).
 public func reflectPadBottomRight(_ x: Tensor, bottom: Int, right: Int) -> Tensor {
     let (n, c, h, w) = x.nchw
-    precondition(bottom < h && right < w, "reflect padding must be smaller than the input")
     let oh = h + bottom, ow = w + right
+    let rows = (0..<oh).map { reflectIndex($0, h) }, cols = (0..<ow).map { reflectIndex($0, w) }
     return Tensor.filled(shape: [n, c, oh, ow]) { out in
         for p in 0..<(n * c) {
             for y in 0..<oh {
-                let sy = y < h ? y : 2 * (h - 1) - y
-                for xx in 0..<ow {
-                    let sx = xx < w ? xx : 2 * (w - 1) - xx
-                    out[(p * oh + y) * ow + xx] = x.data[(p * h + sy) * w + sx]
-                }
+                for xx in 0..<ow { out[(p * oh + y) * ow + xx] = x.data[(p * h + rows[y]) * w + cols[xx]] }
             }
         }
     }
+}
+
+/// Index `i >= 0` folded into `0..<n` by edge-excluding reflection.
+func reflectIndex(_ i: Int, _ n: Int) -> Int {
+    if n == 1 { return 0 }
+    let period = 2 * (n - 1), m = i % period
+    return m < n ? m : period - m
 }
 
 /// The top-left `height x width` window of an NCHW tensor.
