@@ -54,12 +54,16 @@ class ResBlock(nn.Module):
 
 
 class EDSR(nn.Module):
-    def __init__(self, num_feat, num_block, upscale, res_scale=1.0, img_range=255.0):
+    """BasicSR EDSR; RCAN shares the skeleton with other `blocks` in the body."""
+
+    def __init__(self, num_feat, num_block, upscale, res_scale=1.0, img_range=255.0, blocks=None):
         super().__init__()
         self.img_range = img_range
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1), persistent=False)
         self.conv_first = conv(3, num_feat)
-        self.body = nn.Sequential(*[ResBlock(num_feat, res_scale) for _ in range(num_block)])
+        if blocks is None:
+            blocks = [ResBlock(num_feat, res_scale) for _ in range(num_block)]
+        self.body = nn.Sequential(*blocks)
         self.conv_after_body = conv(num_feat, num_feat)
         self.upsample = Upsample(upscale, num_feat)
         self.conv_last = conv(num_feat, 3)
@@ -143,22 +147,10 @@ class ResidualGroup(nn.Module):
         return self.conv(self.residual_group(x)) + x
 
 
-class RCAN(nn.Module):
+class RCAN(EDSR):
     def __init__(self, num_feat, num_group, num_block, squeeze_factor, upscale, res_scale=1.0, img_range=255.0):
-        super().__init__()
-        self.img_range = img_range
-        self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1), persistent=False)
-        self.conv_first = conv(3, num_feat)
-        self.body = nn.Sequential(*[ResidualGroup(num_feat, squeeze_factor, num_block, res_scale) for _ in range(num_group)])
-        self.conv_after_body = conv(num_feat, num_feat)
-        self.upsample = Upsample(upscale, num_feat)
-        self.conv_last = conv(num_feat, 3)
-
-    def forward(self, x):
-        x = (x - self.mean) * self.img_range
-        x = self.conv_first(x)
-        res = self.conv_after_body(self.body(x)) + x
-        return self.conv_last(self.upsample(res)) / self.img_range + self.mean
+        groups = [ResidualGroup(num_feat, squeeze_factor, num_block, res_scale) for _ in range(num_group)]
+        super().__init__(num_feat, 0, upscale, res_scale, img_range, blocks=groups)
 
 
 class RDBConv(nn.Module):
