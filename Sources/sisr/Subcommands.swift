@@ -7,5 +7,7 @@ extension SISRCommand {
         BenchCore.self,
         ProceduralImages.self,
         InspectWeights.self,
+        Upscale.self,
+        BenchModels.self,
     ]
 }
