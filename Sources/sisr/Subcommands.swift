@@ -9,5 +9,7 @@ extension SISRCommand {
         InspectWeights.self,
         Upscale.self,
         BenchModels.self,
+        Build.self,
+        Verify.self,
     ]
 }
