@@ -37,8 +37,8 @@ import Testing
 
     @Test func corruptMemberNamesTheSample() throws {
         let url = try TestRelease.make()
-        let release = try ReleaseIndex.open(url)
-        let sample = try #require(release.samples.first { release.shards[$0.shard].path == shardPath(url) })
+        let release = try Release.open(url)
+        let sample = try #require(release.samples.first { release.manifest.shards[$0.shard].path == shardPath(url) })
         let file = url.appendingPathComponent(shardPath(url))
         var tar = try Zstd.decompress([UInt8](try Data(contentsOf: file)))
         for i in 0..<8 { tar[sample.pngOffset + i] = 0 }  // destroy the PNG signature

@@ -68,11 +68,11 @@ import Testing
         let (a, b, c) = (try u8.batches(epoch: 0).next()!, try f32.batches(epoch: 0).next()!, try norm.batches(epoch: 0).next()!)
         #expect(a.keys == b.keys && b.keys == c.keys)
         let p = 32
-        let release = try ReleaseIndex.open(try Self.release.get())
+        let release = try Release.open(try Self.release.get())
         for (slot, key) in a.keys.enumerated() {
             let ref = try #require(u8.source.samples.first { $0.key == key })
             let sample = try #require(release.samples.first { $0.key == key })
-            #expect(ref.classId == Int32(u8.classes.firstIndex(of: sample.labels["model"]!)!))
+            #expect(ref.classId == Int32(u8.classes.firstIndex(of: sample.labels.model)!))
             let image = try PNG.decode(try u8.pngBytes(key: key))
             let plan = try u8.cropPlan(ref, epoch: 0)
             #expect(plan.x == CropPlan.halfEven(image.width - p) && !plan.flip)

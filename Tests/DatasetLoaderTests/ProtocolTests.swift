@@ -1,19 +1,20 @@
 import Foundation
+import SISRCore
 import Testing
 @testable import DatasetLoader
 
 /// Protocol files: lookup, validation, selection with a withheld value, class order.
 @Suite struct ProtocolTests {
     @Test func withheldValueSplitsTrainAndTest() throws {
-        let release = try ReleaseIndex.open(try TestRelease.make())
+        let release = try Release.open(try TestRelease.make())
         let proto = ExperimentProtocol(name: "t", models: ["family": ["custom"]], label: "scale",
                                        withheld: .init(parameter: "architecture", value: "RCAN"))
         let train = try ProtocolSelection(release: release, protocol: proto, split: "train")
         let test = try ProtocolSelection(release: release, protocol: proto, split: "test")
         #expect(train.classes == ["x2", "x4"] && test.classes == train.classes)
-        #expect(!train.samples.isEmpty && train.samples.allSatisfy { $0.labels["architecture"] == "EDSR" && $0.split == "train" })
-        #expect(!test.samples.isEmpty && test.samples.allSatisfy { $0.labels["architecture"] == "RCAN" && $0.split == "test" })
-        for (s, id) in zip(train.samples, train.classIds) { #expect(train.classes[id] == s.labels["scale"]) }
+        #expect(!train.samples.isEmpty && train.samples.allSatisfy { $0.labels.architecture == "EDSR" && $0.split == "train" })
+        #expect(!test.samples.isEmpty && test.samples.allSatisfy { $0.labels.architecture == "RCAN" && $0.split == "test" })
+        for (s, id) in zip(train.samples, train.classIds) { #expect(train.classes[id] == s.labels.scale) }
         let models = try ProtocolSelection(release: release, protocol: .allModels, split: "val")
         #expect(models.classes == models.classes.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         #expect(models.classes.count == TestRelease.models.count)
