@@ -5,5 +5,6 @@ extension SISRCommand {
     static let allSubcommands: [ParsableCommand.Type] = [
         Degrade.self,
         Build.self,
+        LoadBench.self,
     ]
 }
