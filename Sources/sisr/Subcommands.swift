@@ -11,5 +11,6 @@ extension SISRCommand {
         BenchModels.self,
         Build.self,
         Verify.self,
+        LoadBench.self,
     ]
 }
