@@ -2,6 +2,11 @@
 /// parameter, per-class accuracy, the confusion matrix (small protocols) and the distance ratios.
 public enum MarkdownReport {
     public static func render(_ r: EvaluationReport) -> String {
+        summary(r) + details(r)
+    }
+
+    /// Title, headline figures and the paper comparison (what `sisr evaluate` prints).
+    public static func summary(_ r: EvaluationReport) -> String {
         var md = "# Evaluation: \(r.protocolName)\n\n"
         md += "- Predictions: `\(r.predictionsFile)`\n- Label: `\(r.labelField)`, \(r.classes.count) classes, "
         md += "\(r.samples) test samples\n- **Accuracy: \(pct(r.overall))** (\(r.overall.correct)/\(r.overall.total))\n"
@@ -23,6 +28,12 @@ public enum MarkdownReport {
             let sources = Array(Set(r.paper.map(\.source))).sorted()
             md += "\nSources: " + sources.joined(separator: "; ") + "\n"
         }
+        return md
+    }
+
+    /// Accuracy by parameter, seed siblings, per class, confusion matrix and distance ratios.
+    public static func details(_ r: EvaluationReport) -> String {
+        var md = ""
         if !r.byParameter.isEmpty {
             md += "\n## Accuracy by parameter\n\n| parameter | value | accuracy | n |\n|---|---|---:|---:|\n"
             for field in r.byParameter.keys.sorted() {
