@@ -122,8 +122,17 @@ import SISRCore
         #expect(md.contains("**Accuracy: 100.0%**"))
     }
 
+    static func shrink(_ img: RGBImage, by f: Int) -> RGBImage {
+        var out = RGBImage(width: img.width / f, height: img.height / f)
+        for y in 0..<out.height { for x in 0..<out.width { for c in 0..<3 { out[x, y, c] = img[x * f, y * f, c] } } }
+        return out
+    }
+
     @Test func confusionHeatMapHasReadableCells() {
-        let img = ConfusionImage.render([[10, 0], [3, 7]])
+        let big = ConfusionImage.render([[10, 0], [3, 7]])
+        let f = 480 / 55
+        #expect(big.width == 55 * f)
+        let img = Self.shrink(big, by: f)
         // Two digits max -> cells 20 x 14, margin 14.
         #expect(img.width == 14 + 2 * 20 + 1 && img.height == 14 + 2 * 14 + 1)
         // Cell (0,0) is all-correct: dark blue background at its top-left interior pixel.

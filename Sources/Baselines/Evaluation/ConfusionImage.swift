@@ -4,6 +4,7 @@ import SISRCore
 /// dark blue = 1), each cell shows its count in a 3x5 pixel font scaled by 2, and row (true class) and
 /// column (predicted class) indices are printed along the left and top edges. The class names for the
 /// indices are in the Markdown report. Above 60 classes counts are omitted and cells shrink to 6 px.
+/// Small images are enlarged by an integer factor (nearest neighbour) to about 480 px wide.
 public enum ConfusionImage {
     public static func render(_ confusion: [[Int]]) -> RGBImage {
         let k = confusion.count
@@ -38,7 +39,15 @@ public enum ConfusionImage {
                 draw(&img, t, x: margin + i * cellW + (cellW - t.count * 8 + 2) / 2, y: margin - 12, ink: (0, 0, 0))
             }
         }
-        return img
+        return upscaled(img, by: max(1, 480 / max(width, 1)))
+    }
+
+    /// Nearest-neighbour enlargement by an integer factor, so small matrices stay readable.
+    static func upscaled(_ img: RGBImage, by f: Int) -> RGBImage {
+        guard f > 1 else { return img }
+        var out = RGBImage(width: img.width * f, height: img.height * f)
+        for y in 0..<out.height { for x in 0..<out.width { for c in 0..<3 { out[x, y, c] = img[x / f, y / f, c] } } }
+        return out
     }
 
     /// White (0) to dark blue (1), linear in each channel.
