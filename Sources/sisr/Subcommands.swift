@@ -4,6 +4,7 @@ extension SISRCommand {
     /// Every subcommand, in the order `sisr --help` lists them. Add new commands here.
     static let allSubcommands: [ParsableCommand.Type] = [
         Degrade.self,
+        Build.self,
         Baseline.self,
         Evaluate.self,
     ]

@@ -58,7 +58,7 @@ public enum EpochOrder {
             let group = shards[start..<min(start + w, shards.count)]
             let members = group.flatMap { byShard[$0]! }
                 .map { (hash(seed: seed, base + ["sample", items[$0].key]), items[$0].key, $0) }
-                .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+                .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : byteOrder($0.1, $1.1) }
             out.append(contentsOf: members.map(\.2))
             start += w
         }

@@ -82,13 +82,15 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
         }
     }
 
-    /// True if a sample with these labels belongs to the protocol's models (any split).
-    public func usesModel(labels: [String: String]) -> Bool {
-        models.allSatisfy { key, values in labels[key].map(values.contains) ?? false }
+    /// True if a sample with these labels belongs to the protocol's models (any split). Reference
+    /// samples (family `reference`: HR/LR images) are used only when `models.family` lists them.
+    public func usesModel(labels: Labels) -> Bool {
+        if labels.family == "reference" && !(models["family"]?.contains("reference") ?? false) { return false }
+        return models.allSatisfy { key, values in labels[key].map(values.contains) ?? false }
     }
 
     /// True if a sample with these labels, in `split`, is part of the protocol's `split` selection.
-    public func selects(labels: [String: String], split: String) -> Bool {
+    public func selects(labels: Labels, split: String) -> Bool {
         guard usesModel(labels: labels) else { return false }
         guard let w = withheld else { return true }
         let isWithheld = labels[w.parameter] == w.value

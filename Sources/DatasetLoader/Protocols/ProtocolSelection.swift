@@ -5,7 +5,7 @@ import SISRCore
 ///
 /// ```swift
 /// let proto = try ExperimentProtocol.load(nameOrPath: "parsing-scale")
-/// let release = try ReleaseIndex.open(url)
+/// let release = try Release.open(url)
 /// let train = try ProtocolSelection(release: release, protocol: proto, split: "train")
 /// for (sample, id) in zip(train.samples, train.classIds) { ... train.classes[id] ... }
 /// ```
@@ -13,7 +13,7 @@ public struct ProtocolSelection: Sendable {
     public let `protocol`: ExperimentProtocol
     public let split: String
     /// Selected samples in release order (`index.jsonl` order).
-    public let samples: [ReleaseIndex.Sample]
+    public let samples: [SampleRecord]
     /// Class id of each sample (index into `classes`).
     public let classIds: [Int]
     /// Sorted (byte-wise) distinct values of the protocol's label over all splits of the protocol's models.
@@ -21,7 +21,7 @@ public struct ProtocolSelection: Sendable {
 
     /// Selects `split` (`train`, `val` or `test`) of `release` under `protocol`.
     /// - Throws: ``LoaderError/argument(_:)`` for an unknown split or a protocol that selects nothing at all.
-    public init(release: ReleaseIndex, protocol proto: ExperimentProtocol, split: String) throws {
+    public init(release: Release, protocol proto: ExperimentProtocol, split: String) throws {
         guard ["train", "val", "test"].contains(split) else {
             throw LoaderError.argument("unknown split \"\(split)\"; expected train, val or test")
         }
@@ -29,13 +29,7 @@ public struct ProtocolSelection: Sendable {
         guard !used.isEmpty else {
             throw LoaderError.argument("protocol \(proto.name) selects no sample of release \(release.url.path) (models \(proto.models))")
         }
-        var classSet = Set<String>()
-        for s in used {
-            guard let v = s.labels[proto.label] else {
-                throw LoaderError.release(path: release.url.path, problem: "sample \(s.key) has no label \"\(proto.label)\"")
-            }
-            classSet.insert(v)
-        }
+        let classSet = Set(used.map { $0.labels[proto.label]! })  // validate() allows only existing label names
         let classes = classSet.sorted(by: byteOrder)
         let ids = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let chosen = used.filter { $0.split == split && proto.selects(labels: $0.labels, split: split) }
@@ -52,21 +46,29 @@ extension BatchLoader {
     /// means every sample with label `model`).
     public convenience init(release url: URL, protocol nameOrPath: String? = nil, protocolDirectories: [URL] = [],
                             options: LoaderOptions) throws {
-        let release = try ReleaseIndex.open(url)
+        let release = try Release.open(url)
         let proto = try nameOrPath.map { try ExperimentProtocol.load(nameOrPath: $0, directories: protocolDirectories) }
             ?? ExperimentProtocol.allModels
         try self.init(release: release, protocol: proto, options: options)
     }
 
     /// A loader over `options.split` of an opened release under `protocol`.
-    public convenience init(release: ReleaseIndex, protocol proto: ExperimentProtocol, options: LoaderOptions) throws {
+    public convenience init(release: Release, protocol proto: ExperimentProtocol, options: LoaderOptions) throws {
         let selection = try ProtocolSelection(release: release, protocol: proto, split: options.split)
         let refs = zip(selection.samples, selection.classIds).map { s, id in
             SampleRef(key: s.key, shard: s.shard, pngOffset: s.pngOffset, pngSize: s.pngSize,
                       width: s.width, height: s.height, classId: Int32(id))
         }
-        try self.init(source: LoaderSource(manifestSHA256: release.manifestSHA256, split: options.split,
-                                           shards: release.shards, samples: refs, classes: selection.classes),
+        let manifestURL = release.url.appendingPathComponent("manifest.json")
+        let manifestSHA256: String
+        do { manifestSHA256 = try SHA256Hasher.hex(file: manifestURL) } catch {
+            throw LoaderError.release(path: manifestURL.path, problem: "cannot read (\(error))")
+        }
+        let shards = release.manifest.shards.enumerated().map { i, s in
+            ShardInfo(path: s.path, url: release.shardURL(i), sha256: s.sha256, tarBytes: s.tarBytes, tarSHA256: s.tarSHA256)
+        }
+        try self.init(source: LoaderSource(manifestSHA256: manifestSHA256, split: options.split,
+                                           shards: shards, samples: refs, classes: selection.classes),
                       options: options)
     }
 
