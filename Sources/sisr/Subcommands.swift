@@ -12,5 +12,7 @@ extension SISRCommand {
         Build.self,
         Verify.self,
         LoadBench.self,
+        Baseline.self,
+        Evaluate.self,
     ]
 }
