@@ -36,24 +36,24 @@ def custom_config(arch, scale):
     if arch == "RCAN":
         return {"num_feat": 64, "num_group": 10, "num_block": 20, "squeeze_factor": 16, "res_scale": 1,
                 "img_range": 255, "rgb_mean": DIV2K_MEAN, "upscale": scale}
-    if arch == "RDN":
-        return {"G0": 64, "D": 16, "C": 8, "G": 64, "kernel": 3, "input_range": 1, "upscale": scale}
+    if arch == "RDN":  # EDSR-PyTorch RDN config B: G0 = num_feat, D = num_block, C = num_layer, G = num_grow_ch
+        return {"num_feat": 64, "num_block": 16, "num_layer": 8, "num_grow_ch": 64, "img_range": 255, "upscale": scale}
     if arch == "SwinIR":
-        return swinir(scale, img_size=48, upsampler="pixelshuffle", pad="basicsr-reflect")
+        return swinir(scale, img_size=48, upsampler="pixelshuffle", padding="reflect")
     if arch == "NLSN":
         return {"n_resblocks": 32, "n_feats": 256, "res_scale": 0.1, "chunk_size": 144, "n_hashes": 4,
-                "reduction": 4, "rgb_range": 1, "rgb_mean": DIV2K_MEAN, "upscale": scale}
+                "reduction": 4, "rgb_range": 1, "hash_seed": 0, "scale": scale}
     raise ValueError(arch)
 
 
-def swinir(scale, img_size, upsampler, pad):
+def swinir(scale, img_size, upsampler, padding):
     return {"img_size": img_size, "window_size": 8, "embed_dim": 180, "depths": [6] * 6, "num_heads": [6] * 6,
-            "mlp_ratio": 2, "qkv_bias": True, "img_range": 1, "upsampler": upsampler, "resi_connection": "1conv",
-            "pad": pad, "upscale": scale}
+            "mlp_ratio": 2, "img_range": 1, "upsampler": upsampler, "resi_connection": "1conv", "num_feat": 64,
+            "padding": padding, "upscale": scale}
 
 
 def rrdb(scale):
-    return {"num_feat": 64, "num_block": 23, "num_grow_ch": 32, "upscale": scale}
+    return {"num_feat": 64, "num_block": 23, "num_grow_ch": 32, "scale": scale}
 
 
 def weights(file, fmt, layout, container, source, sha256=None):
@@ -62,7 +62,8 @@ def weights(file, fmt, layout, container, source, sha256=None):
 
 
 def pretrained_spec(arch, scale, loss):
-    """(engine, config, weights, note) of a pretrained model (research note section 4)."""
+    """(engine, config, weights, note) of a pretrained model (research note section 4). Config keys are
+    those of SRModels' architecture configs (BasicSR / official constructor names)."""
     edsr_url = "https://cv.snu.ac.kr/research/EDSR/models/"
     if arch == "EDSR":
         f = {2: "edsr_x2-0edfb8a3.pt", 4: "edsr_x4-4f62e9ef.pt"}[scale]
@@ -75,7 +76,8 @@ def pretrained_spec(arch, scale, loss):
             "official RCAN 10x20x64; MeanShift values read from the file"
     if arch == "RDN":
         f = f"rdn_x{scale}.pth"
-        return "RDN", custom_config("RDN", scale), weights(f, "pytorch-pth", "yjn870", "", "yjn870/RDN-pytorch (README links)"), \
+        cfg = dict(custom_config("RDN", scale), img_range=1)
+        return "RDN", cfg, weights(f, "pytorch-pth", "yjn870", "", "yjn870/RDN-pytorch (README links)"), \
             "which PyTorch RDN weights the paper used is unknown; yjn870's port assumed (input in [0,1])"
     if arch == "NLSN":
         f = f"model_x{scale}.pt"
@@ -83,11 +85,11 @@ def pretrained_spec(arch, scale, loss):
             "NLSN hashing draws random rotations per call: outputs are not deterministic unless seeded"
     if arch == "SwinIR" and loss == "L1":
         f = f"001_classicalSR_DIV2K_s48w8_SwinIR-M_x{scale}.pth"
-        return "SwinIR", swinir(scale, 48, "pixelshuffle", "official-symmetric"), \
+        return "SwinIR", swinir(scale, 48, "pixelshuffle", "symmetric"), \
             weights(f, "pytorch-pth", "swinir", "params", "https://github.com/JingyunLiang/SwinIR/releases/download/v0.0/" + f), None
     if arch == "SwinIR":
         f = "003_realSR_BSRGAN_DFO_s64w8_SwinIR-M_x4_GAN.pth"
-        return "SwinIR", swinir(scale, 64, "nearest+conv", "official-symmetric"), \
+        return "SwinIR", swinir(scale, 64, "nearest+conv", "symmetric"), \
             weights(f, "pytorch-pth", "swinir", "params_ema", "https://github.com/JingyunLiang/SwinIR/releases/download/v0.0/" + f), \
             "the paper's SwinIR GAN file is not stated; the only M-size GAN model assumed"
     if arch == "ESRGAN":
