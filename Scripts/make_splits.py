@@ -1,38 +1,28 @@
 #!/usr/bin/env python3
 """Writes the frozen splits in manifests/splits/ with an independent Python implementation of the
-project's split rule (SISRCore `SeededRandom` + `Splits.derive`); a Swift test derives them again
-and compares.
+project's split rule (`Splits.derive`, over the SeededRandom of python/sisr_loader/reference.py);
+a Swift test derives them again and compares.
 
 Rule: sort the ids, shuffle with SeededRandom(seed, "splits", "images") (Fisher-Yates from the
 end), first floor(0.8 n) -> train, next floor(0.1 n) -> val, rest -> test, each list sorted.
 - flickr1k.json: the paper's 1,000 Flickr1K photos as img000001..img001000 -> 800/100/100.
 - procedural-default.json: the built-in 30 procedural images -> 24/3/3 (what `sisr build` uses).
 """
-import hashlib
+import importlib.util
 import json
 import os
 
-M = (1 << 64) - 1
+def _reference_module():
+    """SeededRandom from the loader's pure-Python reference (python/sisr_loader/reference.py),
+    loaded by path so the compiled library is not needed."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "sisr_loader", "reference.py")
+    spec = importlib.util.spec_from_file_location("sisr_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-class SeededRandom:
-    def __init__(self, seed, *names):
-        text = "|".join(["sisr-v1", str(seed), *names]).encode()
-        self.state = int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & M
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
-        return z ^ (z >> 31)
-
-    def next_int(self, n):
-        t = (1 << 64) % n
-        while True:
-            x = self.next()
-            if x >= t:
-                return x % n
+SeededRandom = _reference_module().SeededRandom
 
 
 def derive(ids, seed=0, name="images"):

@@ -54,16 +54,12 @@ enum NetworkFactory {
             case "SwinIR":
                 let config = try JSONDecoder().decode(SwinIRConfig.self, from: configJSON)
                 try config.validate()
-                let store = stateDict.map { WeightStore($0, name: fileName) } ?? WeightStore.random(seed: seed)
-                let net = try SwinIR(config: config, weights: WeightScope(store))
-                try store.finish(strict: true)
+                let net = try withStore(stateDict, fileName, seed) { try SwinIR(config: config, weights: $0) }
                 return NetworkResolver(scale: entry.scale, name: entry.name) { try net($0) }
             case "NLSN":
                 let config = try JSONDecoder().decode(NLSNConfig.self, from: configJSON)
                 try config.validate()
-                let store = stateDict.map { WeightStore($0, name: fileName) } ?? WeightStore.random(seed: seed)
-                let net = try NLSN(config: config, weights: WeightScope(store))
-                try store.finish(strict: true)
+                let net = try withStore(stateDict, fileName, seed) { try NLSN(config: config, weights: $0) }
                 return NetworkResolver(scale: entry.scale, name: entry.name) { try net($0) }
             default:
                 let arch = try Architecture(named: entry.architecture.engine)
@@ -80,5 +76,14 @@ enum NetworkFactory {
         } catch {
             throw SISRError.invalidArgument("model \(entry.name) (\(fileName)): \(error)")
         }
+    }
+
+    /// Builds a network reading every parameter from `stateDict` (or seeded random weights), then
+    /// checks that no key was missing or left over.
+    static func withStore<T>(_ stateDict: StateDict?, _ name: String, _ seed: UInt64, _ make: (WeightScope) throws -> T) throws -> T {
+        let store = stateDict.map { WeightStore($0, name: name) } ?? WeightStore.random(seed: seed)
+        let net = try make(WeightScope(store))
+        try store.finish(strict: true)
+        return net
     }
 }

@@ -77,7 +77,7 @@ extension SISRCommand {
         func printNext() {
             print("Verify:  sisr verify \(out)   (or: cd \(out) && sha256sum -c CHECKSUMS)")
             print("Inspect: sisr inspect \(out)")
-            print("Load:    DatasetLoader / python -m sisr_loader with the release folder \(out)")
+            print("Load:    sisr load-bench \(out)   or in Python: sisr_loader.Loader(\"\(out)\")")
         }
 
         func printProfile(_ r: BuildReport, threads: Int) {
