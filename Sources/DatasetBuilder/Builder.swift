@@ -51,7 +51,11 @@ public enum DatasetBuilder {
         let mine = plan.shards(worker: run.worker, of: run.workers)
         var report = BuildReport(plan: plan, shardsBuilt: 0, shardsSkipped: 0, samplesRendered: 0, times: StageTimes(),
                                  wallSeconds: 0, manifest: nil)
+        // Packing, compressing and writing shard k overlaps with rendering shard k+1 (at most one
+        // shard in flight); the bytes do not depend on it.
+        let committer = ShardCommitter()
         for (n, shard) in mine.enumerated() {
+            try committer.check()
             if try layout.isDone(shard) {
                 report.shardsSkipped += 1
                 for _ in shard.samples { run.onSample?() }
@@ -59,12 +63,16 @@ public enum DatasetBuilder {
                 continue
             }
             let rendered = try renderAll(shard, renderer: renderer, threads: run.threads, times: &report.times, onSample: run.onSample)
-            let (bytes, marker) = try ShardWriter.pack(rendered, planned: shard, zstdLevel: plan.zstdLevel, times: &report.times)
-            report.times.io += try seconds { try layout.commit(shard: shard, bytes: bytes, marker: marker) }
             report.shardsBuilt += 1
             report.samplesRendered += rendered.count
-            run.onShard?(n + 1, mine.count, shard.path, false)
+            let level = plan.zstdLevel, onShard = run.onShard, count = mine.count
+            committer.submit { times in
+                let (bytes, marker) = try ShardWriter.pack(rendered, planned: shard, zstdLevel: level, times: &times)
+                times.io += try seconds { try layout.commit(shard: shard, bytes: bytes, marker: marker) }
+                onShard?(n + 1, count, shard.path, false)
+            }
         }
+        report.times = report.times + (try committer.finish())
         if run.workers == 1 {
             var t = StageTimes()
             t.io = try seconds { report.manifest = try finalize(outDirectory: run.outDirectory) }
@@ -141,6 +149,45 @@ public enum DatasetBuilder {
         layout.removeBuildState()
         layout.removeTemporaryFiles()
         return manifest
+    }
+}
+
+/// Runs shard packing and writing on one background thread, one shard at a time.
+final class ShardCommitter: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "sisr.shard-writer")
+    private let group = DispatchGroup()
+    private var error: Error?
+    private var times = StageTimes()
+    private let lock = NSLock()
+
+    /// Waits for the previous shard, then starts `job` in the background.
+    func submit(_ job: @escaping @Sendable (inout StageTimes) throws -> Void) {
+        group.wait()
+        queue.async(group: group) {
+            var t = StageTimes()
+            do { try job(&t) } catch {
+                self.lock.lock()
+                if self.error == nil { self.error = error }
+                self.lock.unlock()
+            }
+            self.lock.lock()
+            self.times = self.times + t
+            self.lock.unlock()
+        }
+    }
+
+    /// Rethrows the error of a finished job, if any.
+    func check() throws {
+        lock.lock(); defer { lock.unlock() }
+        if let error { throw error }
+    }
+
+    /// Waits for the last job; returns the summed stage times or rethrows the first error.
+    func finish() throws -> StageTimes {
+        group.wait()
+        try check()
+        lock.lock(); defer { lock.unlock() }
+        return times
     }
 }
 

@@ -19,6 +19,9 @@ struct ReleaseLayout {
     /// writes into the same folder.
     func prepare(planBytes: [UInt8], force: Bool, cleanTemporaries: Bool) throws {
         if fm.fileExists(atPath: url("manifest.json").path) {
+            if !force, let existing = fm.contents(atPath: planURL.path), [UInt8](existing) == planBytes {
+                return  // finalize was killed after writing manifest.json: the rerun finalizes again
+            }
             guard force else {
                 throw SISRError.invalidArgument("\(root.path) already holds a release (manifest.json); pass --force to replace it or choose another --out")
             }

@@ -75,6 +75,17 @@ import Testing
         #expect(snapshot(fresh.url) == snapshot(killed.url))
     }
 
+    @Test func buildKilledDuringFinalizeCompletesOnRerun() throws {
+        let fresh = TempDir("fresh2"), killed = TempDir("killed2")
+        defer { fresh.cleanup(); killed.cleanup() }
+        _ = try runBuild(smallOptions(), into: fresh.url)
+        for w in 0..<2 { _ = try runBuild(smallOptions(), into: killed.url, worker: w, workers: 2) }
+        try Data("{}".utf8).write(to: killed.sub("manifest.json"))  // killed after manifest.json, before cleanup
+        let r = try runBuild(smallOptions(), into: killed.url)
+        #expect(r.shardsBuilt == 0 && r.manifest != nil)
+        #expect(snapshot(fresh.url) == snapshot(killed.url))
+    }
+
     @Test func existingReleaseIsNotOverwrittenWithoutForce() throws {
         let t = TempDir("force")
         defer { t.cleanup() }
