@@ -56,6 +56,21 @@ final class ShardStore: @unchecked Sendable {
     /// Bytes currently held.
     var resident: Int { condition.lock(); defer { condition.unlock() }; return residentBytes }
 
+    /// True while another thread decompresses shard `index`.
+    func isLoading(_ index: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if case .loading? = entries[index] { return true }
+        return false
+    }
+
+    /// True if shard `index` is neither loaded, loading nor failed.
+    func isAbsent(_ index: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return entries[index] == nil
+    }
+
     /// The decompressed tar of shard `index`, loading it if needed.
     func tar(_ index: Int) throws -> ShardBytes {
         condition.lock()
@@ -109,11 +124,7 @@ final class ShardStore: @unchecked Sendable {
     }
 
     private func load(_ shard: ShardInfo) throws -> ShardBytes {
-        let data: Data
-        do { data = try Data(contentsOf: shard.url) } catch {
-            throw LoaderError.shard(path: shard.path, problem: "cannot read \(shard.url.path) (\(error.localizedDescription))")
-        }
-        let compressed = [UInt8](data)
+        let compressed = try Self.readFile(shard)
         if verify {
             let actual = SHA256Hasher.hex(compressed)
             guard actual == shard.sha256 else {
@@ -130,5 +141,31 @@ final class ShardStore: @unchecked Sendable {
         // The tar's own SHA-256 is not recomputed: the compressed file's hash (above) fixes its bytes,
         // and zstd checks its frame checksum while decompressing.
         return ShardBytes(tar)
+    }
+
+    /// The whole file in one array (read straight into it, without an intermediate `Data`).
+    static func readFile(_ shard: ShardInfo) throws -> [UInt8] {
+        func fail(_ what: String) -> LoaderError {
+            .shard(path: shard.path, problem: "cannot read \(shard.url.path) (\(what))")
+        }
+        let fd = open(shard.url.path, O_RDONLY)
+        guard fd >= 0 else { throw fail(String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw fail(String(cString: strerror(errno))) }
+        let size = Int(info.st_size)
+        var failure: String?
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+            var done = 0
+            while done < size {
+                let n = read(fd, buf.baseAddress! + done, size - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { failure = n == 0 ? "file shrank while reading" : String(cString: strerror(errno)); break }
+                done += n
+            }
+            count = done
+        }
+        if let failure { throw fail(failure) }
+        return bytes
     }
 }
