@@ -4,5 +4,7 @@ extension SISRCommand {
     /// Every subcommand, in the order `sisr --help` lists them. Add new commands here.
     static let allSubcommands: [ParsableCommand.Type] = [
         Degrade.self,
+        BenchCore.self,
+        ProceduralImages.self,
     ]
 }
