@@ -5,12 +5,14 @@ Writes into Tests/BaselinesTests/Fixtures/bm3d/:
   <case>.png        the 8-bit input (grey or RGB)
   <case>.f32        the package's denoised image, float32 little-endian, row-major H x W (x 3)
   cases.json        one entry per case: file names, size, channels, sigma (0-255 scale)
+  wavelet_<case>.f32  the wavelet (PRNU) denoiser's output computed with PyWavelets + SciPy, same layout;
+                      listed in wavelet_cases.json
 
 The call is the one the paper's PRNU baseline made: `bm3d.bm3d(image_uint8, sigma)` with the default
-'np' profile. For RGB input that is the package's multichannel mode (block matching on channel 0, the
+'np' profile (single-threaded here so the fixture is reproducible). For RGB input that is the package's multichannel mode (block matching on channel 0, the
 same matches reused for channels 1 and 2), not `bm3d_rgb`.
 
-Usage: python3 Scripts/make_bm3d_fixtures.py   (needs numpy, Pillow, bm3d==4.0.3)
+Usage: python3 Scripts/make_bm3d_fixtures.py   (needs numpy, scipy, Pillow, bm3d==4.0.3, PyWavelets)
 """
 import json
 import os
@@ -62,7 +64,10 @@ def main():
         if noise > 0:
             img = add_noise(img, noise, seed=200 + i)
         Image.fromarray(img, "L" if ch == 1 else "RGB").save(os.path.join(OUT, name + ".png"))
-        den = np.asarray(bm3d.bm3d(img, sigma), dtype=np.float32)
+        # num_threads=1: the package's multithreaded aggregation is not bit-reproducible between runs.
+        profile = bm3d.BM3DProfile()
+        profile.num_threads = 1
+        den = np.asarray(bm3d.bm3d(img, sigma, profile), dtype=np.float32)
         assert den.shape == img.shape, (den.shape, img.shape)
         den.astype("<f4").tofile(os.path.join(OUT, name + ".f32"))
         diff = den.astype(np.float64) - img
@@ -79,5 +84,49 @@ def main():
                    if hasattr(bm3d, "__version__") else "4.0.3", "cases": cases}, f, indent=1)
 
 
+def wavelet_denoise(img, sigma, levels=4):
+    """Reference for WaveletDenoiser: symmetric pad to a multiple of 2^levels, pywt db4 periodization
+    wavedec2, local Wiener shrinkage of every detail subband with windows 3,5,7,9 (zero-padded means),
+    waverec2, crop. Float64 throughout."""
+    import pywt
+    from scipy.ndimage import uniform_filter
+    h, w = img.shape
+    m = 2 ** levels
+    x = np.pad(img.astype(np.float64), ((0, -h % m), (0, -w % m)), mode="symmetric")
+    coeffs = pywt.wavedec2(x, "db4", mode="periodization", level=levels)
+    s2 = sigma * sigma
+    out = [coeffs[0]]
+    for details in coeffs[1:]:
+        shrunk = []
+        for c in details:
+            var = np.full(c.shape, np.inf)
+            for win in (3, 5, 7, 9):
+                var = np.minimum(var, np.maximum(0, uniform_filter(c * c, size=win, mode="constant") - s2))
+            shrunk.append(c * var / (var + s2))
+        out.append(tuple(shrunk))
+    return pywt.waverec2(out, "db4", mode="periodization")[:h, :w]
+
+
+def wavelet_cases():
+    specs = [("grey50x70", 50, 70, 1, 5.0, 0.0), ("rgb48x64_noisy10", 48, 64, 3, 10.0, 10.0)]
+    cases = []
+    for i, (name, h, w, ch, sigma, noise) in enumerate(specs):
+        img = natural_like(h, w, ch, seed=300 + i)
+        if noise > 0:
+            img = add_noise(img, noise, seed=400 + i)
+        Image.fromarray(img, "L" if ch == 1 else "RGB").save(os.path.join(OUT, "wavelet_" + name + ".png"))
+        planes = img[:, :, None] if ch == 1 else img
+        den = np.stack([wavelet_denoise(planes[:, :, c], sigma) for c in range(ch)], axis=-1)
+        den = den[:, :, 0] if ch == 1 else den
+        den.astype("<f4").tofile(os.path.join(OUT, "wavelet_" + name + ".f32"))
+        cases.append({"name": name, "png": "wavelet_" + name + ".png", "output": "wavelet_" + name + ".f32",
+                      "width": w, "height": h, "channels": ch, "sigma": sigma,
+                      "identity_psnr": float(10 * np.log10(255 ** 2 / np.mean((den - img) ** 2)))})
+        print("wavelet", name, "identity PSNR %.2f dB" % cases[-1]["identity_psnr"])
+    with open(os.path.join(OUT, "wavelet_cases.json"), "w") as f:
+        json.dump({"generator": "Scripts/make_bm3d_fixtures.py", "cases": cases}, f, indent=1)
+
+
 if __name__ == "__main__":
     main()
+    wavelet_cases()

@@ -1,11 +1,5 @@
 /// The two BM3D stages on top of ``BM3DEngine``'s grid and matching.
 extension BM3DEngine {
-    init(image: PlanarImage, sigma: Float, profile: BM3D.Profile) {
-        self.image = image
-        self.sigma = sigma
-        self.profile = profile
-    }
-
     /// Value range (max - min) of channel 0, which scales the matching thresholds.
     static func range(_ img: PlanarImage) -> Float {
         let n = img.width * img.height
@@ -35,8 +29,8 @@ extension BM3DEngine {
         let groups = match(vectors: vectors, refs: refs, maxGroup: profile.maxGroupHT,
                            searchHalf: profile.searchHalfHT, cap: cap)
         let win = Self.window(beta: profile.betaHT)
-        return filterChannels(refs: refs, groups: groups, maxGroup: profile.maxGroupHT, window: win) {
-            noisy, _, group, n, scratch in
+        return filterChannels(refs: refs, groups: groups, maxGroup: profile.maxGroupHT, window: win,
+                              forward: tf, inverse: ti, pilot: nil) { group, _, n in
             var sumVar: Float = 0
             for i in 0..<64 {
                 let thr = lambda2 * variance[i]
@@ -45,9 +39,8 @@ extension BM3DEngine {
                     if c * c > thr { sumVar += variance[i] } else { group[k * 64 + i] = 0 }
                 }
             }
-            _ = noisy; _ = scratch
             return sumVar > 0 ? 1 / sumVar : 1
-        } forward: { tf } inverse: { ti } pilot: nil
+        }
     }
 
     /// Stage 2: collaborative Wiener filtering with the basic estimate as pilot.
@@ -64,8 +57,8 @@ extension BM3DEngine {
         let groups = match(vectors: vectors, refs: refs, maxGroup: profile.maxGroupWiener,
                            searchHalf: profile.searchHalfWiener, cap: cap)
         let win = Self.window(beta: profile.betaWiener)
-        return filterChannels(refs: refs, groups: groups, maxGroup: profile.maxGroupWiener, window: win) {
-            _, pilotGroup, group, n, _ in
+        return filterChannels(refs: refs, groups: groups, maxGroup: profile.maxGroupWiener, window: win,
+                              forward: tf, inverse: ti, pilot: basic) { group, pilotGroup, n in
             var sumW2: Float = 0
             for j in 0..<(n * 64) {
                 let b = pilotGroup![j]
@@ -75,13 +68,12 @@ extension BM3DEngine {
                 sumW2 += w * w
             }
             return sumW2 > 0 ? 1 / (s2 * sumW2) : 1
-        } forward: { tf } inverse: { ti } pilot: basic
+        }
     }
 
-    /// Shrinks a transformed group in place and returns its aggregation weight.
-    /// Arguments: noisy image plane, transformed pilot group (Wiener only), group, block count, scratch.
-    typealias Shrink = (UnsafePointer<Float>, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>, Int,
-                        UnsafeMutablePointer<Float>) -> Float
+    /// Shrinks a transformed group (`n` blocks of 64 coefficients) in place and returns its aggregation
+    /// weight. Arguments: group, transformed pilot group (Wiener only), block count.
+    typealias Shrink = (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, Int) -> Float
 
     /// Filters every channel: per reference, gather the group (positions from channel 0's matching),
     /// apply the 2-D transform and the Haar transform along the group, `shrink`, invert, and aggregate
@@ -89,11 +81,10 @@ extension BM3DEngine {
     /// sequential, so the result does not depend on the thread count.
     func filterChannels(
         refs: [Int32], groups: (counts: [Int32], positions: [Int32]), maxGroup: Int, window: [Float],
-        shrink: Shrink, forward: () -> [Float], inverse: () -> [Float], pilot: PlanarImage?
+        forward tf: [Float], inverse ti: [Float], pilot: PlanarImage?, shrink: Shrink
     ) -> PlanarImage {
         let (w, h, nx) = (width, height, self.nx)
         let plane = w * h
-        let tf = forward(), ti = inverse()
         var out = [Float](repeating: 0, count: image.data.count)
         let slot = maxGroup * 64
         var estimates = [Float](repeating: 0, count: Self.batch * slot)
@@ -139,8 +130,7 @@ extension BM3DEngine {
                                                                                scratch: sb.baseAddress!)
                                                 }
                                             }
-                                            wt.value[r - start] = shrink(noisy, pil == nil ? nil : pgb.baseAddress!,
-                                                                         group, n, sb.baseAddress!)
+                                            wt.value[r - start] = shrink(group, pil == nil ? nil : pgb.baseAddress!, n)
                                             for i in 0..<64 {
                                                 BM3DTransforms.haarInverse(group + i, n: n, stride: 64, scratch: sb.baseAddress!)
                                             }
