@@ -47,24 +47,25 @@ import SISRCore
 
     @Test func matchesPackageOnCleanImagesAtSigma5() throws {
         // The paper's operating point: sigma 5 on clean 8-bit images. The issue asks for >= 40 dB; an
-        // identity "denoiser" already reaches ~45 dB here, so we also require a clear margin over it.
+        // identity "denoiser" already reaches ~45 dB here, so we also require 50 dB and a clear margin
+        // over identity (measured: 54.2-56.7 dB).
         for c in try Self.cases() where c.sigma == 5 {
             let out = BM3D(sigma: c.sigma).denoise(try Self.input(c))
             let p = Self.psnr(out, try Self.reference(c))
             print("BM3D vs package, \(c.name): \(p) dB (identity \(c.identity_psnr) dB)")
-            #expect(p >= 40, "\(c.name): \(p) dB")
+            #expect(p >= 50, "\(c.name): \(p) dB")
             #expect(p >= c.identity_psnr + 6, "\(c.name): \(p) dB vs identity \(c.identity_psnr) dB")
         }
     }
 
     @Test func denoisesNoisyImagesLikeThePackage() throws {
-        // Real noise (sigma 15-20): identity is ~24-28 dB from the package; see the report for why the
-        // bound here is 36 dB rather than 40 (the package's hard-thresholding matching distance).
+        // Real noise (sigma 15-20): identity is ~24-28 dB from the package, so 40 dB means the same
+        // denoising (measured: 40.9-41.6 dB; the rest is the package's hard-thresholding matching).
         for c in try Self.cases() where c.sigma > 5 {
             let out = BM3D(sigma: c.sigma).denoise(try Self.input(c))
             let p = Self.psnr(out, try Self.reference(c))
             print("BM3D vs package, \(c.name): \(p) dB (identity \(c.identity_psnr) dB)")
-            #expect(p >= 36, "\(c.name): \(p) dB")
+            #expect(p >= 40, "\(c.name): \(p) dB")
             #expect(p >= c.identity_psnr + 10, "\(c.name): \(p) dB vs identity \(c.identity_psnr) dB")
         }
     }

@@ -39,7 +39,7 @@ extension BM3DEngine {
                     if c * c > thr { sumVar += variance[i] } else { group[k * 64 + i] = 0 }
                 }
             }
-            return sumVar > 0 ? 1 / sumVar : 1
+            return sumVar > 0 ? Float(n) / sumVar : 1
         }
     }
 
@@ -67,7 +67,7 @@ extension BM3DEngine {
                 group[j] *= w
                 sumW2 += w * w
             }
-            return sumW2 > 0 ? 1 / (s2 * sumW2) : 1
+            return sumW2 > 0 ? Float(n) / (s2 * sumW2) : 1
         }
     }
 
