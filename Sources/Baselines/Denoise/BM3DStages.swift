@@ -14,6 +14,18 @@ extension BM3DEngine {
         return (0..<64).map { Float(k[$0 / 8] * k[$0 % 8]) }
     }
 
+    /// Reference grid and groups matched on channel 0 of `source` (through `transform` if given), with
+    /// the threshold `tau` (per pixel, for a 0-255 range) scaled to the channel's value range.
+    func grouping(on source: PlanarImage, transform: [Float]?, step: Int, maxGroup: Int, searchHalf: Int, tau: Double)
+        -> (refs: [Int32], groups: (counts: [Int32], positions: [Int32]))
+    {
+        let refs = referenceGrid(step: step)
+        let vectors = source.data.withUnsafeBufferPointer { blockVectors(plane: $0.baseAddress!, transform: transform) }
+        let r = Double(Self.range(source))
+        let cap = Float(tau * 64 / (255 * 255) * r * r)
+        return (refs, match(vectors: vectors, refs: refs, maxGroup: maxGroup, searchHalf: searchHalf, cap: cap))
+    }
+
     /// Stage 1: collaborative hard thresholding; returns the basic estimate.
     func hardThresholding() -> PlanarImage {
         let t = BM3DTransforms.bior15
@@ -22,12 +34,8 @@ extension BM3DEngine {
         // Noise variance of each 2-D coefficient (the Haar transform along the group is orthonormal).
         let variance = (0..<64).map { Float(Double(sigma * sigma) * rn[$0 / 8] * rn[$0 % 8]) }
         let lambda2 = Float(profile.lambdaHT * profile.lambdaHT)
-        let refs = referenceGrid(step: profile.stepHT)
-        let vectors = image.data.withUnsafeBufferPointer { blockVectors(plane: $0.baseAddress!, transform: tf) }
-        let r = Double(Self.range(image))
-        let cap = Float(profile.tauMatchHT * 64 / (255 * 255) * r * r)
-        let groups = match(vectors: vectors, refs: refs, maxGroup: profile.maxGroupHT,
-                           searchHalf: profile.searchHalfHT, cap: cap)
+        let (refs, groups) = grouping(on: image, transform: tf, step: profile.stepHT, maxGroup: profile.maxGroupHT,
+                                      searchHalf: profile.searchHalfHT, tau: profile.tauMatchHT)
         let win = Self.window(beta: profile.betaHT)
         return filterChannels(refs: refs, groups: groups, maxGroup: profile.maxGroupHT, window: win,
                               forward: tf, inverse: ti, pilot: nil) { group, _, n in
@@ -50,12 +58,9 @@ extension BM3DEngine {
         let ti = (0..<64).map { Float(t[($0 % 8) * 8 + $0 / 8]) }  // orthonormal: inverse = transpose
         let s2 = sigma * sigma
         let mu2s2 = Float(profile.mu2) * s2
-        let refs = referenceGrid(step: profile.stepWiener)
-        let vectors = basic.data.withUnsafeBufferPointer { blockVectors(plane: $0.baseAddress!, transform: nil) }
-        let r = Double(Self.range(basic))
-        let cap = Float(profile.tauMatchWiener * 64 / (255 * 255) * r * r)
-        let groups = match(vectors: vectors, refs: refs, maxGroup: profile.maxGroupWiener,
-                           searchHalf: profile.searchHalfWiener, cap: cap)
+        let (refs, groups) = grouping(on: basic, transform: nil, step: profile.stepWiener,
+                                      maxGroup: profile.maxGroupWiener, searchHalf: profile.searchHalfWiener,
+                                      tau: profile.tauMatchWiener)
         let win = Self.window(beta: profile.betaWiener)
         return filterChannels(refs: refs, groups: groups, maxGroup: profile.maxGroupWiener, window: win,
                               forward: tf, inverse: ti, pilot: basic) { group, pilotGroup, n in

@@ -115,31 +115,26 @@ public struct WaveletDenoiser: Denoiser {
 
     /// One analysis level along rows then columns of the top-left `w x h` region.
     static func forward2D(_ x: inout [Double], stride: Int, w: Int, h: Int) {
-        var buf = [Double](repeating: 0, count: max(w, h)), tmp = buf
-        for y in 0..<h {
-            for i in 0..<w { buf[i] = x[y * stride + i] }
-            analyze(buf, w, &tmp)
-            for i in 0..<w { x[y * stride + i] = tmp[i] }
-        }
-        for xx in 0..<w {
-            for i in 0..<h { buf[i] = x[i * stride + xx] }
-            analyze(buf, h, &tmp)
-            for i in 0..<h { x[i * stride + xx] = tmp[i] }
-        }
+        lines(&x, stride: stride, w: w, h: h, rowsFirst: true, analyze)
     }
 
-    /// Inverse of ``forward2D(_:stride:w:h:)``.
+    /// Inverse of ``forward2D(_:stride:w:h:)`` (columns, then rows).
     static func inverse2D(_ x: inout [Double], stride: Int, w: Int, h: Int) {
+        lines(&x, stride: stride, w: w, h: h, rowsFirst: false, synthesize)
+    }
+
+    /// Applies the 1-D `op(input, n, &output)` to every row and every column of the `w x h` region.
+    static func lines(_ x: inout [Double], stride: Int, w: Int, h: Int, rowsFirst: Bool,
+                      _ op: ([Double], Int, inout [Double]) -> Void) {
         var buf = [Double](repeating: 0, count: max(w, h)), tmp = buf
-        for xx in 0..<w {
-            for i in 0..<h { buf[i] = x[i * stride + xx] }
-            synthesize(buf, h, &tmp)
-            for i in 0..<h { x[i * stride + xx] = tmp[i] }
-        }
-        for y in 0..<h {
-            for i in 0..<w { buf[i] = x[y * stride + i] }
-            synthesize(buf, w, &tmp)
-            for i in 0..<w { x[y * stride + i] = tmp[i] }
+        for pass in rowsFirst ? [0, 1] : [1, 0] {
+            let (count, n) = pass == 0 ? (h, w) : (w, h)
+            for line in 0..<count {
+                let idx = { (i: Int) in pass == 0 ? line * stride + i : i * stride + line }
+                for i in 0..<n { buf[i] = x[idx(i)] }
+                op(buf, n, &tmp)
+                for i in 0..<n { x[idx(i)] = tmp[i] }
+            }
         }
     }
 
