@@ -57,6 +57,20 @@ import SISRCore
         #expect(try model.predict(img) == model.predict(img))
     }
 
+    @Test func streamingAddEqualsFitInAnyOrder() throws {
+        let samples = [(2, 0), (0, 1), (2, 2), (1, 3), (0, 4)].map { (Self.sample(label: $0.0, index: $0.1, side: 36), $0.0) }
+        var a = PRNUBaseline(denoiser: WaveletDenoiser(), crop: 32)
+        try a.fit(samples: samples.map { (image: $0.0, label: $0.1) })
+        var b = PRNUBaseline(denoiser: WaveletDenoiser(), crop: 32)
+        for (img, label) in samples.reversed() { try b.add(img, label: label) }
+        #expect(a.labels == [0, 1, 2] && b.labels == [0, 1, 2] && a.sampleCounts == [2, 1, 2])
+        #expect(a.fingerprints == b.fingerprints)
+        let probe = Self.sample(label: 1, index: 9, side: 36)
+        #expect(try a.predict(probe) == b.predict(probe))
+        // The fingerprint of a one-sample class is that sample's residual.
+        #expect(a.fingerprints[1] == (try a.residual(samples[3].0)).map { Float($0) })
+    }
+
     @Test func residualIsTruncatedAndCenterCropped() throws {
         // A denoiser that returns a constant: residual = value - 100.4, truncated toward zero.
         struct Constant: Denoiser {

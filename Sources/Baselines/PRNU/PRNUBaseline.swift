@@ -37,11 +37,18 @@ public struct PRNUBaseline: Sendable {
     public let match: Match
     /// Known labels, ascending.
     public private(set) var labels: [Int] = []
-    /// Per-label running sums of residuals (`crop * crop * 3`, interleaved RGB) and counts.
-    private var sums: [Int: [Int64]] = [:]
-    private var counts: [Int: Int] = [:]
-    /// Mean residual per label, aligned with `labels` (valid after `fit` or `add`).
-    public private(set) var fingerprints: [[Float]] = []
+    /// Per-label running sums of residuals (`crop * crop * 3`, interleaved RGB) and counts, aligned
+    /// with `labels`. Sums of Int8 values are exact, so the order images are added in does not matter.
+    private var sums: [[Int64]] = []
+    private var counts: [Int] = []
+
+    /// Mean residual per label (the fingerprints), aligned with ``labels``.
+    public var fingerprints: [[Float]] {
+        zip(sums, counts).map { s, n in s.map { Float(Double($0) / Double(n)) } }
+    }
+
+    /// Number of training residuals per label, aligned with ``labels``.
+    public var sampleCounts: [Int] { counts }
 
     public init(denoiser: any Denoiser = BM3D(sigma: 5), crop: Int = 224, match: Match = .euclidean) {
         self.denoiser = denoiser
@@ -54,38 +61,44 @@ public struct PRNUBaseline: Sendable {
         PRNUResidual.residual(try PRNUResidual.centerCrop(image, size: crop, name: name), denoiser: denoiser)
     }
 
-    /// Adds training images to the fingerprints (can be called repeatedly; fingerprints are updated).
+    /// Adds training images to the fingerprints (can be called repeatedly). All residuals are
+    /// checked before any is added, so a bad sample leaves the model unchanged.
     public mutating func fit(samples: [(image: RGBImage, label: Int)]) throws {
         var residuals: [[Int8]] = []
         residuals.reserveCapacity(samples.count)
         for (i, s) in samples.enumerated() { residuals.append(try residual(s.image, name: "training sample \(i)")) }
         for (i, s) in samples.enumerated() { accumulate(residuals[i], label: s.label) }
-        refresh()
+    }
+
+    /// Adds one training image (streaming alternative to ``fit(samples:)``).
+    public mutating func add(_ image: RGBImage, label: Int, name: String = "image") throws {
+        accumulate(try residual(image, name: name), label: label)
     }
 
     /// Adds one training residual computed elsewhere (for example cached), `crop * crop * 3` values.
     public mutating func add(residual: [Int8], label: Int) throws {
-        guard residual.count == crop * crop * 3 else {
-            throw SISRError.invalidArgument(
-                "PRNU residual has \(residual.count) values, expected \(crop * crop * 3) for crop \(crop)")
-        }
+        try checkLength(residual)
         accumulate(residual, label: label)
-        refresh()
+    }
+
+    private func checkLength(_ r: [Int8]) throws {
+        guard r.count == crop * crop * 3 else {
+            throw SISRError.invalidArgument(
+                "PRNU residual has \(r.count) values, expected \(crop * crop * 3) for crop \(crop)")
+        }
     }
 
     private mutating func accumulate(_ r: [Int8], label: Int) {
-        var s = sums[label] ?? [Int64](repeating: 0, count: crop * crop * 3)
-        for i in r.indices { s[i] += Int64(r[i]) }
-        sums[label] = s
-        counts[label, default: 0] += 1
-    }
-
-    private mutating func refresh() {
-        labels = sums.keys.sorted()
-        fingerprints = labels.map { l in
-            let n = Double(counts[l]!)
-            return sums[l]!.map { Float(Double($0) / n) }
+        let k = labels.firstIndex { $0 >= label } ?? labels.count
+        if k == labels.count || labels[k] != label {
+            labels.insert(label, at: k)
+            sums.insert([Int64](repeating: 0, count: crop * crop * 3), at: k)
+            counts.insert(0, at: k)
         }
+        r.withUnsafeBufferPointer { rb in
+            sums[k].withUnsafeMutableBufferPointer { sb in for i in 0..<rb.count { sb[i] += Int64(rb[i]) } }
+        }
+        counts[k] += 1
     }
 
     /// Predicts the class of `image` (its center crop). Throws before `fit` or when the image is
@@ -97,21 +110,18 @@ public struct PRNUBaseline: Sendable {
     /// Predicts from a precomputed residual (`crop * crop * 3` values).
     public func predict(residual r: [Int8]) throws -> Prediction {
         guard !labels.isEmpty else { throw SISRError.invalidArgument("PRNU baseline has no fingerprints: call fit first") }
-        guard r.count == crop * crop * 3 else {
-            throw SISRError.invalidArgument(
-                "PRNU residual has \(r.count) values, expected \(crop * crop * 3) for crop \(crop)")
-        }
+        try checkLength(r)
         let x = r.map { Double($0) }
-        let scores: [Double]
-        switch match {
-        case .euclidean:
-            scores = fingerprints.map { f in
+        let scores: [Double] = zip(sums, counts).map { s, n in
+            let inv = 1 / Double(n)
+            switch match {
+            case .euclidean:
                 var d = 0.0
-                for i in x.indices { let e = x[i] - Double(f[i]); d += e * e }
+                for i in x.indices { let e = x[i] - Double(s[i]) * inv; d += e * e }
                 return -d
+            case .correlation:
+                return Self.correlation(x, s.map { Double($0) * inv })
             }
-        case .correlation:
-            scores = fingerprints.map { Self.correlation(x, $0) }
         }
         var best = 0
         for i in scores.indices where scores[i] > scores[best] { best = i }  // ties: smallest label
@@ -119,13 +129,13 @@ public struct PRNUBaseline: Sendable {
     }
 
     /// Zero-mean normalized correlation; 0 when either side is constant.
-    static func correlation(_ x: [Double], _ f: [Float]) -> Double {
+    static func correlation(_ x: [Double], _ f: [Double]) -> Double {
         let n = Double(x.count)
         let mx = x.reduce(0, +) / n
-        let mf = f.reduce(0.0) { $0 + Double($1) } / n
+        let mf = f.reduce(0, +) / n
         var sxy = 0.0, sxx = 0.0, syy = 0.0
         for i in x.indices {
-            let a = x[i] - mx, b = Double(f[i]) - mf
+            let a = x[i] - mx, b = f[i] - mf
             sxy += a * b; sxx += a * a; syy += b * b
         }
         return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : 0
