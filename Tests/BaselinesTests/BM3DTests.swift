@@ -132,6 +132,14 @@ import SISRCore
         #expect(f.data.allSatisfy { abs($0 - 77) < 1e-3 })
         let tiny = PlanarImage(width: 5, height: 9, channels: 1, data: [Float](repeating: 1, count: 45))
         #expect(BM3D(sigma: 5).denoise(tiny) == tiny)
+        // Edge sizes: a single block, and sides just above the block size.
+        for (w, h) in [(8, 8), (9, 13), (12, 8)] {
+            var rng = SeededRandom(seed: 3, "bm3d-edge", "\(w)x\(h)")
+            let data = (0..<(w * h * 2)).map { _ in Float(rng.nextInt(below: 256)) }
+            let out = BM3D(sigma: 10).denoise(PlanarImage(width: w, height: h, channels: 2, data: data))
+            #expect(out.width == w && out.height == h && out.channels == 2)
+            #expect(out.data.allSatisfy { $0.isFinite && $0 > -60 && $0 < 320 })
+        }
     }
 }
 
