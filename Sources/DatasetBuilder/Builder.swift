@@ -43,7 +43,7 @@ public enum DatasetBuilder {
         let start = DispatchTime.now().uptimeNanoseconds
         let layout = ReleaseLayout(root: run.outDirectory)
         let plan = try BuildPlan.make(options, factory: factory)
-        try layout.prepare(planBytes: try CanonicalJSON.encode(plan, pretty: true), force: run.force)
+        try layout.prepare(planBytes: try CanonicalJSON.encode(plan, pretty: true), force: run.force, cleanTemporaries: run.workers == 1)
 
         let renderer = SampleRenderer(plan: plan, source: options.images, models: ModelCache(zoo: plan.zoo, factory: factory))
         let mine = plan.shards(worker: run.worker, of: run.workers)
@@ -137,6 +137,7 @@ public enum DatasetBuilder {
         try layout.write("CHECKSUMS", Checksums.format(sums))
         try layout.write("manifest.json", manifestBytes)
         layout.removeBuildState()
+        layout.removeTemporaryFiles()
         return manifest
     }
 }

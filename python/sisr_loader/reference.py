@@ -146,9 +146,12 @@ def decode_png(data):
 
 
 class ReferenceRelease:
-    """A release read with the standard library: manifest, index, selection and classes."""
+    """A release read with the standard library: manifest, index, selection and classes.
 
-    def __init__(self, path, tar_reader=None):
+    PNG bytes come from the shards through ``zstandard`` (when installed) or from ``png_reader(sample)``.
+    """
+
+    def __init__(self, path, png_reader=None):
         self.path = str(path)
         with open(f"{self.path}/manifest.json", "rb") as f:
             raw = f.read()
@@ -156,20 +159,19 @@ class ReferenceRelease:
         self.manifest = json.loads(raw)
         with open(f"{self.path}/index.jsonl", encoding="utf-8") as f:
             self.samples = [json.loads(line) for line in f if line.strip()]
-        self._tar_reader = tar_reader
+        self._png_reader = png_reader
         self._tars = {}
 
     def tar(self, shard):
         if shard not in self._tars:
-            if self._tar_reader is not None:
-                self._tars[shard] = self._tar_reader(shard)
-            else:
-                import zstandard  # optional
-                with open(f"{self.path}/{self.manifest['shards'][shard]['path']}", "rb") as f:
-                    self._tars[shard] = zstandard.ZstdDecompressor().decompress(f.read())
+            import zstandard  # optional dependency
+            with open(f"{self.path}/{self.manifest['shards'][shard]['path']}", "rb") as f:
+                self._tars[shard] = zstandard.ZstdDecompressor().decompress(f.read())
         return self._tars[shard]
 
     def png(self, sample):
+        if self._png_reader is not None:
+            return self._png_reader(sample)
         t = self.tar(sample["shard"])
         return t[sample["png_offset"]:sample["png_offset"] + sample["png_size"]]
 
@@ -177,7 +179,8 @@ class ReferenceRelease:
         """(samples, class ids, classes) as ProtocolSelection defines them."""
         proto = protocol or {"models": {}, "label": "model", "withheld": None}
         models, label, withheld = proto.get("models") or {}, proto.get("label", "model"), proto.get("withheld")
-        used = [s for s in self.samples if all(s["labels"].get(k) in v for k, v in models.items())]
+        used = [s for s in self.samples if all(s["labels"].get(k) in v for k, v in models.items())
+                and (s["labels"].get("family") != "reference" or "reference" in models.get("family", []))]
         classes = sorted({s["labels"][label] for s in used}, key=lambda v: v.encode())
         chosen = []
         for s in used:
