@@ -11,6 +11,8 @@ extension SISRCommand {
         BenchModels.self,
         Build.self,
         Verify.self,
+        Inspect.self,
+        ZooCommand.self,
         LoadBench.self,
         Baseline.self,
         Evaluate.self,
