@@ -20,11 +20,17 @@ public struct BuildOptions: Sendable, Equatable {
     public var keepReference: Bool = false
     /// Folder with weight files.
     public var weightsDirectory: URL? = nil
+    /// Import mode: the paper's folder-per-model corpus (see ``PaperCorpus``) instead of running models.
+    public var importRoot: URL? = nil
 
     public init() {}
 
     /// The canonical command recorded in the manifest.
     public var command: [String] {
+        if let root = importRoot {
+            return ["sisr", "import", root.lastPathComponent, "--zoo", zooName, "--seed", "\(seed)",
+                    "--samples-per-shard", "\(samplesPerShard)", "--zstd-level", "\(zstdLevel)"]
+        }
         var c = ["sisr", "build"] + images.commandArguments + ["--zoo", zooName]
         if let m = models { c += ["--models", m.joined(separator: ",")] }
         if let s = splitsName { c += ["--splits", s] }
@@ -42,6 +48,8 @@ public enum SampleKind: Codable, Sendable, Equatable {
     case hr
     /// The LR input at a scale.
     case lr(Int)
+    /// An existing output of zoo model `model` read from the imported corpus (`<root>/<model>/<image>.png`).
+    case imported(String)
 }
 
 /// One planned sample: key, image, split and what produces it.
@@ -90,6 +98,7 @@ public struct BuildPlan: Codable, Sendable, Equatable {
         guard o.samplesPerShard >= 1 else { throw SISRError.invalidArgument("--samples-per-shard must be at least 1") }
         guard (1...22).contains(o.zstdLevel) else { throw SISRError.invalidArgument("--zstd-level must be 1...22") }
         try o.zoo.validate(path: o.zooName)
+        if let root = o.importRoot { return try PaperCorpus.plan(root: root, options: o) }
         var entries = o.zoo.models
         if let wanted = o.models {
             entries = try wanted.map { name in
@@ -122,7 +131,7 @@ public struct BuildPlan: Codable, Sendable, Equatable {
             refLabels[hrModel] = referenceLabels(model: hrModel, scale: 1)
             for s in Set(runnable.map(\.scale)) { refLabels[lrModel(s)] = referenceLabels(model: lrModel(s), scale: s) }
         }
-        var shards = [PlannedShard]()
+        var bySplit = [String: [PlannedSample]]()
         for split in Splits.names {
             var samples = [PlannedSample]()
             for id in splits[split]! {
@@ -134,20 +143,30 @@ public struct BuildPlan: Codable, Sendable, Equatable {
                     }
                 }
             }
-            let ordered = order(samples, seed: o.seed, split: split)
+            bySplit[split] = samples
+        }
+        let shards = cut(bySplit, seed: o.seed, samplesPerShard: o.samplesPerShard)
+        guard !shards.isEmpty else { throw SISRError.invalidArgument("nothing to build: no runnable model (\(unavailable.count) unavailable)") }
+        return BuildPlan(command: o.command, seed: o.seed, samplesPerShard: o.samplesPerShard, zstdLevel: o.zstdLevel,
+                         zoo: Zoo(name: o.zoo.name, description: o.zoo.description, models: entries), images: images,
+                         splits: splits, unavailable: unavailable, referenceLabels: refLabels, shards: shards)
+    }
+
+    /// Orders each split's samples and cuts them into numbered shards (train, val, test).
+    static func cut(_ bySplit: [String: [PlannedSample]], seed: UInt64, samplesPerShard: Int) -> [PlannedShard] {
+        var shards = [PlannedShard]()
+        for split in Splits.names {
+            let ordered = order(bySplit[split] ?? [], seed: seed, split: split)
             var start = 0, number = 0
             while start < ordered.count {
-                let end = min(start + o.samplesPerShard, ordered.count)
+                let end = min(start + samplesPerShard, ordered.count)
                 shards.append(PlannedShard(index: shards.count, path: shardPath(split: split, number: number), split: split,
                                            samples: Array(ordered[start..<end])))
                 start = end
                 number += 1
             }
         }
-        guard !shards.isEmpty else { throw SISRError.invalidArgument("nothing to build: no runnable model (\(unavailable.count) unavailable)") }
-        return BuildPlan(command: o.command, seed: o.seed, samplesPerShard: o.samplesPerShard, zstdLevel: o.zstdLevel,
-                         zoo: Zoo(name: o.zoo.name, description: o.zoo.description, models: entries), images: images,
-                         splits: splits, unavailable: unavailable, referenceLabels: refLabels, shards: shards)
+        return shards
     }
 
     /// `shards/<split>/sisr-<split>-NNNNNN.tar.zst`.
@@ -170,7 +189,7 @@ public struct BuildPlan: Codable, Sendable, Equatable {
     /// Labels for a sample.
     public func labels(of s: PlannedSample) -> Labels {
         switch s.kind {
-        case let .model(name): return zoo.entry(named: name)!.labels
+        case let .model(name), let .imported(name): return zoo.entry(named: name)!.labels
         case .hr: return referenceLabels[Self.hrModel]!
         case let .lr(scale): return referenceLabels[Self.lrModel(scale)]!
         }

@@ -43,9 +43,11 @@ public enum DatasetBuilder {
         let start = DispatchTime.now().uptimeNanoseconds
         let layout = ReleaseLayout(root: run.outDirectory)
         let plan = try BuildPlan.make(options, factory: factory)
-        try layout.prepare(planBytes: try CanonicalJSON.encode(plan, pretty: true), force: run.force)
+        try layout.prepare(planBytes: try CanonicalJSON.encode(plan, pretty: true), force: run.force, cleanTemporaries: run.workers == 1)
 
-        let renderer = SampleRenderer(plan: plan, source: options.images, models: ModelCache(zoo: plan.zoo, factory: factory))
+        let source = options.importRoot.map { ImageSource.folder($0.appendingPathComponent(PaperCorpus.hrFolder)) } ?? options.images
+        let renderer = SampleRenderer(plan: plan, source: source, models: ModelCache(zoo: plan.zoo, factory: factory),
+                                      importRoot: options.importRoot)
         let mine = plan.shards(worker: run.worker, of: run.workers)
         var report = BuildReport(plan: plan, shardsBuilt: 0, shardsSkipped: 0, samplesRendered: 0, times: StageTimes(),
                                  wallSeconds: 0, manifest: nil)
@@ -137,6 +139,7 @@ public enum DatasetBuilder {
         try layout.write("CHECKSUMS", Checksums.format(sums))
         try layout.write("manifest.json", manifestBytes)
         layout.removeBuildState()
+        layout.removeTemporaryFiles()
         return manifest
     }
 }

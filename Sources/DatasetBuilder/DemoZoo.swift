@@ -26,14 +26,14 @@ public enum DemoZoo {
             ("EDSR", ["num_feat": .int(16), "num_block": .int(2), "res_scale": .int(1), "img_range": .int(255)]),
             ("RCAN", ["num_feat": .int(16), "num_group": .int(2), "num_block": .int(2), "squeeze_factor": .int(4),
                       "res_scale": .int(1), "img_range": .int(255)]),
-            ("RDN", ["G0": .int(16), "D": .int(2), "C": .int(3), "G": .int(16), "kernel": .int(3)]),
+            ("RDN", ["num_feat": .int(16), "num_block": .int(2), "num_layer": .int(3), "num_grow_ch": .int(16), "img_range": .int(255)]),
             ("RRDBNet", ["num_feat": .int(16), "num_block": .int(1), "num_grow_ch": .int(8)]),
         ]
         for scale in [2, 4] {
             for (arch, config) in nets {
                 let name = "\(arch)-NA-x\(scale)-untrained-s1"
                 var cfg = config
-                cfg["upscale"] = .int(Int64(scale))
+                cfg[arch == "RRDBNet" ? "scale" : "upscale"] = .int(Int64(scale))
                 models.append(ZooEntry(
                     name: name,
                     labels: Labels(model: name, architecture: arch, scale: "x\(scale)", loss: "untrained", dataset: "NA",

@@ -15,13 +15,16 @@ struct ReleaseLayout {
 
     /// Refuses to touch a finished release or a build of a different plan unless `force`;
     /// with `force` removes them. Then records the plan (or checks it matches the recorded one).
-    func prepare(planBytes: [UInt8], force: Bool) throws {
+    /// `cleanTemporaries` removes leftovers of killed writers; only safe when no other worker
+    /// writes into the same folder.
+    func prepare(planBytes: [UInt8], force: Bool, cleanTemporaries: Bool) throws {
         if fm.fileExists(atPath: url("manifest.json").path) {
             guard force else {
                 throw SISRError.invalidArgument("\(root.path) already holds a release (manifest.json); pass --force to replace it or choose another --out")
             }
             removeRelease()
         }
+        if cleanTemporaries { removeTemporaryFiles() }
         if let existing = fm.contents(atPath: planURL.path) {
             if [UInt8](existing) == planBytes { return }
             guard force else {
@@ -30,6 +33,17 @@ struct ReleaseLayout {
             removeRelease()
         }
         try AtomicFile.write(planBytes, to: planURL)
+    }
+
+    /// Removes temporary files a killed writer left behind (`.<name>.tmp-<pid>`, see `AtomicFile`).
+    func removeTemporaryFiles() {
+        guard let e = fm.enumerator(atPath: root.path) else { return }
+        for case let rel as String in e {
+            let name = (rel as NSString).lastPathComponent
+            if name.hasPrefix("."), name.contains(".tmp-"), rel.hasPrefix("shards/") || rel.hasPrefix(Self.stateDirectory + "/") || !rel.contains("/") {
+                try? fm.removeItem(at: url(rel))
+            }
+        }
     }
 
     func readPlan() throws -> BuildPlan {

@@ -49,13 +49,15 @@ struct SampleRenderer: Sendable {
     let plan: BuildPlan
     let source: ImageSource
     let models: ModelCache
+    var importRoot: URL? = nil
+    let cache = ImageCache(budgetBytes: 256 << 20)
 
     func render(_ s: PlannedSample, split: String, times: inout StageTimes) throws -> RenderedSample {
         guard let record = plan.images.images.first(where: { $0.id == s.image }) else {
             throw SISRError.invalidArgument("plan refers to unknown image \(s.image)")
         }
         var hr = RGBImage(width: 1, height: 1)
-        times.source += try seconds { hr = try source.load(record) }
+        times.source += try seconds { hr = try cache.image("hr|" + s.image) { try source.load(record) } }
         let labels = plan.labels(of: s)
         var out = hr
         var quality: Double? = nil
@@ -63,17 +65,26 @@ struct SampleRenderer: Sendable {
         case .hr:
             break
         case let .lr(scale):
-            times.lr += seconds { out = degrade(hr, scale: scale) }
+            times.lr += try seconds { out = try cache.image("lr\(scale)|" + s.image) { degrade(hr, scale: scale) } }
         case let .model(name):
             let net = try models.resolver(name)
             var lr = hr
-            times.lr += seconds { lr = degrade(hr, scale: net.scale) }
+            times.lr += try seconds { lr = try cache.image("lr\(net.scale)|" + s.image) { degrade(hr, scale: net.scale) } }
             times.sr += try seconds { out = try net.upscale(lr) }
             let target = hr.modcropped(to: net.scale)
             guard out.width == target.width, out.height == target.height else {
                 throw SISRError.invalidArgument("model \(name) made \(out.width)x\(out.height) from \(lr.width)x\(lr.height), expected \(target.width)x\(target.height)")
             }
             times.hash += seconds { quality = psnr(out, target) }
+        case let .imported(name):
+            guard let root = importRoot else { throw SISRError.invalidArgument("sample \(s.key) needs the imported corpus folder") }
+            let url = root.appendingPathComponent(name).appendingPathComponent(record.origin)
+            times.source += try seconds { out = try PNG.read(url) }
+            let scale = plan.zoo.entry(named: name)?.scale ?? 1
+            let target = hr.modcropped(to: scale)
+            if out.width == target.width && out.height == target.height {
+                times.hash += seconds { quality = psnr(out, target) }
+            }
         }
         var png = [UInt8]()
         times.png += seconds { png = PNG.encode(out, options: .shard) }
@@ -87,6 +98,37 @@ struct SampleRenderer: Sendable {
                                jsonOffset: 0, jsonSize: 0, pngSHA256: pngHash, pixelSHA256: pixelHash)
         let json = try CanonicalJSON.encode(rec.member)
         return RenderedSample(png: png, json: json, record: rec)
+    }
+}
+
+/// HR and LR images shared between the samples of a build (first in, first out within a byte budget).
+/// Only saves time: a value is the same whether it comes from the cache or is recomputed.
+final class ImageCache: @unchecked Sendable {
+    private var images = [String: RGBImage]()
+    private var order = [String]()
+    private var bytes = 0
+    private let budget: Int
+    private let lock = NSLock()
+
+    init(budgetBytes: Int) { budget = budgetBytes }
+
+    func image(_ key: String, make: () throws -> RGBImage) throws -> RGBImage {
+        lock.lock()
+        if let img = images[key] { lock.unlock(); return img }
+        lock.unlock()
+        let img = try make()
+        lock.lock()
+        defer { lock.unlock() }
+        if images[key] == nil, img.pixels.count <= budget {
+            images[key] = img
+            order.append(key)
+            bytes += img.pixels.count
+            while bytes > budget, let old = order.first {
+                order.removeFirst()
+                bytes -= images.removeValue(forKey: old)?.pixels.count ?? 0
+            }
+        }
+        return img
     }
 }
 

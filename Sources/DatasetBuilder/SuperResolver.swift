@@ -25,7 +25,7 @@ public struct ModelFactory: Sendable {
     public init(weightsDirectory: URL? = nil) { self.weightsDirectory = weightsDirectory }
 
     /// Engines this binary implements.
-    public static let engines: Set<String> = ["classical"]
+    public static let engines: Set<String> = NetworkFactory.engines.union(["classical"])
 
     /// Why `entry` cannot run with this binary and these weights, or nil if it can. Missing
     /// architectures and missing weight files make a model unavailable (reported, not fatal).
@@ -55,7 +55,7 @@ public struct ModelFactory: Sendable {
             }
             return ClassicalResolver(method: method, scale: entry.scale)
         default:
-            throw SISRError.invalidArgument("model \(entry.name): engine \(entry.architecture.engine) is not implemented")
+            return try NetworkFactory.make(entry, weightsDirectory: weightsDirectory)
         }
     }
 }

@@ -15,9 +15,9 @@ public enum Procedural {
         let bg = (0..<3).map { _ in Int32(rng.nextInt(below: 256)) }
         for i in 0..<n { for c in 0..<3 { px[i * 3 + c] = bg[c] } }
 
-        let rMin = 2.0, rMax = Double(max(width, height)) / 3 + 3
+        let rMin = 1.5, rMax = Double(max(width, height)) / 2 + 3
         let a = 1 / (rMin * rMin), b = 1 / (rMax * rMax)
-        let discs = max(8, n / 180)
+        let discs = max(16, n / 12)
         for _ in 0..<discs {
             // Density ~ r^-3 on [rMin, rMax]: r = 1 / sqrt(1/rMin^2 - u (1/rMin^2 - 1/rMax^2)).
             let u = rng.nextDouble()

@@ -8,10 +8,11 @@ import SISRCore
 /// - `bilinear`, `lanczos3`: separable, half-pixel centres: output index `o` samples the input at
 ///   `u = (o + 0.5) / s - 0.5`. Taps `i` run over `floor(u) - r + 1 ... floor(u) + r` (r = 1 for
 ///   bilinear, 3 for Lanczos-3), weights `k(u - i)` normalised to sum 1, indices clamped to the edge.
-///   `k` is the triangle `max(0, 1 - |x|)` or `sinc(x) sinc(x/3)` for `|x| < 3`. Values are x/255 in
-///   float64; the height pass runs first, then the width pass, with no rounding in between; the
-///   result is clamped to [0,1], x255 and rounded half away from zero. Bilinear equals PyTorch's
-///   `interpolate(mode="bilinear", align_corners=False)` before quantisation.
+///   `k` is the triangle `max(0, 1 - |x|)` or `sinc(x) sinc(x/3)` for `|x| < 3`. Values stay in
+///   0...255 units in float64 (bilinear weights are dyadic, so its sums are exact and ties are real
+///   ties); the height pass runs first, then the width pass, with no rounding in between; the result
+///   is clamped to [0, 255] and rounded half away from zero. Bilinear equals PyTorch's
+///   `interpolate(mode="bilinear", align_corners=False)` before rounding.
 /// - `bicubic`: MATLAB `imresize` bicubic (Keys a = -0.5, symmetric mirroring), the same code that
 ///   makes LR inputs (``MatlabResize``), used to enlarge.
 public enum ClassicalUpsampler: String, CaseIterable, Sendable, Codable {
@@ -29,6 +30,13 @@ public enum ClassicalUpsampler: String, CaseIterable, Sendable, Codable {
         case .bilinear: return Self.separable(image, scale: scale, radius: 1, kernel: Self.triangle)
         case .lanczos3: return Self.separable(image, scale: scale, radius: 3, kernel: Self.lanczos3Kernel)
         }
+    }
+
+    /// Clamp to [0, 255], round half away from zero.
+    @inline(__always) static func quantize255(_ v: Double) -> UInt8 {
+        if !(v > 0) { return 0 }
+        if v >= 255 { return 255 }
+        return UInt8(v.rounded(.toNearestOrAwayFromZero))
     }
 
     static func nearest(_ image: RGBImage, scale s: Int) -> RGBImage {
@@ -87,7 +95,7 @@ public enum ClassicalUpsampler: String, CaseIterable, Sendable, Codable {
                 let wt = fh.weight[y * fh.taps + t]
                 if wt == 0 { continue }
                 let src = fh.index[y * fh.taps + t] * w * 3
-                for k in 0..<(w * 3) { mid[dst + k] += wt * Double(image.pixels[src + k]) / 255 }
+                for k in 0..<(w * 3) { mid[dst + k] += wt * Double(image.pixels[src + k]) }
             }
         }
         var px = [UInt8](repeating: 0, count: ow * oh * 3)
@@ -100,9 +108,9 @@ public enum ClassicalUpsampler: String, CaseIterable, Sendable, Codable {
                     let i = row + fw.index[x * fw.taps + t] * 3
                     acc.0 += wt * mid[i]; acc.1 += wt * mid[i + 1]; acc.2 += wt * mid[i + 2]
                 }
-                px[dst + x * 3] = quantizeUnit(acc.0)
-                px[dst + x * 3 + 1] = quantizeUnit(acc.1)
-                px[dst + x * 3 + 2] = quantizeUnit(acc.2)
+                px[dst + x * 3] = Self.quantize255(acc.0)
+                px[dst + x * 3 + 1] = Self.quantize255(acc.1)
+                px[dst + x * 3 + 2] = Self.quantize255(acc.2)
             }
         }
         return RGBImage(width: ow, height: oh, pixels: px)
