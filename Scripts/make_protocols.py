@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Writes manifests/protocols/*.json: one file per experiment of the paper (and a few for the demo zoo).
 
+`paper` is filled from manifests/paper-results/<name>.json when that file exists (the table, and the
+ConvNeXt `accuracy` as a fraction); protocols without paper results (the extra withheld values, the demo
+protocols) get `"paper": null`.
+
 Label values are those of manifests/zoo.json (custom family: 5 architectures x 2 scales x 3 losses x
 4 datasets; seeds s1-s3 on div2k). With --zoo FILE the values are read from that zoo instead, and the
 script stops if they differ from the built-in lists below. Schema: docs in manifests/protocols/README.md.
@@ -16,12 +20,24 @@ VALUES = {
     "loss": ["L1", "ResNet_GAN", "VGG_GAN"],
     "dataset": ["div2k", "flickr2k", "quarter_div2k", "quarter_flickr2k"],
 }
+WITHHELD = dict(VALUES, seed=["s1", "s2", "s3"])
 DEMO_ARCHITECTURES = ["Bicubic", "Bilinear", "EDSR", "Lanczos3", "Nearest", "RCAN", "RDN", "RRDBNet"]
+
+
+def paper_reference(name):
+    path = os.path.join(ROOT, "manifests", "paper-results", name + ".json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        results = json.load(f)["results"]
+    overall = [r for r in results if r["metric"] == "accuracy" and r["method"].startswith("ConvNeXt")]
+    chosen = overall[0] if overall else results[0]
+    return {"table": chosen["table"], "accuracy": round(overall[0]["value"] / 100, 6) if overall else None}
 
 
 def proto(name, description, models, label, withheld=None, table=None):
     return {"name": name, "description": description, "models": models, "label": label,
-            "withheld": withheld, "paper": None if table is None else {"table": table, "accuracy": None}}
+            "withheld": withheld, "paper": paper_reference(name)}
 
 
 def protocols():
@@ -39,7 +55,7 @@ def protocols():
     for label in ["scale", "loss", "architecture", "dataset"]:
         out.append(proto(f"parsing-{label}", f"Model parsing: predict the {label} of the custom model that made the image.",
                          {"family": ["custom"]}, label, table=f"model parsing, {label}"))
-        for parameter, values in VALUES.items():
+        for parameter, values in WITHHELD.items():
             if parameter == label:
                 continue
             for value in values:
