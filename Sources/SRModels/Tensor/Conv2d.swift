@@ -1,6 +1,15 @@
 import SISRCore
 
-/// 2-D cross-correlation (PyTorch `Conv2d`): stride 1, zero padding `padding` on every side.
+/// An activation applied elementwise right after a convolution (fused into its output pass).
+public enum Activation: Sendable, Equatable {
+    case identity
+    case relu
+    /// `max(x, 0) + slope * min(x, 0)`, PyTorch's LeakyReLU.
+    case leakyReLU(Float)
+}
+
+/// 2-D cross-correlation (PyTorch `Conv2d`): stride 1, zero padding `padding` on every side, then the
+/// bias and `activation`.
 ///
 /// - Parameters:
 ///   - x: `[N, Cin, H, W]`
@@ -8,75 +17,120 @@ import SISRCore
 ///   - bias: `[Cout]` or nil
 /// - Returns: `[N, Cout, H + 2p - kH + 1, W + 2p - kW + 1]`
 ///
-/// Implemented as im2col followed by one SGEMM per image: `out[Cout, HW] = W[Cout, Cin*kH*kW] x cols`.
-public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int) -> Tensor {
+/// The output is cut into tiles of whole rows whose size depends only on the shapes. For each tile the
+/// workers build the im2col matrix of just that tile (1x1 unpadded convolutions read the input
+/// directly) and run one single-threaded SGEMM `out[Cout, tile] = W[Cout, Cin*kH*kW] x cols[.., tile]`,
+/// then add the bias and apply the activation while the tile is still in cache.
+public func conv2d(
+    _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int, activation: Activation = .identity
+) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4, "conv2d expects NCHW input and OIHW weight")
-    let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let (cout, wcin, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+    let (n, cin, h, w) = x.nchw
+    let (cout, wcin, kh, kw) = weight.nchw
     precondition(cin == wcin, "conv2d: input has \(cin) channels, weight expects \(wcin)")
     let oh = h + 2 * padding - kh + 1, ow = w + 2 * padding - kw + 1
     precondition(oh > 0 && ow > 0, "conv2d: kernel larger than padded input")
+    if let bias { precondition(bias.count == cout, "conv2d: bias has \(bias.count) values for \(cout) channels") }
+    _ = Compute.blasSingleThreaded
     let kdim = cin * kh * kw, hw = oh * ow
-    var out = [Float](repeating: 0, count: n * cout * hw)
-    var cols = [Float](repeating: 0, count: (kh == 1 && kw == 1 && padding == 0) ? 0 : kdim * hw)
-    for b in 0..<n {
-        let xOff = b * cin * h * w
-        if kh == 1 && kw == 1 && padding == 0 {
-            x.data.withUnsafeBufferPointer { px in
-                weight.data.withUnsafeBufferPointer { pw in
-                    out.withUnsafeMutableBufferPointer { po in
-                        BLAS.sgemm(
-                            m: cout, n: hw, k: kdim, a: pw,
-                            b: UnsafeBufferPointer(rebasing: px[xOff..<(xOff + cin * hw)]),
-                            c: UnsafeMutableBufferPointer(rebasing: po[(b * cout * hw)..<((b + 1) * cout * hw)]))
-                    }
-                }
-            }
-            continue
-        }
+    let direct = kh == 1 && kw == 1 && padding == 0
+    let plan = ConvTiling(outHeight: oh, outWidth: ow, kdim: kdim)
+    Compute.flopCounter?.add(2 * Double(n) * Double(cout) * Double(kdim) * Double(hw))
+
+    return Tensor.filled(shape: [n, cout, oh, ow]) { po in
         x.data.withUnsafeBufferPointer { px in
-            cols.withUnsafeMutableBufferPointer { pc in
-                for c in 0..<cin {
-                    for i in 0..<kh {
-                        for j in 0..<kw {
-                            let row = (c * kh + i) * kw + j
-                            for y in 0..<oh {
-                                let sy = y + i - padding
-                                let dst = row * hw + y * ow
-                                if sy < 0 || sy >= h {
-                                    for xx in 0..<ow { pc[dst + xx] = 0 }
-                                    continue
-                                }
-                                let src = xOff + (c * h + sy) * w
-                                for xx in 0..<ow {
-                                    let sx = xx + j - padding
-                                    pc[dst + xx] = (sx >= 0 && sx < w) ? px[src + sx] : 0
-                                }
-                            }
+            weight.data.withUnsafeBufferPointer { pw in
+                let bias = bias?.data
+                Compute.forEachWorker(items: n * plan.tiles) { _, items in
+                    ScratchPool.shared.with(count: direct ? 0 : kdim * plan.maxColumns) { pc in
+                    for item in items {
+                        let b = item / plan.tiles
+                        let y0 = (item % plan.tiles) * plan.rowsPerTile
+                        let y1 = min(oh, y0 + plan.rowsPerTile)
+                        let cols0 = y0 * ow, ncols = (y1 - y0) * ow
+                        let xImage = UnsafeBufferPointer(rebasing: px[(b * cin * h * w)..<((b + 1) * cin * h * w)])
+                        let outImage = UnsafeMutableBufferPointer(
+                            rebasing: po[(b * cout * hw)..<((b + 1) * cout * hw)])
+                        let cTile = UnsafeMutableBufferPointer(rebasing: outImage[cols0...])
+                        if direct {
+                            BLAS.sgemm(
+                                m: cout, n: ncols, k: kdim, a: pw, b: UnsafeBufferPointer(rebasing: xImage[cols0...]),
+                                ldb: hw, c: cTile, ldc: hw)
+                        } else {
+                            im2colRows(
+                                xImage, channels: cin, height: h, width: w, kernelH: kh, kernelW: kw,
+                                padding: padding, outWidth: ow, rows: y0..<y1, into: pc)
+                            BLAS.sgemm(
+                                m: cout, n: ncols, k: kdim, a: pw, b: UnsafeBufferPointer(rebasing: pc[0..<(kdim * ncols)]),
+                                ldb: ncols, c: cTile, ldc: hw)
+                        }
+                        for o in 0..<cout {
+                            let row = UnsafeMutableBufferPointer(rebasing: cTile[(o * hw)..<(o * hw + ncols)])
+                            applyBiasActivation(row, bias: bias?[o] ?? 0, activation)
                         }
                     }
-                }
-            }
-        }
-        weight.data.withUnsafeBufferPointer { pw in
-            cols.withUnsafeBufferPointer { pc in
-                out.withUnsafeMutableBufferPointer { po in
-                    BLAS.sgemm(
-                        m: cout, n: hw, k: kdim, a: pw, b: pc,
-                        c: UnsafeMutableBufferPointer(rebasing: po[(b * cout * hw)..<((b + 1) * cout * hw)]))
+                    }
                 }
             }
         }
     }
-    if let bias {
-        precondition(bias.count == cout, "conv2d: bias has \(bias.count) values for \(cout) channels")
-        for b in 0..<n {
-            for o in 0..<cout {
-                let base = (b * cout + o) * hw
-                let v = bias.data[o]
-                for i in 0..<hw { out[base + i] += v }
+}
+
+/// How a convolution's output is cut into row tiles. Depends only on the shapes.
+struct ConvTiling {
+    let rowsPerTile: Int
+    let tiles: Int
+    var maxColumns: Int
+
+    init(outHeight oh: Int, outWidth ow: Int, kdim: Int) {
+        // Aim for an im2col block of about 4 MB, and at least 256 columns per GEMM.
+        let targetColumns = max(256, (1 << 20) / max(1, kdim))
+        rowsPerTile = max(1, min(oh, targetColumns / max(1, ow)))
+        tiles = (oh + rowsPerTile - 1) / rowsPerTile
+        maxColumns = rowsPerTile * ow
+    }
+}
+
+/// Writes the im2col matrix of output rows `rows` into `cols` (shape `[Cin*kH*kW, rows.count*outWidth]`).
+func im2colRows(
+    _ x: UnsafeBufferPointer<Float>, channels: Int, height h: Int, width w: Int, kernelH kh: Int, kernelW kw: Int,
+    padding: Int, outWidth ow: Int, rows: Range<Int>, into cols: UnsafeMutableBufferPointer<Float>
+) {
+    let ncols = rows.count * ow
+    let xb = x.baseAddress!, cb = cols.baseAddress!
+    for c in 0..<channels {
+        for i in 0..<kh {
+            for j in 0..<kw {
+                let rowBase = cb + ((c * kh + i) * kw + j) * ncols
+                // Output columns xx whose source column xx + j - padding lies inside the image.
+                let xs = max(0, padding - j), xe = max(xs, min(ow, w + padding - j))
+                for y in rows {
+                    let dst = rowBase + (y - rows.lowerBound) * ow
+                    let sy = y + i - padding
+                    if sy < 0 || sy >= h {
+                        dst.update(repeating: 0, count: ow)
+                        continue
+                    }
+                    if xs > 0 { dst.update(repeating: 0, count: xs) }
+                    if xe > xs { dst.advanced(by: xs).update(from: xb + (c * h + sy) * w + xs + j - padding, count: xe - xs) }
+                    if ow > xe { dst.advanced(by: xe).update(repeating: 0, count: ow - xe) }
+                }
             }
         }
     }
-    return Tensor(shape: [n, cout, oh, ow], data: out)
+}
+
+@inline(__always)
+func applyBiasActivation(_ row: UnsafeMutableBufferPointer<Float>, bias: Float, _ activation: Activation) {
+    switch activation {
+    case .identity:
+        if bias != 0 { for i in row.indices { row[i] += bias } }
+    case .relu:
+        for i in row.indices { row[i] = max(row[i] + bias, 0) }
+    case let .leakyReLU(slope):
+        for i in row.indices {
+            let v = row[i] + bias
+            row[i] = v >= 0 ? v : v * slope
+        }
+    }
 }

@@ -19,6 +19,22 @@ public struct Tensor: Sendable, Equatable {
 
     /// The same values under a new shape with the same element count.
     public func reshaped(_ newShape: [Int]) -> Tensor { Tensor(shape: newShape, data: data) }
+
+    /// `(n, c, h, w)` of a rank-4 tensor.
+    public var nchw: (n: Int, c: Int, h: Int, w: Int) {
+        precondition(rank == 4, "expected an NCHW tensor, got shape \(shape)")
+        return (shape[0], shape[1], shape[2], shape[3])
+    }
+
+    /// A tensor of the given shape whose storage is filled by `fill` (which must write every element).
+    static func filled(shape: [Int], _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> Tensor {
+        let n = shape.reduce(1, *)
+        let data = [Float](unsafeUninitializedCapacity: n) { buf, initialized in
+            fill(buf)
+            initialized = n
+        }
+        return Tensor(shape: shape, data: data)
+    }
 }
 
 /// A flat name -> tensor map, as in a PyTorch `state_dict()`.

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import SISRCore
+import SRModels
+
+extension SISRCommand {
+    struct BenchModels: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bench-models",
+            abstract: "Time whole-image x4 inference of EDSR 64x16, RCAN 10x20 and RRDBNet 23 blocks (random weights).",
+            discussion: """
+                Reports seconds per image and GFLOP/s, counting the multiply-adds of every convolution as \
+                2 FLOPs. Benchmarks/bench_models.sh runs this next to a PyTorch CPU peer with the same \
+                networks and thread count and prints ratios.
+                """)
+
+        /// The benchmarked networks: name, architecture, configuration JSON.
+        static let models: [(name: String, arch: Architecture, config: String)] = [
+            ("edsr_64x16", .edsr, #"{"num_feat": 64, "num_block": 16}"#),
+            ("rcan_10x20", .rcan, #"{"num_group": 10, "num_block": 20}"#),
+            ("rrdbnet_23", .rrdbnet, #"{"num_block": 23}"#),
+        ]
+
+        @Option(help: "Input width.") var width = 240
+        @Option(help: "Input height.") var height = 180
+        @Option(help: "Worker threads (default: all cores).") var threads: Int?
+        @Option(help: "Timed runs per network (the median is reported).") var repeats = 1
+        @Option(help: "Comma-separated subset of: \(models.map(\.name).joined(separator: ", ")).") var only: String?
+        @Flag(help: "Print JSON instead of a table.") var json = false
+
+        func validate() throws {
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+            guard width >= 4, height >= 4, repeats >= 1 else { throw ValidationError("width/height >= 4 and repeats >= 1 required.") }
+            if let only {
+                let known = Set(Self.models.map(\.name))
+                for name in only.split(separator: ",") where !known.contains(String(name)) {
+                    throw ValidationError("unknown network '\(name)' in --only (known: \(known.sorted().joined(separator: ", "))).")
+                }
+            }
+        }
+
+        func run() throws {
+            if let threads { Compute.threads = threads }
+            let selected = only.map { Set($0.split(separator: ",").map(String.init)) }
+            var rng = SeededRandom(seed: 0, "bench-models", "input")
+            let x = Tensor(shape: [1, 3, height, width], data: (0..<(3 * width * height)).map { _ in Float(rng.nextDouble()) })
+            var results: [String: [String: Double]] = [:]
+            if !json { print("input \(width)x\(height) -> x4, threads \(Compute.threads), BLAS core \(BLAS.coreName)") }
+            for model in Self.models where selected?.contains(model.name) ?? true {
+                let net = try model.arch.random(configJSON: Data(model.config.utf8), scale: 4, seed: 1)
+                _ = net(Tensor(zeros: [1, 3, 16, 16]))  // warm-up: page in code and buffers
+                let counter = FLOPCounter()
+                var times: [Double] = []
+                for i in 0..<repeats {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    if i == 0 { _ = Compute.$flopCounter.withValue(counter) { net(x) } } else { _ = net(x) }
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                }
+                let seconds = times.sorted()[times.count / 2]
+                let gflop = counter.flops / 1e9
+                results[model.name] = ["seconds": seconds, "gflop": gflop, "gflops": gflop / seconds]
+                if !json {
+                    print(model.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                        + String(format: "%9.2f s/image %9.1f GFLOP %8.1f GFLOP/s", seconds, gflop, gflop / seconds))
+                }
+            }
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+}

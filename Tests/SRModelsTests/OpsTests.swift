@@ -1,0 +1,93 @@
+import Foundation
+import SISRCore
+import SRModels
+import Testing
+
+func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor {
+    var rng = SeededRandom(seed: seed, "test-tensor")
+    return Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in Float(rng.nextDouble() * 2 - 1) })
+}
+
+/// Direct six-loop convolution in double precision, as an independent reference.
+func naiveConv(_ x: Tensor, _ w: Tensor, _ b: Tensor, padding p: Int) -> Tensor {
+    let (n, cin, h, wd) = x.nchw
+    let (cout, _, kh, kw) = w.nchw
+    let oh = h + 2 * p - kh + 1, ow = wd + 2 * p - kw + 1
+    var out = Tensor(zeros: [n, cout, oh, ow])
+    for bi in 0..<n { for o in 0..<cout { for y in 0..<oh { for xx in 0..<ow {
+        var s = Double(b.data[o])
+        for c in 0..<cin { for i in 0..<kh { for j in 0..<kw {
+            let sy = y + i - p, sx = xx + j - p
+            if sy >= 0 && sy < h && sx >= 0 && sx < wd {
+                s += Double(x.data[((bi * cin + c) * h + sy) * wd + sx]) * Double(w.data[((o * cin + c) * kh + i) * kw + j])
+            }
+        } } }
+        out.data[((bi * cout + o) * oh + y) * ow + xx] = Float(s)
+    } } } }
+    return out
+}
+
+@Suite("Tensor operations")
+struct OpsTests {
+    @Test("conv2d equals a direct convolution", arguments: [(3, 1), (1, 0), (5, 2), (3, 0)])
+    func convMatchesNaive(kernel: Int, padding: Int) {
+        let x = randomTensor([2, 5, 9, 13], seed: 1)
+        let w = randomTensor([7, 5, kernel, kernel], seed: 2)
+        let b = randomTensor([7], seed: 3)
+        let y = conv2d(x, weight: w, bias: b, padding: padding)
+        let r = naiveConv(x, w, b, padding: padding)
+        #expect(y.shape == r.shape)
+        #expect(zip(y.data, r.data).allSatisfy { abs($0 - $1) < 1e-5 })
+        let lrelu = conv2d(x, weight: w, bias: b, padding: padding, activation: .leakyReLU(0.2))
+        #expect(lrelu == leakyReLU(y, slope: 0.2))
+        #expect(conv2d(x, weight: w, bias: b, padding: padding, activation: .relu) == relu(y))
+    }
+
+    @Test("pixel shuffle follows PyTorch's channel order and unshuffle inverts it")
+    func shuffle() {
+        let x = Tensor(shape: [1, 8, 1, 2], data: (0..<16).map(Float.init))
+        let y = pixelShuffle(x, 2)
+        #expect(y.shape == [1, 2, 2, 4])
+        // out[c, h*2+i, w*2+j] = in[c*4 + i*2 + j, h, w]; input channel k at w holds 2k + w.
+        #expect(y.data[0..<8] == [0, 2, 1, 3, 4, 6, 5, 7])
+        #expect(pixelUnshuffle(y, 2) == x)
+        let z = randomTensor([2, 3, 6, 4], seed: 4)
+        #expect(pixelShuffle(pixelUnshuffle(z, 2), 2) == z)
+    }
+
+    @Test("nearest x2, concat, pool, channel multiply, reflect pad")
+    func misc() {
+        let x = Tensor(shape: [1, 1, 2, 2], data: [1, 2, 3, 4])
+        #expect(upsampleNearest2x(x).data == [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+        #expect(concatChannels([x, x.map { -$0 }]).data == [1, 2, 3, 4, -1, -2, -3, -4])
+        #expect(globalAveragePool(x).data == [2.5])
+        #expect(multiplyChannels(concatChannels([x, x]), by: Tensor(shape: [1, 2], data: [2, 0])).data == [2, 4, 6, 8, 0, 0, 0, 0])
+        let p = reflectPadBottomRight(Tensor(shape: [1, 1, 2, 3], data: [1, 2, 3, 4, 5, 6]), bottom: 1, right: 2)
+        #expect(p.data == [1, 2, 3, 2, 1, 4, 5, 6, 5, 4, 1, 2, 3, 2, 1])
+        #expect(sigmoid(Tensor(shape: [1], data: [0])).data == [0.5])
+        #expect(add(x, x, scaledBy: 0.5).data == [1.5, 3, 4.5, 6])
+    }
+}
+
+@Suite("Thread-count determinism", .serialized)
+struct DeterminismTests {
+    @Test("networks give byte-identical output with 1 and 2 threads", arguments: Architecture.allCases)
+    func oneVersusTwoThreads(_ arch: Architecture) throws {
+        let configs: [Architecture: String] = [
+            .edsr: #"{"num_feat": 32, "num_block": 2, "res_scale": 0.1}"#,
+            .rcan: #"{"num_feat": 32, "num_group": 2, "num_block": 2, "squeeze_factor": 4}"#,
+            .rdn: #"{"num_feat": 16, "num_block": 2, "num_layer": 3, "num_grow_ch": 16}"#,
+            .rrdbnet: #"{"num_feat": 32, "num_block": 1, "num_grow_ch": 16}"#,
+        ]
+        let net = try arch.random(configJSON: Data(configs[arch]!.utf8), scale: 4, seed: 9)
+        let x = randomTensor([1, 3, 37, 45], seed: 5).map { ($0 + 1) / 2 }
+        let saved = Compute.threads
+        defer { Compute.threads = saved }
+        Compute.threads = 1
+        let one = net(x)
+        Compute.threads = 2
+        let two = net(x)
+        #expect(one.shape == [1, 3, 148, 180])
+        #expect(one.data.withUnsafeBytes { Array($0) } == two.data.withUnsafeBytes { Array($0) })
+    }
+}
