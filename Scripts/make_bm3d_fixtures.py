@@ -4,7 +4,8 @@
 Writes into Tests/BaselinesTests/Fixtures/bm3d/:
   <case>.png        the 8-bit input (grey or RGB)
   <case>.f32        the package's denoised image, float32 little-endian, row-major H x W (x 3)
-  cases.json        one entry per case: file names, size, channels, sigma (0-255 scale)
+  cases.json        one entry per case: file names, size, channels, sigma (0-255 scale), mode
+                    ("channels": bm3d.bm3d; "opp": bm3d.bm3d_rgb with colorspace 'opp')
   wavelet_<case>.f32  the wavelet (PRNU) denoiser's output computed with PyWavelets + SciPy, same layout;
                       listed in wavelet_cases.json
 
@@ -57,6 +58,9 @@ def main():
         ("rgb56x40", 56, 40, 3, 5.0, 0.0),
         ("grey64_noisy20", 64, 64, 1, 20.0, 20.0),
         ("rgb48_noisy15", 48, 48, 3, 15.0, 15.0),
+        # bm3d_rgb (opponent colour transform), for BM3D(colorMode: .opponent)
+        ("rgb64_opp", 64, 64, 3, 5.0, 0.0),
+        ("rgb48_opp_noisy15", 48, 48, 3, 15.0, 15.0),
     ]
     cases = []
     for i, (name, h, w, ch, sigma, noise) in enumerate(specs):
@@ -67,13 +71,17 @@ def main():
         # num_threads=1: the package's multithreaded aggregation is not bit-reproducible between runs.
         profile = bm3d.BM3DProfile()
         profile.num_threads = 1
-        den = np.asarray(bm3d.bm3d(img, sigma, profile), dtype=np.float32)
+        mode = "opp" if "_opp" in name else "channels"
+        if mode == "opp":
+            den = np.asarray(bm3d.bm3d_rgb(img, sigma, profile, colorspace="opp"), dtype=np.float32)
+        else:
+            den = np.asarray(bm3d.bm3d(img, sigma, profile), dtype=np.float32)
         assert den.shape == img.shape, (den.shape, img.shape)
         den.astype("<f4").tofile(os.path.join(OUT, name + ".f32"))
         diff = den.astype(np.float64) - img
         cases.append({
             "name": name, "png": name + ".png", "output": name + ".f32", "width": w, "height": h,
-            "channels": ch, "sigma": sigma,
+            "channels": ch, "sigma": sigma, "mode": mode,
             # PSNR of the untouched input against the package output: how far an identity "denoiser"
             # would land, so the test's 40 dB threshold can be read against it.
             "identity_psnr": float(10 * np.log10(255 ** 2 / np.mean(diff ** 2))),

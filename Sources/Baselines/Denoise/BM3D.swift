@@ -57,29 +57,49 @@ public struct BM3D: Denoiser {
         public static let np = Profile()
     }
 
+    /// How a three-channel image is filtered.
+    public enum ColorMode: String, Sendable, CaseIterable {
+        /// Each channel in its own values, block matching on channel 0: `bm3d.bm3d(rgb, sigma)`, the
+        /// paper's PRNU call.
+        case perChannel
+        /// The package's `bm3d_rgb(rgb, sigma)` (colorspace 'opp'): opponent colour transform
+        /// (luminance, two chrominances), each transformed channel rescaled to [0, 1] with its noise
+        /// level scaled alike, matching on luminance, then back. Other channel counts use ``perChannel``.
+        case opponent
+    }
+
     /// Noise standard deviation on the 0-255 scale.
     public var sigma: Double
     public var profile: Profile
+    public var colorMode: ColorMode
 
-    public init(sigma: Double = 5, profile: Profile = .np) {
+    public init(sigma: Double = 5, profile: Profile = .np, colorMode: ColorMode = .perChannel) {
         precondition(sigma > 0, "BM3D: sigma must be positive")
         self.sigma = sigma
         self.profile = profile
+        self.colorMode = colorMode
     }
 
-    public var name: String { "bm3d(sigma=\(sigma))" }
+    public var name: String { colorMode == .perChannel ? "bm3d(sigma=\(sigma))" : "bm3d-opp(sigma=\(sigma))" }
 
     /// Both stages. Images smaller than 8x8 are returned unchanged.
     public func denoise(_ image: PlanarImage) -> PlanarImage {
-        guard image.width >= BM3DEngine.block, image.height >= BM3DEngine.block else { return image }
-        let engine = BM3DEngine(image: image, sigma: Float(sigma), profile: profile)
-        let basic = engine.hardThresholding()
-        return engine.wiener(basic: basic)
+        run(image) { engine in engine.wiener(basic: engine.hardThresholding()) }
     }
 
     /// The first stage only (the "basic estimate").
     public func basicEstimate(_ image: PlanarImage) -> PlanarImage {
+        run(image) { engine in engine.hardThresholding() }
+    }
+
+    private func run(_ image: PlanarImage, _ stages: (BM3DEngine) -> PlanarImage) -> PlanarImage {
         guard image.width >= BM3DEngine.block, image.height >= BM3DEngine.block else { return image }
-        return BM3DEngine(image: image, sigma: Float(sigma), profile: profile).hardThresholding()
+        if colorMode == .opponent && image.channels == 3 {
+            let (opp, ranges) = OpponentColor.forward(image, sigma: sigma)
+            let sigmas = ranges.map { Float($0.sigma) }
+            return OpponentColor.inverse(stages(BM3DEngine(image: opp, sigmas: sigmas, profile: profile)), ranges)
+        }
+        let sigmas = [Float](repeating: Float(sigma), count: image.channels)
+        return stages(BM3DEngine(image: image, sigmas: sigmas, profile: profile))
     }
 }

@@ -7,7 +7,8 @@ struct BM3DEngine {
     static let batch = 1024
 
     let image: PlanarImage
-    let sigma: Float
+    /// Noise standard deviation of each channel.
+    let sigmas: [Float]
     let profile: BM3D.Profile
     var width: Int { image.width }
     var height: Int { image.height }

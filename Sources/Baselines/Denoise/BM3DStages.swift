@@ -31,14 +31,16 @@ extension BM3DEngine {
         let t = BM3DTransforms.bior15
         let tf = t.map(Float.init), ti = BM3DTransforms.inverse(t, 8).map(Float.init)
         let rn = BM3DTransforms.rowNormsSquared(t, 8)
-        // Noise variance of each 2-D coefficient (the Haar transform along the group is orthonormal).
-        let variance = (0..<64).map { Float(Double(sigma * sigma) * rn[$0 / 8] * rn[$0 % 8]) }
+        // Noise variance of each 2-D coefficient per channel (the Haar transform along the group is
+        // orthonormal, so it keeps these variances).
+        let variances = sigmas.map { s in (0..<64).map { Float(Double(s * s) * rn[$0 / 8] * rn[$0 % 8]) } }
         let lambda2 = Float(profile.lambdaHT * profile.lambdaHT)
         let (refs, groups) = grouping(on: image, transform: tf, step: profile.stepHT, maxGroup: profile.maxGroupHT,
                                       searchHalf: profile.searchHalfHT, tau: profile.tauMatchHT)
         let win = Self.window(beta: profile.betaHT)
         return filterChannels(refs: refs, groups: groups, maxGroup: profile.maxGroupHT, window: win,
-                              forward: tf, inverse: ti, pilot: nil) { group, _, n in
+                              forward: tf, inverse: ti, pilot: nil) { group, _, n, c in
+            let variance = variances[c]
             var sumVar: Float = 0
             for i in 0..<64 {
                 let thr = lambda2 * variance[i]
@@ -56,14 +58,14 @@ extension BM3DEngine {
         let t = BM3DTransforms.dct(8)
         let tf = t.map(Float.init)
         let ti = (0..<64).map { Float(t[($0 % 8) * 8 + $0 / 8]) }  // orthonormal: inverse = transpose
-        let s2 = sigma * sigma
-        let mu2s2 = Float(profile.mu2) * s2
         let (refs, groups) = grouping(on: basic, transform: nil, step: profile.stepWiener,
                                       maxGroup: profile.maxGroupWiener, searchHalf: profile.searchHalfWiener,
                                       tau: profile.tauMatchWiener)
         let win = Self.window(beta: profile.betaWiener)
         return filterChannels(refs: refs, groups: groups, maxGroup: profile.maxGroupWiener, window: win,
-                              forward: tf, inverse: ti, pilot: basic) { group, pilotGroup, n in
+                              forward: tf, inverse: ti, pilot: basic) { group, pilotGroup, n, c in
+            let s2 = sigmas[c] * sigmas[c]
+            let mu2s2 = Float(profile.mu2) * s2
             var sumW2: Float = 0
             for j in 0..<(n * 64) {
                 let b = pilotGroup![j]
@@ -77,8 +79,8 @@ extension BM3DEngine {
     }
 
     /// Shrinks a transformed group (`n` blocks of 64 coefficients) in place and returns its aggregation
-    /// weight. Arguments: group, transformed pilot group (Wiener only), block count.
-    typealias Shrink = (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, Int) -> Float
+    /// weight. Arguments: group, transformed pilot group (Wiener only), block count, channel.
+    typealias Shrink = (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, Int, Int) -> Float
 
     /// Filters every channel: per reference, gather the group (positions from channel 0's matching),
     /// apply the 2-D transform and the Haar transform along the group, `shrink`, invert, and aggregate
@@ -135,7 +137,7 @@ extension BM3DEngine {
                                                                                scratch: sb.baseAddress!)
                                                 }
                                             }
-                                            wt.value[r - start] = shrink(group, pil == nil ? nil : pgb.baseAddress!, n)
+                                            wt.value[r - start] = shrink(group, pil == nil ? nil : pgb.baseAddress!, n, c)
                                             for i in 0..<64 {
                                                 BM3DTransforms.haarInverse(group + i, n: n, stride: 64, scratch: sb.baseAddress!)
                                             }

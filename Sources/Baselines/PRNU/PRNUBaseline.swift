@@ -101,8 +101,8 @@ public struct PRNUBaseline: Sendable {
         counts[k] += 1
     }
 
-    /// Predicts the class of `image` (its center crop). Throws before `fit` or when the image is
-    /// smaller than the crop.
+    /// Predicts the class of `image` (its center crop); equal best scores go to the smallest label.
+    /// Throws before `fit` or when the image is smaller than the crop (the error names `name`).
     public func predict(_ image: RGBImage, name: String = "image") throws -> Prediction {
         try predict(residual: try residual(image, name: name))
     }
