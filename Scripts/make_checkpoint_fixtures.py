@@ -291,9 +291,12 @@ def main():
     # 10. Hand-made zips with bad tensor metadata, an unknown opcode and a missing record.
     rec = np.arange(8, dtype="<f4").tobytes()  # 8 float32 elements
     s = FakeStorage("0", 8)
-    write_custom_zip("custom_ok.pth", {"t": FakeTensor(s, 1, (2, 3), (1, 2))}, {"0": rec})
-    exp["custom_ok.pth"] = {"format": "torch zip", "unwrap": [],
-                            "tensors": {"t": {"dtype": "F32", "shape": [2, 3], "values": [1.0, 3.0, 5.0, 2.0, 4.0, 6.0]}}}
+    write_custom_zip("custom_ok.pth", {"t": FakeTensor(s, 1, (2, 3), (1, 2)), "b": FakeTensor(s, 2, (3, 2), (0, 1))},
+                     {"0": rec})
+    exp["custom_ok.pth"] = {"format": "torch zip", "unwrap": [], "tensors": {
+        "t": {"dtype": "F32", "shape": [2, 3], "values": [1.0, 3.0, 5.0, 2.0, 4.0, 6.0]},
+        "b": {"dtype": "F32", "shape": [3, 2], "values": [2.0, 3.0, 2.0, 3.0, 2.0, 3.0]}}}
+    write_custom_zip("broadcast_bomb.pth", {"t": FakeTensor(s, 0, (1 << 20, 1 << 20), (0, 0))}, {"0": rec})
     write_custom_zip("bad_offset.pth", {"t": FakeTensor(s, 6, (4,), (1,))}, {"0": rec})
     write_custom_zip("bad_stride.pth", {"t": FakeTensor(s, 0, (3, 3), (3, 1))}, {"0": rec})
     write_custom_zip("numel_lie.pth", {"t": FakeTensor(FakeStorage("0", 1000), 0, (4,), (1,))}, {"0": rec})
@@ -301,13 +304,13 @@ def main():
     write_custom_zip("unknown_opcode.pth", None, {}, raw_pickle=b"\x80\x02\x82\x01.")  # EXT1
 
     # Big-endian storage records (byteorder "big"), as a big-endian machine would write them.
-    write_custom_zip("custom_big.pth", {"t": FakeTensor(s, 1, (2, 3), (1, 2))},
+    write_custom_zip("custom_big.pth", {"t": FakeTensor(s, 1, (2, 3), (1, 2)), "b": FakeTensor(s, 2, (3, 2), (0, 1))},
                      {"0": np.arange(8, dtype=">f4").tobytes()}, byteorder="big")
     exp["custom_big.pth"] = exp["custom_ok.pth"]
 
     # ZIP64 everywhere (sizes, offsets, end records): same content as custom_ok.pth.
     buf = io.BytesIO()
-    FakePickler(buf, protocol=2).dump({"t": FakeTensor(s, 1, (2, 3), (1, 2))})
+    FakePickler(buf, protocol=2).dump({"t": FakeTensor(s, 1, (2, 3), (1, 2)), "b": FakeTensor(s, 2, (3, 2), (0, 1))})
     write_zip64("zip64.pth", [("archive/data.pkl", buf.getvalue()), ("archive/data/0", rec)])
     assert zipfile.ZipFile(os.path.join(OUT, "zip64.pth")).read("archive/data/0") == rec
     exp["zip64.pth"] = exp["custom_ok.pth"]

@@ -17,5 +17,6 @@ extension SISRCommand {
         LoadBench.self,
         Baseline.self,
         Evaluate.self,
+        BenchTransformer.self,
     ]
 }

@@ -111,14 +111,14 @@ import SISRCore
         let t = Self.attribution
         let preds = t.samples.map { Prediction(key: $0.key, label: $0.model) }
         let paper = [
-            PaperResult(metric: "accuracy", method: "ConvNeXt", value: 94.3, std: nil, source: "s", note: nil),
-            PaperResult(metric: "by.scale.x2", method: "ConvNeXt", value: 95.4, std: 0.7, source: "s", note: nil),
-            PaperResult(metric: "by.scale.x3", method: "ConvNeXt", value: 1, std: nil, source: "s", note: nil),
+            PaperResult(metric: "accuracy", method: "ConvNeXt", value: 94.3, source: "s"),
+            PaperResult(metric: "by.scale.x2", method: "ConvNeXt", value: 95.4, std: 0.7, source: "s", table: "Table 2"),
+            PaperResult(metric: "by.scale.x3", method: "ConvNeXt", value: 1, source: "s"),
         ]
         let r = try Scorer().score(preds, task: t, paper: paper)
         #expect(r.paper.map(\.ours) == [100, 100, nil])
         let md = MarkdownReport.render(r)
-        #expect(md.contains("| by.scale.x2 | ConvNeXt | 95.4 ± 0.7 | 100.0 |"))
+        #expect(md.contains("| by.scale.x2 | ConvNeXt | Table 2 | 95.4 ± 0.7 | 100.0 |"))
         #expect(md.contains("**Accuracy: 100.0%**"))
     }
 
@@ -126,6 +126,16 @@ import SISRCore
         var out = RGBImage(width: img.width / f, height: img.height / f)
         for y in 0..<out.height { for x in 0..<out.width { for c in 0..<3 { out[x, y, c] = img[x * f, y * f, c] } } }
         return out
+    }
+
+    @Test func repositoryPaperResultsDecode() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("manifests/paper-results")
+        let custom = try PaperResult.load(directory: dir, protocolName: "attribution-custom")
+        #expect(custom.contains { $0.metric == "by.scale.x2" && $0.value == 95.4 && $0.std == 0.7 && $0.table != nil })
+        #expect(custom.contains { $0.metric == "seed-triplets" && $0.method.hasPrefix("PRNU") && $0.value == 62.2 })
+        #expect(try PaperResult.load(directory: dir, protocolName: "attribution-all").first?.value == 94.3)
+        #expect(try PaperResult.load(directory: dir, protocolName: "no-such-protocol").isEmpty)
     }
 
     @Test func confusionHeatMapHasReadableCells() {

@@ -38,3 +38,14 @@ import Testing
         for name in names { _ = try ExperimentProtocol.load(nameOrPath: name) }
     }
 }
+
+/// Whole images for baselines.
+@Suite struct SampleImagesTests {
+    @Test func imagesMatchTheIndexPixelHashes() throws {
+        let release = try Release.open(try TestRelease.make())
+        let images = SampleImages(release: release)
+        for sample in release.samples.prefix(12) {
+            #expect(try images.image(of: sample).pixelSHA256 == sample.pixelSHA256)
+        }
+    }
+}

@@ -19,7 +19,8 @@ struct WeightsErrorTests {
             }
             #expect(g == global)
             #expect(path.hasSuffix(file))
-            #expect(e.description.contains("refusing to load: the pickle calls \(global)"))
+            #expect(e.description.contains("refusing to load: the pickle calls \(global), which is not allowed"))
+        #expect(!e.description.contains("state_dict()"))  // no "allow it" hint for dangerous modules
         }
     }
 
@@ -79,6 +80,12 @@ struct WeightsErrorTests {
         let missing = try #require(try WeightsFixtures.loadError("missing_record.pth"))
         let missingPath = try WeightsFixtures.url("missing_record.pth").path
         #expect(missing == .missingRecord(path: missingPath, record: "archive/data/5"))
+    }
+
+    @Test func broadcastViewsAreCapped() throws {
+        let e = try #require(try WeightsFixtures.loadError("broadcast_bomb.pth"))
+        guard case .outOfBounds = e else { Issue.record("\(e)"); return }
+        #expect(e.description.contains("expand a storage of 8 elements"))
     }
 
     @Test func legacyViewBeyondItsRootStorage() throws {

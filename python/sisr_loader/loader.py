@@ -18,7 +18,7 @@ class LoaderError(RuntimeError):
 
 
 class Loader:
-    """Deterministic batches of a release split (see docs/LOADER.md for every option).
+    """Deterministic batches of a release split (options as in the C header, include/sisr_loader.h).
 
     >>> with Loader("release", split="train", protocol="attribution-demo", batch_size=32, patch=96) as loader:
     ...     for images, labels, keys in loader.epoch(0):

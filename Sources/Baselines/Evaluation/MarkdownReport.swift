@@ -20,10 +20,10 @@ public enum MarkdownReport {
             md += "\(pct(s.overall)); NLSN omitted: \(pct(s.withoutNLSN))\n"
         }
         if !r.paper.isEmpty {
-            md += "\n## Paper vs ours\n\n| metric | method (paper) | paper % | ours % |\n|---|---|---:|---:|\n"
+            md += "\n## Paper vs ours\n\n| metric | method (paper) | where | paper % | ours % |\n|---|---|---|---:|---:|\n"
             for p in r.paper {
                 let paper = p.paperStd.map { String(format: "%.1f ± %.1f", p.paper, $0) } ?? String(format: "%.1f", p.paper)
-                md += "| \(p.metric) | \(p.method) | \(paper) | \(p.ours.map { String(format: "%.1f", $0) } ?? "–") |\n"
+                md += "| \(p.metric) | \(p.method) | \(p.table ?? "") | \(paper) | \(p.ours.map { String(format: "%.1f", $0) } ?? "–") |\n"
             }
             let sources = Array(Set(r.paper.map(\.source))).sorted()
             md += "\nSources: " + sources.joined(separator: "; ") + "\n"

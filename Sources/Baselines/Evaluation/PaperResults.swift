@@ -13,7 +13,20 @@ public struct PaperResult: Codable, Sendable, Equatable {
     public var value: Double
     public var std: Double?
     public var source: String
+    /// Where in the paper (table, figure or section).
+    public var table: String?
     public var note: String?
+
+    public init(metric: String, method: String, value: Double, std: Double? = nil, source: String,
+                table: String? = nil, note: String? = nil) {
+        self.metric = metric
+        self.method = method
+        self.value = value
+        self.std = std
+        self.source = source
+        self.table = table
+        self.note = note
+    }
 
     /// The file of reference figures for one protocol.
     public struct File: Codable, Sendable {
@@ -59,7 +72,7 @@ public struct PaperResult: Codable, Sendable, Equatable {
     public static func compare(_ results: [PaperResult], with report: EvaluationReport) -> [PaperComparison] {
         results.map {
             PaperComparison(metric: $0.metric, method: $0.method, paper: $0.value, paperStd: $0.std,
-                            ours: ours($0.metric, in: report), source: $0.source)
+                            ours: ours($0.metric, in: report), source: $0.source, table: $0.table)
         }
     }
 }

@@ -64,6 +64,7 @@ public struct PaperComparison: Codable, Sendable, Equatable {
     /// Percent, ours.
     public var ours: Double?
     public var source: String
+    public var table: String?
 }
 
 /// Everything `sisr evaluate` computes for one predictions file.

@@ -114,6 +114,16 @@ public final class BatchStream: @unchecked Sendable {
             do {
                 let ref = loader.source.samples[order[batch.positions[slot]]]
                 let crop = try loader.cropPlan(ref, epoch: epoch)
+                if loader.store.isLoading(ref.shard) {
+                    // Rather than wait for another thread's decompression, decompress a shard that a
+                    // coming job needs (keeps every core busy while shards are first read).
+                    let ahead = (job + 1)..<min(totalJobs, job + 1 + 2 * plan.batchSize * options.prefetch)
+                    if let next = ahead.lazy.map({ j in
+                        loader.source.samples[order[plan.positions(ofBatch: indices[j / plan.batchSize])[j % plan.batchSize]]].shard
+                    }).first(where: loader.store.isAbsent) {
+                        _ = try? loader.store.tar(next)
+                    }
+                }
                 let tar = try loader.store.tar(ref.shard)
                 try scratch.withUnsafeMutableBufferPointer { buf in
                     try SampleReader.crop(ref, tar: tar.bytes, shardPath: loader.source.shards[ref.shard].path, plan: crop, into: buf.baseAddress!)

@@ -51,6 +51,34 @@ public enum Compute {
     }
 }
 
+/// Reusable float buffers for per-worker scratch space (im2col blocks), so that convolutions do not
+/// allocate, zero and page-fault a fresh block each time. Contents are unspecified when taken.
+final class ScratchPool: @unchecked Sendable {
+    static let shared = ScratchPool()
+    private let lock = NSLock()
+    private var free: [UnsafeMutableBufferPointer<Float>] = []
+
+    /// Runs `body` with a buffer of at least `count` floats, returned to the pool afterwards.
+    func with<R>(count: Int, _ body: (UnsafeMutableBufferPointer<Float>) -> R) -> R {
+        if count == 0 { return body(UnsafeMutableBufferPointer(start: nil, count: 0)) }
+        var buf: UnsafeMutableBufferPointer<Float>? = lock.withLock {
+            guard let i = free.firstIndex(where: { $0.count >= count }) else { return nil }
+            return free.remove(at: i)
+        }
+        if buf == nil {
+            // Grow by replacing the smallest cached buffer, keeping at most a few alive.
+            lock.withLock {
+                if free.count >= 4, let i = free.indices.min(by: { free[$0].count < free[$1].count }) {
+                    free.remove(at: i).deallocate()
+                }
+            }
+            buf = .allocate(capacity: count)
+        }
+        defer { lock.withLock { free.append(buf!) } }
+        return body(UnsafeMutableBufferPointer(rebasing: buf![0..<count]))
+    }
+}
+
 /// A thread-safe running total of floating-point operations.
 public final class FLOPCounter: @unchecked Sendable {
     private let lock = NSLock()

@@ -42,7 +42,7 @@ public func conv2d(
             weight.data.withUnsafeBufferPointer { pw in
                 let bias = bias?.data
                 Compute.forEachWorker(items: n * plan.tiles) { _, items in
-                    var cols = [Float](repeating: 0, count: direct ? 0 : kdim * plan.maxColumns)
+                    ScratchPool.shared.with(count: direct ? 0 : kdim * plan.maxColumns) { pc in
                     for item in items {
                         let b = item / plan.tiles
                         let y0 = (item % plan.tiles) * plan.rowsPerTile
@@ -57,19 +57,18 @@ public func conv2d(
                                 m: cout, n: ncols, k: kdim, a: pw, b: UnsafeBufferPointer(rebasing: xImage[cols0...]),
                                 ldb: hw, c: cTile, ldc: hw)
                         } else {
-                            cols.withUnsafeMutableBufferPointer { pc in
-                                im2colRows(
-                                    xImage, channels: cin, height: h, width: w, kernelH: kh, kernelW: kw,
-                                    padding: padding, outWidth: ow, rows: y0..<y1, into: pc)
-                                BLAS.sgemm(
-                                    m: cout, n: ncols, k: kdim, a: pw, b: UnsafeBufferPointer(pc), ldb: ncols,
-                                    c: cTile, ldc: hw)
-                            }
+                            im2colRows(
+                                xImage, channels: cin, height: h, width: w, kernelH: kh, kernelW: kw,
+                                padding: padding, outWidth: ow, rows: y0..<y1, into: pc)
+                            BLAS.sgemm(
+                                m: cout, n: ncols, k: kdim, a: pw, b: UnsafeBufferPointer(rebasing: pc[0..<(kdim * ncols)]),
+                                ldb: ncols, c: cTile, ldc: hw)
                         }
                         for o in 0..<cout {
                             let row = UnsafeMutableBufferPointer(rebasing: cTile[(o * hw)..<(o * hw + ncols)])
                             applyBiasActivation(row, bias: bias?[o] ?? 0, activation)
                         }
+                    }
                     }
                 }
             }

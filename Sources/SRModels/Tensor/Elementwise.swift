@@ -55,14 +55,24 @@ public func leakyReLU(_ x: Tensor, slope: Float) -> Tensor { x.map { $0 >= 0 ? $
 /// Logistic sigmoid `1 / (1 + exp(-x))`.
 public func sigmoid(_ x: Tensor) -> Tensor { x.map { 1 / (1 + Foundation.exp(-$0)) } }
 
-/// `a + b`, same shapes.
-public func add(_ a: Tensor, _ b: Tensor) -> Tensor { a.zip(b, +) }
-
-/// `a + b * scale`, same shapes: the residual update `identity + out * res_scale` of the reference code
-/// (the product is rounded to float before the sum, as in PyTorch).
-public func add(_ a: Tensor, _ b: Tensor, scaledBy scale: Float) -> Tensor {
-    if scale == 1 { return a.zip(b, +) }
-    return a.zip(b) { x, y in x + y * scale }
+/// `a + b * scale` (default `a + b`), same shapes: the residual update `identity + out * res_scale` of
+/// the reference code (the product is rounded to float before the sum, as in PyTorch). The result is
+/// written into `b`'s storage when the caller hands over a temporary.
+public func add(_ a: Tensor, _ b: consuming Tensor, scaledBy scale: Float = 1) -> Tensor {
+    precondition(a.shape == b.shape, "add: shapes \(a.shape) and \(b.shape)")
+    var out = b
+    a.data.withUnsafeBufferPointer { pa in
+        out.data.withUnsafeMutableBufferPointer { po in
+            Compute.forEachChunk(count: po.count) { r in
+                if scale == 1 {
+                    for i in r { po[i] = pa[i] + po[i] }
+                } else {
+                    for i in r { po[i] = pa[i] + po[i] * scale }
+                }
+            }
+        }
+    }
+    return out
 }
 
 /// Adds `bias[c]` to every element of channel `c` of an NCHW tensor.
@@ -74,21 +84,20 @@ public func addBias(_ x: Tensor, _ bias: Tensor) -> Tensor {
 
 /// Multiplies channel `c` of an NCHW tensor by `s[n, c]` (`s` shaped `[N, C]` or `[N, C, 1, 1]`):
 /// the broadcast of channel attention.
-public func multiplyChannels(_ x: Tensor, by s: Tensor) -> Tensor {
-    let (n, c, _, _) = x.nchw
+public func multiplyChannels(_ x: consuming Tensor, by s: Tensor) -> Tensor {
+    let (n, c, h, w) = x.nchw
     precondition(s.count == n * c, "multiplyChannels: \(s.count) factors for \(n)x\(c) channels")
-    let (h, w) = (x.shape[2], x.shape[3])
     let plane = h * w
-    return Tensor.filled(shape: x.shape) { out in
-        x.data.withUnsafeBufferPointer { src in
-            Compute.forEachWorker(items: n * c) { _, items in
-                for p in items {
-                    let f = s.data[p], base = p * plane
-                    for i in base..<(base + plane) { out[i] = src[i] * f }
-                }
+    var out = x
+    out.data.withUnsafeMutableBufferPointer { po in
+        Compute.forEachWorker(items: n * c) { _, items in
+            for p in items {
+                let f = s.data[p], base = p * plane
+                for i in base..<(base + plane) { po[i] *= f }
             }
         }
     }
+    return out
 }
 
 /// Global average pool of an NCHW tensor: `[N, C, 1, 1]`, each the mean over H x W (summed in double).

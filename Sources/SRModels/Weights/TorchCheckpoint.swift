@@ -156,6 +156,12 @@ enum TorchCheckpoint {
         }
         guard !overflow else { throw WeightError.outOfBounds(path: path, tensor: name, problem: "shape or strides overflow") }
         if count == 0 { return Tensor(shape: t.shape, data: []) }
+        // Stride-0 (broadcast) views may hold more elements than their storage; cap that so a
+        // few bytes cannot demand gigabytes.
+        guard count <= max(limit, maxBroadcastElements) else {
+            throw WeightError.outOfBounds(
+                path: path, tensor: name, problem: "shape \(t.shape), stride \(t.stride) expand a storage of \(limit) elements to \(count) (limit \(maxBroadcastElements))")
+        }
         guard last < limit else {
             throw WeightError.outOfBounds(
                 path: path, tensor: name,
@@ -190,6 +196,9 @@ enum TorchCheckpoint {
         }
         return Tensor(shape: t.shape, data: out)
     }
+
+    /// Largest element count accepted for a view bigger than its storage (64 MB of float32).
+    static let maxBroadcastElements = 1 << 24
 
     static func isContiguous(_ shape: [Int], _ stride: [Int]) -> Bool {
         var expect = 1

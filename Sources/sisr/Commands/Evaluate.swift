@@ -49,9 +49,14 @@ extension SISRCommand {
             let task = data.task
             let preds = try Predictions.read(URL(fileURLWithPath: predictions), classes: task.classes,
                                              expectedKeys: Set(task.samples.map(\.key)), protocolName: experiment.name)
-            let paper = try PaperFigures.directory(paperResults).map {
+            var paper = try PaperFigures.directory(paperResults).map {
                 try PaperResult.load(directory: $0, protocolName: experiment.name)
             } ?? []
+            // The protocol's own reference accuracy (a fraction), unless the paper-results file has one.
+            if let acc = experiment.paper?.accuracy, !paper.contains(where: { $0.metric == "accuracy" }) {
+                paper.append(PaperResult(metric: "accuracy", method: "paper", value: acc * 100,
+                                         source: "protocol \(experiment.name)", table: experiment.paper?.table))
+            }
             let report = try Scorer(voteSize: voteSize).score(preds, task: task, predictionsFile: predictions, paper: paper)
             if let out {
                 let enc = JSONEncoder()

@@ -45,7 +45,7 @@ extension SISRCommand {
                   + "patch \(patch), batch \(batch), \(o.threadCount) threads, crop \(o.cropMode.rawValue)")
             for epoch in 0..<epochs {
                 let stream = try loader.batches(epoch: epoch)
-                let start = DispatchTime.now().uptimeNanoseconds
+                let start = DispatchTime.now().uptimeNanoseconds, cpuStart = cpuSeconds()
                 var images = 0, outBytes = 0, inBytes = 0
                 while let b = try stream.next() {
                     if epoch == 0 && b.index == 0, let grid { try writeGrid(b, classes: loader.classes, to: grid) }
@@ -54,10 +54,17 @@ extension SISRCommand {
                     inBytes += b.keys.reduce(0) { $0 + pngBytes[$1, default: 0] }
                 }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                print(String(format: "epoch %d: %d images in %.3f s: %.1f images/s, %.1f MB/s of batches, %.1f MB/s of PNG read",
+                print(String(format: "epoch %d: %d images in %.3f s: %.1f images/s, %.1f MB/s of batches, %.1f MB/s of PNG read (CPU %.2f s)",
                              epoch, images, seconds, Double(images) / seconds, Double(outBytes) / seconds / 1e6,
-                             Double(inBytes) / seconds / 1e6))
+                             Double(inBytes) / seconds / 1e6, cpuSeconds() - cpuStart))
             }
+        }
+
+        /// User + system CPU time of this process so far (context for timings on a busy machine).
+        func cpuSeconds() -> Double {
+            var u = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &u)
+            return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
         }
 
         /// Lays the batch's patches out in a grid with 2-pixel gaps and writes it as an ordinary PNG.
