@@ -25,7 +25,9 @@ extension SISRCommand {
         @Option(help: "Release seed (splits, sample order).") var seed: UInt64 = 0
         @Option(help: "Samples per shard.") var samplesPerShard = 64
         @Option(help: "zstd level of the shards.") var zstdLevel = 9
-        @Flag(help: "Also store each HR image and LR input as reference samples.") var keepReference = false
+        @Flag(name: [.customLong("keep-reference"), .customLong("keep-hr")],
+              help: "Also store each HR image and LR input as reference samples (family \"reference\").")
+        var keepReference = false
         @Option(help: "Threads rendering samples (the output is the same for any number).") var threads = ProcessInfo.processInfo.activeProcessorCount
         @Option(help: "This machine's index, 0-based (default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX).") var worker: Int?
         @Option(help: "Number of machines (default: SLURM_ARRAY_TASK_COUNT).") var workers: Int?
