@@ -80,4 +80,24 @@ import Testing
         let reason = try #require(ModelFactory(weightsDirectory: dir).unavailableReason(e))
         #expect(reason.contains("/nonexistent-weights/bicubic.pth"))
     }
+
+    @Test func badWeightFilesStopTheBuildNamingTheFile() throws {
+        let t = TempDir("badweights")
+        defer { t.cleanup() }
+        try FileManager.default.createDirectory(at: t.sub("w"), withIntermediateDirectories: true)
+        try Data("this is not a checkpoint".utf8).write(to: t.sub("w/edsr.pth"))
+        var e = try #require(DemoZoo.zoo.entry(named: "EDSR-NA-x2-untrained-s1"))
+        e.weights = .init(file: "edsr.pth", sha256: nil, format: "pytorch-pth", keyLayout: "basicsr", container: "params", source: nil)
+        let factory = ModelFactory(weightsDirectory: t.sub("w"))
+        #expect(factory.unavailableReason(e) == nil)
+        do {
+            _ = try factory.make(e)
+            Issue.record("expected an error")
+        } catch { #expect("\(error)".contains(t.sub("w/edsr.pth").path), "\(error)") }
+        e.weights?.sha256 = String(repeating: "0", count: 64)
+        do {
+            _ = try factory.make(e)
+            Issue.record("expected an error")
+        } catch { #expect("\(error)".contains("edsr.pth") && "\(error)".contains("SHA-256"), "\(error)") }
+    }
 }

@@ -12,7 +12,18 @@ extension SISRCommand {
         @Flag(help: "Decompress every shard and check each sample's members, PNG and pixel hashes, and labels.") var deep = false
 
         func run() throws {
-            let report = Verifier.verify(URL(fileURLWithPath: release), deep: deep)
+            final class Bar: @unchecked Sendable {
+                var reporter: ProgressReporter?
+                let lock = NSLock()
+                func tick(_ total: Int) {
+                    lock.lock(); defer { lock.unlock() }
+                    if reporter == nil { reporter = ProgressReporter(total: total, label: "verify") }
+                    reporter?.advance()
+                }
+            }
+            let bar = Bar()
+            let report = Verifier.verify(URL(fileURLWithPath: release), deep: deep) { _, total in bar.tick(total) }
+            bar.reporter?.finish()
             for p in report.problems { print("BAD \(p)") }
             if report.ok {
                 print("OK: \(release): \(report.shardsChecked) shards" + (deep ? ", \(report.samplesChecked) samples" : "") + " match the manifest.")
