@@ -185,13 +185,4 @@ public struct BuildPlan: Codable, Sendable, Equatable {
     public func shards(worker: Int, of workers: Int) -> [PlannedShard] {
         shards.filter { $0.index % workers == worker }
     }
-
-    /// Labels for a sample.
-    public func labels(of s: PlannedSample) -> Labels {
-        switch s.kind {
-        case let .model(name), let .imported(name): return zoo.entry(named: name)!.labels
-        case .hr: return referenceLabels[Self.hrModel]!
-        case let .lr(scale): return referenceLabels[Self.lrModel(scale)]!
-        }
-    }
 }

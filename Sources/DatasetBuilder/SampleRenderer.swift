@@ -49,16 +49,34 @@ struct SampleRenderer: Sendable {
     let plan: BuildPlan
     let source: ImageSource
     let models: ModelCache
-    var importRoot: URL? = nil
+    let importRoot: URL?
     let cache = ImageCache(budgetBytes: 256 << 20)
+    let imagesByID: [String: ImageRecord]
+    let labelsByModel: [String: Labels]
+
+    init(plan: BuildPlan, source: ImageSource, models: ModelCache, importRoot: URL?) {
+        self.plan = plan
+        self.source = source
+        self.models = models
+        self.importRoot = importRoot
+        imagesByID = Dictionary(plan.images.images.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var labels = plan.referenceLabels
+        for m in plan.zoo.models { labels[m.name] = m.labels }
+        labelsByModel = labels
+    }
 
     func render(_ s: PlannedSample, split: String, times: inout StageTimes) throws -> RenderedSample {
-        guard let record = plan.images.images.first(where: { $0.id == s.image }) else {
+        guard let record = imagesByID[s.image] else {
             throw SISRError.invalidArgument("plan refers to unknown image \(s.image)")
         }
         var hr = RGBImage(width: 1, height: 1)
         times.source += try seconds { hr = try cache.image("hr|" + s.image) { try source.load(record) } }
-        let labels = plan.labels(of: s)
+        let labels: Labels
+        switch s.kind {
+        case let .model(name), let .imported(name): labels = labelsByModel[name]!
+        case .hr: labels = labelsByModel[BuildPlan.hrModel]!
+        case let .lr(scale): labels = labelsByModel[BuildPlan.lrModel(scale)]!
+        }
         var out = hr
         var quality: Double? = nil
         switch s.kind {
@@ -80,7 +98,7 @@ struct SampleRenderer: Sendable {
             guard let root = importRoot else { throw SISRError.invalidArgument("sample \(s.key) needs the imported corpus folder") }
             let url = root.appendingPathComponent(name).appendingPathComponent(record.origin)
             times.source += try seconds { out = try PNG.read(url) }
-            let scale = plan.zoo.entry(named: name)?.scale ?? 1
+            let scale = labelsByModel[name]?.scaleFactor ?? 1
             let target = hr.modcropped(to: scale)
             if out.width == target.width && out.height == target.height {
                 times.hash += seconds { quality = psnr(out, target) }
