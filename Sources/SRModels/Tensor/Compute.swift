@@ -18,6 +18,15 @@ public enum Compute {
         set { lock.withLock { storedThreads = max(1, newValue) } }
     }
 
+    nonisolated(unsafe) private static var storedWinograd = true
+
+    /// Whether 3x3 convolutions with padding 1 use Winograd F(2x2, 3x3) (default true) rather than
+    /// im2col. Both match PyTorch to float rounding; the choice changes the last bits of results.
+    public static var winograd: Bool {
+        get { lock.withLock { storedWinograd } }
+        set { lock.withLock { storedWinograd = newValue } }
+    }
+
     /// OpenBLAS is called from our own workers, one GEMM per work item, so it must not start threads
     /// of its own. Evaluated once, before the first GEMM.
     static let blasSingleThreaded: Void = { BLAS.setThreads(1) }()
