@@ -90,6 +90,20 @@ struct DeterminismTests {
         #expect(one.shape == [1, 3, 148, 180])
         #expect(one.data.withUnsafeBytes { Array($0) } == two.data.withUnsafeBytes { Array($0) })
     }
+
+    @Test("multi-block Winograd and im2col convolutions are byte-identical with 1 and 2 threads")
+    func convolutions() {
+        let x = randomTensor([1, 300, 90, 41], seed: 21)
+        let w = randomTensor([16, 300, 3, 3], seed: 22)
+        let saved = Compute.threads
+        defer { Compute.threads = saved }
+        var results: [[Tensor]] = []
+        for t in [1, 2] {
+            Compute.threads = t
+            results.append([conv2dWinograd(x, weight: w, bias: nil), conv2dIm2col(x, weight: w, bias: nil, padding: 1)])
+        }
+        #expect(results[0] == results[1])
+    }
 }
 
 @Suite("Winograd convolution")

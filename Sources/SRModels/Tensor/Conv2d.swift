@@ -22,13 +22,16 @@ public enum Activation: Sendable, Equatable {
 /// directly) and run one single-threaded SGEMM `out[Cout, tile] = W[Cout, Cin*kH*kW] x cols[.., tile]`,
 /// then add the bias and apply the activation while the tile is still in cache.
 ///
-/// 3x3 convolutions with padding 1 use ``conv2dWinograd(_:weight:bias:activation:)`` when
-/// ``Compute/winograd`` is on (the default); everything else uses ``conv2dIm2col(_:weight:bias:padding:activation:)``.
+/// 3x3 convolutions with padding 1 and at least ``Compute/winogradMinInputChannels`` input channels use
+/// ``conv2dWinograd(_:weight:bias:activation:)`` when ``Compute/winograd`` is on (the default); everything
+/// else uses ``conv2dIm2col(_:weight:bias:padding:activation:)``.
 public func conv2d(
     _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int, activation: Activation = .identity
 ) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4, "conv2d expects NCHW input and OIHW weight")
-    if Compute.winograd && padding == 1 && weight.shape[2] == 3 && weight.shape[3] == 3 {
+    if Compute.winograd && padding == 1 && weight.shape[2] == 3 && weight.shape[3] == 3
+        && weight.shape[1] >= Compute.winogradMinInputChannels
+    {
         return conv2dWinograd(x, weight: weight, bias: bias, activation: activation)
     }
     return conv2dIm2col(x, weight: weight, bias: bias, padding: padding, activation: activation)
