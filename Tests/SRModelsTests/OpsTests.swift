@@ -108,7 +108,7 @@ struct DeterminismTests {
 
 @Suite("Winograd convolution")
 struct WinogradTests {
-    @Test("Winograd F(2x2,3x3) and im2col both equal a direct convolution", arguments: [(9, 13), (8, 8), (1, 1), (2, 5), (33, 7)])
+    @Test("Winograd F(2x2,3x3) and im2col both equal a direct convolution", arguments: [(9, 13), (8, 8), (1, 1), (2, 5), (33, 7), (7, 37), (6, 34), (5, 16)])
     func matchesDirect(h: Int, w: Int) {
         let x = randomTensor([2, 6, h, w], seed: 11)
         let wt = randomTensor([5, 6, 3, 3], seed: 12)
@@ -120,5 +120,6 @@ struct WinogradTests {
         #expect(zip(wino.data, r.data).allSatisfy { abs($0 - $1) < 1e-5 })
         #expect(zip(col.data, r.data).allSatisfy { abs($0 - $1) < 1e-5 })
         #expect(conv2dWinograd(x, weight: wt, bias: b, activation: .leakyReLU(0.2)) == leakyReLU(wino, slope: 0.2))
+        #expect(conv2dWinograd(x, weight: wt, bias: b, activation: .relu) == relu(wino))
     }
 }

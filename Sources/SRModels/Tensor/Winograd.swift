@@ -70,21 +70,24 @@ public func conv2dWinograd(_ x: Tensor, weight: Tensor, bias: Tensor?, activatio
 func winogradWeights(_ weight: Tensor) -> [Float] {
     let (cout, cin, _, _) = weight.nchw
     var u = [Float](repeating: 0, count: 16 * cout * cin)
-    for o in 0..<cout {
-        for c in 0..<cin {
-            let g = Array(weight.data[((o * cin + c) * 9)..<((o * cin + c) * 9 + 9)])
-            var gg = [Float](repeating: 0, count: 12)  // G g: 4 x 3
-            for j in 0..<3 {
-                let (a, b, d) = (g[j], g[3 + j], g[6 + j])
-                gg[j] = a
-                gg[3 + j] = (a + b + d) * 0.5
-                gg[6 + j] = (a - b + d) * 0.5
-                gg[9 + j] = d
-            }
-            for i in 0..<4 {
-                let (a, b, d) = (gg[i * 3], gg[i * 3 + 1], gg[i * 3 + 2])
-                let row = [a, (a + b + d) * 0.5, (a - b + d) * 0.5, d]
-                for j in 0..<4 { u[((i * 4 + j) * cout + o) * cin + c] = row[j] }
+    let plane = cout * cin
+    weight.data.withUnsafeBufferPointer { pw in
+        u.withUnsafeMutableBufferPointer { pu in
+            for oc in 0..<plane {
+                let g = pw.baseAddress! + oc * 9
+                // G g (4 x 3), as four rows.
+                let k0 = SIMD4(g[0], g[1], g[2], 0), k1 = SIMD4(g[3], g[4], g[5], 0), k2 = SIMD4(g[6], g[7], g[8], 0)
+                // (G g) G^T, row by row.
+                @inline(__always) func store(_ i: Int, _ r: SIMD4<Float>) {
+                    pu[(i * 4 + 0) * plane + oc] = r[0]
+                    pu[(i * 4 + 1) * plane + oc] = (r[0] + r[1] + r[2]) * 0.5
+                    pu[(i * 4 + 2) * plane + oc] = (r[0] - r[1] + r[2]) * 0.5
+                    pu[(i * 4 + 3) * plane + oc] = r[2]
+                }
+                store(0, k0)
+                store(1, (k0 + k1 + k2) * 0.5)
+                store(2, (k0 - k1 + k2) * 0.5)
+                store(3, k2)
             }
         }
     }
@@ -103,14 +106,34 @@ func winogradInputTransform(
         let vc = v + c * t
         for r in 0..<rows {
             let r0 = base + 2 * r * pw, r1 = r0 + pw, r2 = r1 + pw, r3 = r2 + pw
-            for tx in 0..<tilesX {
+            var tx = 0
+            let step = channels * t
+            while tx + 8 <= tilesX {
+                // Eight tiles at once: lane l is tile tx + l, whose patch column k is 2 * (tx + l) + k.
+                let idx = r * tilesX + tx
+                @inline(__always) func ld(_ row: UnsafeMutablePointer<Float>, _ k: Int) -> SIMD8<Float> {
+                    let p = row + 2 * tx + k
+                    return SIMD8(p[0], p[2], p[4], p[6], p[8], p[10], p[12], p[14])
+                }
+                let d00 = ld(r0, 0), d01 = ld(r0, 1), d02 = ld(r0, 2), d03 = ld(r0, 3)
+                let d10 = ld(r1, 0), d11 = ld(r1, 1), d12 = ld(r1, 2), d13 = ld(r1, 3)
+                let d20 = ld(r2, 0), d21 = ld(r2, 1), d22 = ld(r2, 2), d23 = ld(r2, 3)
+                let d30 = ld(r3, 0), d31 = ld(r3, 1), d32 = ld(r3, 2), d33 = ld(r3, 3)
+                // Rows (B^T d), then the column transform of each row.
+                let o = vc + idx
+                storeColumns8(d00 - d20, d01 - d21, d02 - d22, d03 - d23, o, step)
+                storeColumns8(d10 + d20, d11 + d21, d12 + d22, d13 + d23, o + 4 * step, step)
+                storeColumns8(d20 - d10, d21 - d11, d22 - d12, d23 - d13, o + 8 * step, step)
+                storeColumns8(d10 - d30, d11 - d31, d12 - d32, d13 - d33, o + 12 * step, step)
+                tx += 8
+            }
+            for tx in tx..<tilesX {
                 let x0 = 2 * tx, idx = r * tilesX + tx
                 let d0 = SIMD4(r0[x0], r0[x0 + 1], r0[x0 + 2], r0[x0 + 3])
                 let d1 = SIMD4(r1[x0], r1[x0 + 1], r1[x0 + 2], r1[x0 + 3])
                 let d2 = SIMD4(r2[x0], r2[x0 + 1], r2[x0 + 2], r2[x0 + 3])
                 let d3 = SIMD4(r3[x0], r3[x0 + 1], r3[x0 + 2], r3[x0 + 3])
                 // Rows (B^T d), then columns ((B^T d) B) of each row.
-                let step = channels * t
                 storeColumnTransform(d0 - d2, vc + idx, step)
                 storeColumnTransform(d1 + d2, vc + 4 * step + idx, step)
                 storeColumnTransform(d2 - d1, vc + 8 * step + idx, step)
@@ -118,6 +141,17 @@ func winogradInputTransform(
             }
         }
     }
+}
+
+@inline(__always)
+private func storeColumns8(
+    _ s0: SIMD8<Float>, _ s1: SIMD8<Float>, _ s2: SIMD8<Float>, _ s3: SIMD8<Float>, _ o: UnsafeMutablePointer<Float>,
+    _ step: Int
+) {
+    UnsafeMutableRawPointer(o).storeBytes(of: s0 - s2, as: SIMD8<Float>.self)
+    UnsafeMutableRawPointer(o + step).storeBytes(of: s1 + s2, as: SIMD8<Float>.self)
+    UnsafeMutableRawPointer(o + 2 * step).storeBytes(of: s2 - s1, as: SIMD8<Float>.self)
+    UnsafeMutableRawPointer(o + 3 * step).storeBytes(of: s1 - s3, as: SIMD8<Float>.self)
 }
 
 @inline(__always)
@@ -135,7 +169,25 @@ func winogradOutputTransform(
     _ m: UnsafeMutablePointer<Float>, stride s: Int, tiles t: Int, tilesX: Int, firstRow: Int, height h: Int,
     width w: Int, bias: Float, _ activation: Activation, into out: UnsafeMutablePointer<Float>
 ) {
-    for idx in 0..<t {
+    var idx = 0
+    while idx < t {
+        let tx = idx % tilesX, y0 = firstRow + 2 * (idx / tilesX)
+        if tx + 8 <= tilesX && 2 * (tx + 8) <= w {
+            // Eight tiles of one tile row at once.
+            @inline(__always) func ld(_ xi: Int) -> SIMD8<Float> {
+                UnsafeRawPointer(m + xi * s + idx).loadUnaligned(as: SIMD8<Float>.self)
+            }
+            let c0 = ld(0) + ld(4) + ld(8), c1 = ld(1) + ld(5) + ld(9), c2 = ld(2) + ld(6) + ld(10), c3 = ld(3) + ld(7) + ld(11)
+            let e0 = ld(4) - ld(8) - ld(12), e1 = ld(5) - ld(9) - ld(13), e2 = ld(6) - ld(10) - ld(14), e3 = ld(7) - ld(11) - ld(15)
+            let b = SIMD8<Float>(repeating: bias)
+            storeInterleaved(activate8(c0 + c1 + c2 + b, activation), activate8(c1 - c2 - c3 + b, activation), out + y0 * w + 2 * tx)
+            if y0 + 1 < h {
+                storeInterleaved(activate8(e0 + e1 + e2 + b, activation), activate8(e1 - e2 - e3 + b, activation), out + (y0 + 1) * w + 2 * tx)
+            }
+            idx += 8
+            continue
+        }
+        defer { idx += 1 }
         let p = m + idx
         let e0 = SIMD4(p[0], p[s], p[2 * s], p[3 * s])
         let e1 = SIMD4(p[4 * s], p[5 * s], p[6 * s], p[7 * s])
@@ -143,7 +195,7 @@ func winogradOutputTransform(
         let e3 = SIMD4(p[12 * s], p[13 * s], p[14 * s], p[15 * s])
         // Rows: A^T M (2 x 4); then columns.
         let a0 = e0 + e1 + e2, a1 = e1 - e2 - e3
-        let y0 = firstRow + 2 * (idx / tilesX), x0 = 2 * (idx % tilesX)
+        let x0 = 2 * tx
         let pair = x0 + 1 < w
         storeRowTransform(a0, out + y0 * w + x0, pair, bias, activation)
         if y0 + 1 < h { storeRowTransform(a1, out + (y0 + 1) * w + x0, pair, bias, activation) }
@@ -156,6 +208,23 @@ private func storeRowTransform(
 ) {
     row[0] = activate(a[0] + a[1] + a[2] + bias, activation)
     if pair { row[1] = activate(a[1] - a[2] - a[3] + bias, activation) }
+}
+
+@inline(__always)
+private func storeInterleaved(_ even: SIMD8<Float>, _ odd: SIMD8<Float>, _ row: UnsafeMutablePointer<Float>) {
+    for l in 0..<8 {
+        row[2 * l] = even[l]
+        row[2 * l + 1] = odd[l]
+    }
+}
+
+@inline(__always)
+private func activate8(_ v: SIMD8<Float>, _ activation: Activation) -> SIMD8<Float> {
+    switch activation {
+    case .identity: return v
+    case .relu: return v.replacing(with: 0, where: v .<= 0)
+    case let .leakyReLU(slope): return v.replacing(with: v * slope, where: .!(v .>= 0))
+    }
 }
 
 @inline(__always)
