@@ -27,9 +27,17 @@ public enum Compute {
         set { lock.withLock { storedWinograd = newValue } }
     }
 
-    /// Below this many input channels the 16 Winograd GEMMs (inner dimension = input channels) run less
-    /// efficiently than one im2col GEMM (inner dimension 9x larger); measured with `sisr bench-models`.
-    static let winogradMinInputChannels = 96
+    nonisolated(unsafe) private static var storedWinogradMin = 64
+
+    /// 3x3 convolutions with fewer input channels use im2col even when ``winograd`` is on: the 16 Winograd
+    /// GEMMs have the input channels as inner dimension and get inefficient when it is small.
+    public static var winogradMinInputChannels: Int {
+        get { lock.withLock { storedWinogradMin } }
+        set { lock.withLock { storedWinogradMin = max(1, newValue) } }
+    }
+
+    /// Overrides ``winogradMinInputChannels`` for the current task only (tests, experiments).
+    @TaskLocal public static var winogradMinInputChannelsOverride: Int?
 
     /// OpenBLAS is called from our own workers, one GEMM per work item, so it must not start threads
     /// of its own. Evaluated once, before the first GEMM.

@@ -30,7 +30,7 @@ public func conv2d(
 ) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4, "conv2d expects NCHW input and OIHW weight")
     if Compute.winograd && padding == 1 && weight.shape[2] == 3 && weight.shape[3] == 3
-        && weight.shape[1] >= Compute.winogradMinInputChannels
+        && weight.shape[1] >= (Compute.winogradMinInputChannelsOverride ?? Compute.winogradMinInputChannels)
     {
         return conv2dWinograd(x, weight: weight, bias: bias, activation: activation)
     }

@@ -27,6 +27,7 @@ extension SISRCommand {
         @Option(help: "Timed runs per network (the median is reported).") var repeats = 1
         @Option(help: "Comma-separated subset of: \(models.map(\.name).joined(separator: ", ")).") var only: String?
         @Flag(help: "Use im2col for every convolution (no Winograd), for comparison.") var im2col = false
+        @Option(help: "Fewest input channels for the Winograd path (default 64).") var winogradMinChannels: Int?
         @Flag(help: "Print JSON instead of a table.") var json = false
 
         func validate() throws {
@@ -43,6 +44,7 @@ extension SISRCommand {
         func run() throws {
             if let threads { Compute.threads = threads }
             Compute.winograd = !im2col
+            if let winogradMinChannels { Compute.winogradMinInputChannels = winogradMinChannels }
             let selected = only.map { Set($0.split(separator: ",").map(String.init)) }
             var rng = SeededRandom(seed: 0, "bench-models", "input")
             let x = Tensor(shape: [1, 3, height, width], data: (0..<(3 * width * height)).map { _ in Float(rng.nextDouble()) })
