@@ -41,6 +41,7 @@ def basicsr_imresize():
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     exec(compile(src, path + " (float64)", "exec"), ns)
+    torch.set_default_dtype(previous)
 
     def imresize64(img, scale):
         torch.set_default_dtype(torch.float64)

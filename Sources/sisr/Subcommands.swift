@@ -6,7 +6,17 @@ extension SISRCommand {
         Degrade.self,
         BenchCore.self,
         ProceduralImages.self,
+        InspectWeights.self,
         Upscale.self,
         BenchModels.self,
+        Build.self,
+        Import.self,
+        Verify.self,
+        Inspect.self,
+        ZooCommand.self,
+        LoadBench.self,
+        Baseline.self,
+        Evaluate.self,
+        BenchTransformer.self,
     ]
 }

@@ -36,11 +36,32 @@ public enum Zstd {
     public static func decompress(_ input: [UInt8], name: String = "<memory>", maxOutput: Int = 1 << 36) throws -> [UInt8] {
         guard let dctx = ZSTD_createDCtx() else { fatalError("zstd: out of memory") }
         defer { ZSTD_freeDCtx(dctx) }
-        var out = [UInt8]()
-        let declared = input.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
-        if declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR && declared < UInt64(maxOutput) {
-            out.reserveCapacity(Int(declared))
+        // Fast path: every frame declares its size (as ours do), so decompress in one call into a
+        // buffer of exactly that size, with no zero-filling and no chunk copies.
+        let total = declaredSize(input)
+        if total != ZSTD_CONTENTSIZE_UNKNOWN && total != ZSTD_CONTENTSIZE_ERROR && total <= UInt64(maxOutput) {
+            var failure: Int = 0
+            let out = [UInt8](unsafeUninitializedCapacity: Int(total)) { buf, count in
+                let r = input.withUnsafeBytes { src in
+                    ZSTD_decompressDCtx(dctx, buf.baseAddress, Int(total), src.baseAddress, src.count)
+                }
+                if ZSTD_isError(r) != 0 || r != Int(total) {
+                    failure = ZSTD_isError(r) != 0 ? r : -1
+                    count = 0
+                } else {
+                    count = r
+                }
+            }
+            if failure == 0 { return out }
+            let why = failure == -1 ? "frames hold fewer bytes than they declare" : String(cString: ZSTD_getErrorName(failure))
+            throw SISRError.corrupt(path: name, problem: "zstd data is corrupt or truncated: \(why)")
         }
+        if total == ZSTD_CONTENTSIZE_UNKNOWN || total == ZSTD_CONTENTSIZE_ERROR {
+            // Fall through to streaming: sizes not declared, or the input is damaged (reported below).
+        } else {
+            throw SISRError.corrupt(path: name, problem: "zstd data expands beyond \(maxOutput) bytes")
+        }
+        var out = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var lastResult = 0
         try input.withUnsafeBytes { src in
@@ -66,6 +87,27 @@ public enum Zstd {
             throw SISRError.corrupt(path: name, problem: "zstd data is truncated (the last frame is incomplete)")
         }
         return out
+    }
+
+    /// Sum of the content sizes all frames declare; `ZSTD_CONTENTSIZE_UNKNOWN` if one does not declare
+    /// it, `ZSTD_CONTENTSIZE_ERROR` if the frames cannot be walked.
+    static func declaredSize(_ input: [UInt8]) -> UInt64 {
+        input.withUnsafeBytes { buf -> UInt64 in
+            guard let base = buf.baseAddress, buf.count > 0 else { return ZSTD_CONTENTSIZE_ERROR }
+            var pos = 0
+            var total: UInt64 = 0
+            while pos < buf.count {
+                let frame = ZSTD_findFrameCompressedSize(base + pos, buf.count - pos)
+                if ZSTD_isError(frame) != 0 { return ZSTD_CONTENTSIZE_ERROR }
+                let size = ZSTD_getFrameContentSize(base + pos, buf.count - pos)
+                if size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR { return size }
+                let (sum, overflow) = total.addingReportingOverflow(size)
+                if overflow { return ZSTD_CONTENTSIZE_ERROR }
+                total = sum
+                pos += frame
+            }
+            return total
+        }
     }
 
     /// Number of complete frames in `input`, or nil if it is not a valid sequence of frames.

@@ -34,6 +34,7 @@ enum PickleGlobal {
         "builtins.object": .opaque,
         "__builtin__.set": .set,
         "__builtin__.object": .opaque,
+        "__builtin__.frozenset": .set,
         "torch._utils._rebuild_tensor_v2": .rebuildTensorV2,
         "torch._utils._rebuild_tensor": .rebuildTensor,
         "torch._utils._rebuild_parameter": .rebuildParameter,

@@ -78,7 +78,7 @@ enum Safetensors {
                 let p = UnsafeRawBufferPointer(rebasing: all[(buffer.lowerBound + it.begin)..<(buffer.lowerBound + it.end)])
                 let count = it.shape.reduce(1, *)
                 let data = [Float](unsafeUninitializedCapacity: count) { o, k in
-                    for i in 0..<count { o[i] = it.dtype.decode(p, i, swap: false) }
+                    if count > 0 { it.dtype.decodeRun(p, from: 0, count: count, swap: false, into: o.baseAddress!) }
                     k = count
                 }
                 return WeightEntry(name: it.name, dtype: it.dtype, tensor: Tensor(shape: it.shape, data: data))

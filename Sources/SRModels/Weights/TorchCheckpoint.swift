@@ -156,6 +156,12 @@ enum TorchCheckpoint {
         }
         guard !overflow else { throw WeightError.outOfBounds(path: path, tensor: name, problem: "shape or strides overflow") }
         if count == 0 { return Tensor(shape: t.shape, data: []) }
+        // Stride-0 (broadcast) views may hold more elements than their storage; cap that so a
+        // few bytes cannot demand gigabytes.
+        guard count <= max(limit, maxBroadcastElements) else {
+            throw WeightError.outOfBounds(
+                path: path, tensor: name, problem: "shape \(t.shape), stride \(t.stride) expand a storage of \(limit) elements to \(count) (limit \(maxBroadcastElements))")
+        }
         guard last < limit else {
             throw WeightError.outOfBounds(
                 path: path, tensor: name,
@@ -169,7 +175,7 @@ enum TorchCheckpoint {
             let p = UnsafeRawBufferPointer(rebasing: all[range])
             out.withUnsafeMutableBufferPointer { o in
                 if isContiguous(t.shape, t.stride) {
-                    for i in 0..<count { o[i] = dtype.decode(p, base + i, swap: swap) }
+                    dtype.decodeRun(p, from: base, count: count, swap: swap, into: o.baseAddress!)
                     return
                 }
                 var idx = [Int](repeating: 0, count: t.shape.count)
@@ -190,6 +196,9 @@ enum TorchCheckpoint {
         }
         return Tensor(shape: t.shape, data: out)
     }
+
+    /// Largest element count accepted for a view bigger than its storage (64 MB of float32).
+    static let maxBroadcastElements = 1 << 24
 
     static func isContiguous(_ shape: [Int], _ stride: [Int]) -> Bool {
         var expect = 1

@@ -115,6 +115,8 @@ struct Unpickler {
             case 0x71: memo[Int(try c.u8())] = try top()  // BINPUT
             case 0x72: memo[Int(try c.uintLE(4))] = try top()  // LONG_BINPUT
             case 0x94: memo[memo.count] = try top()  // MEMOIZE
+            case 0x70: memo[try textInt("PUT")] = try top()  // PUT (text)
+            case 0x67: stack.append(try memoGet(try textInt("GET")))  // GET (text)
             case 0x68: stack.append(try memoGet(Int(try c.u8())))  // BINGET
             case 0x6A: stack.append(try memoGet(Int(try c.uintLE(4))))  // LONG_BINGET
             case 0x63:  // GLOBAL
@@ -152,8 +154,8 @@ struct Unpickler {
             case 0x4C:  // LONG (text)
                 var s = Self.latin1(try c.line("LONG"))
                 if s.hasSuffix("L") { s.removeLast() }
-                guard let v = Int(s) else { throw WeightError.unsupported(path: path, problem: "text LONG '\(s)' too large") }
-                stack.append(.int(v))
+                guard let v = Self.decimalLong(s) else { throw corrupt("bad LONG '\(s)'") }
+                stack.append(v)
             case 0x46:  // FLOAT (text)
                 let s = Self.latin1(try c.line("FLOAT"))
                 guard let v = Double(s) else { throw corrupt("bad FLOAT '\(s)'") }
@@ -162,7 +164,9 @@ struct Unpickler {
                 var s = Self.latin1(try c.line("STRING"))
                 if s.count >= 2, let f = s.first, f == "'" || f == "\"", s.last == f { s = String(s.dropFirst().dropLast()) }
                 stack.append(.string(s))
-            case 0x56: stack.append(.string(String(decoding: try c.line("UNICODE"), as: UTF8.self)))  // UNICODE
+            case 0x56:  // UNICODE
+                guard let u = Self.rawUnicodeEscape(try c.line("UNICODE")) else { throw corrupt("bad escape in UNICODE") }
+                stack.append(.string(u))
             default:
                 throw WeightError.unknownOpcode(path: path, opcode: op, offset: at)
             }
@@ -179,6 +183,11 @@ struct Unpickler {
         String(decoding: try c.take(n, "pickle string"), as: UTF8.self)
     }
 
+    private mutating func textInt(_ what: String) throws -> Int {
+        guard let v = Int(Self.latin1(try c.line(what))), v >= 0 else { throw corrupt("bad \(what) index") }
+        return v
+    }
+
     private func memoGet(_ i: Int) throws -> PickleValue {
         guard let v = memo[i] else { throw corrupt("memo key \(i) used before it was set") }
         return v
@@ -186,6 +195,56 @@ struct Unpickler {
 
     static func latin1(_ b: ArraySlice<UInt8>) -> String {
         String(String.UnicodeScalarView(b.map { Unicode.Scalar($0) }))
+    }
+
+    /// Protocol-0 UNICODE: latin-1 bytes with `\\uXXXX` and `\\UXXXXXXXX` escapes (raw-unicode-escape).
+    static func rawUnicodeEscape(_ b: ArraySlice<UInt8>) -> String? {
+        var out = String.UnicodeScalarView()
+        var i = b.startIndex
+        while i < b.endIndex {
+            let ch = b[i]
+            if ch == UInt8(ascii: "\\"), i + 1 < b.endIndex, b[i + 1] == UInt8(ascii: "u") || b[i + 1] == UInt8(ascii: "U") {
+                let n = b[i + 1] == UInt8(ascii: "u") ? 4 : 8
+                guard i + 2 + n <= b.endIndex, let v = UInt32(latin1(b[(i + 2)..<(i + 2 + n)]), radix: 16),
+                    let u = Unicode.Scalar(v)
+                else { return nil }
+                out.append(u)
+                i += 2 + n
+            } else {
+                out.append(Unicode.Scalar(ch))
+                i += 1
+            }
+        }
+        return String(out)
+    }
+
+    /// A decimal integer of any size as `.int` or, when wider than 64 bits, `.bigInt`.
+    static func decimalLong(_ s: String) -> PickleValue? {
+        if let v = Int(s) { return .int(v) }
+        var digits = Substring(s)
+        let negative = digits.first == "-"
+        if negative || digits.first == "+" { digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        var mag: [UInt8] = [0]  // little-endian magnitude
+        for d in digits.utf8 {
+            var carry = Int(d - 48)
+            for k in mag.indices {
+                let v = Int(mag[k]) * 10 + carry
+                mag[k] = UInt8(v & 0xFF)
+                carry = v >> 8
+            }
+            while carry > 0 { mag.append(UInt8(carry & 0xFF)); carry >>= 8 }
+        }
+        mag.append(0)  // room for the sign bit
+        if negative {  // two's complement
+            var carry = 1
+            for k in mag.indices {
+                let v = Int(~mag[k]) + carry
+                mag[k] = UInt8(v & 0xFF)
+                carry = v >> 8
+            }
+        }
+        return .bigInt(mag)
     }
 
     /// LONG1/LONG4 payload: little-endian two's complement.

@@ -75,6 +75,18 @@ public enum WeightDType: String, Sendable, CaseIterable, Codable {
     }
 }
 
+extension WeightDType {
+    /// Decodes `count` consecutive elements starting at element `from` (a plain copy for
+    /// little-endian float32 on a little-endian host).
+    func decodeRun(_ p: UnsafeRawBufferPointer, from: Int, count: Int, swap: Bool, into out: UnsafeMutablePointer<Float>) {
+        if self == .f32 && !swap && UInt32(1).littleEndian == 1 {
+            UnsafeMutableRawPointer(out).copyMemory(from: p.baseAddress! + from * 4, byteCount: count * 4)
+            return
+        }
+        for i in 0..<count { out[i] = decode(p, from + i, swap: swap) }
+    }
+}
+
 /// IEEE binary16 -> binary32, exact for every input (subnormals, infinities, NaN payloads).
 @inline(__always)
 func halfToFloat(_ h: UInt16) -> Float {

@@ -27,10 +27,13 @@ public enum WeightError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .corrupt(path, problem): return "\(path): corrupt checkpoint: \(problem)"
         case let .unsupported(path, problem): return "\(path): unsupported checkpoint: \(problem)"
         case let .disallowedGlobal(path, global):
-            return "\(path): refusing to load: the pickle calls \(global), which is not allowed in a checkpoint"
+            let root = String(global.split(separator: ".").first ?? "")
+            let hint = PickleGlobal.forbiddenModules.contains(root)
+                ? "" : " (a whole pickled model object cannot be read: save its state_dict(); harmless metadata classes can be allowed explicitly)"
+            return "\(path): refusing to load: the pickle calls \(global), which is not allowed in a checkpoint\(hint)"
         case let .unknownOpcode(path, opcode, offset):
             let hex = String(opcode, radix: 16, uppercase: true)
-            return "\(path): refusing to load: unknown or disallowed pickle opcode 0x\(hex) at byte \(offset)"
+            return "\(path): refusing to load: unknown or disallowed pickle opcode 0x\(hex) at file offset \(offset)"
         case let .missingRecord(path, record): return "\(path): the archive has no record '\(record)'"
         case let .outOfBounds(path, tensor, problem): return "\(path): tensor '\(tensor)': \(problem)"
         case let .noTensors(path, problem): return "\(path): no tensors found: \(problem)"

@@ -141,13 +141,25 @@ private func unwrap(_ root: PickleDict, path: String, options: WeightLoadOptions
         return (d, trail)
     }
     for _ in 0..<4 {
-        guard let k = (wrapperKeys + ["sd"]).first(where: { d[$0]?.asDict != nil }) else { break }
         let hasTensors = d.entries.contains { if case .tensor = $0.value { return true } else { return false } }
         if hasTensors { break }
-        d = d[k]!.asDict!
+        // Only plain dicts that hold tensors (directly or one wrapper deeper) qualify, so ProSR's
+        // `params` (an EasyDict of hyperparameters) is passed over for its `state_dict`.
+        guard let k = (wrapperKeys + ["sd"]).first(where: { containsTensors(d[$0], depth: 2) }),
+            case let .dict(inner)? = d[k]
+        else { break }
+        d = inner
         trail.append(k)
     }
     return (d, trail)
+}
+
+private func containsTensors(_ v: PickleValue?, depth: Int) -> Bool {
+    guard case let .dict(d)? = v else { return false }
+    return d.entries.contains {
+        if case .tensor = $0.value { return true }
+        return depth > 0 && containsTensors($0.value, depth: depth - 1)
+    }
 }
 
 private func finish(

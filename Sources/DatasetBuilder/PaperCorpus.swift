@@ -1,0 +1,83 @@
+import Foundation
+import SISRCore
+
+/// The paper's published corpus layout, imported into shards without running any model:
+///
+///     ROOT/HR-HR-HR-HR-HR/<image>.png      the source photos
+///     ROOT/<model>/<image>.png             one folder per zoo model, same file names
+///     ROOT/train-split.txt, val-split.txt, test-split.txt   one image per line (`<image>` or `<image>.png`)
+///
+/// Pixels are decoded and re-encoded as the release's PNG members (stored + Up); the recorded
+/// `pixel_sha256` is that of the decoded source pixels, so they round-trip exactly. The HR images
+/// become reference samples (`HR-HR-HR-HR-HR`).
+public enum PaperCorpus {
+    public static let hrFolder = "HR-HR-HR-HR-HR"
+    public static let splitFiles = ["train": "train-split.txt", "val": "val-split.txt", "test": "test-split.txt"]
+
+    static func plan(root: URL, options o: BuildOptions) throws -> BuildPlan {
+        let fm = FileManager.default
+        let hrDir = root.appendingPathComponent(hrFolder)
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: hrDir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw SISRError.io(path: hrDir.path, problem: "the \(hrFolder) folder of source images is missing (not the paper's corpus layout?)")
+        }
+        let images = try ImageSource.folder(hrDir).list()
+        let splits = try readSplits(root: root, ids: images.images.map(\.id))
+        let folders = try fm.contentsOfDirectory(atPath: root.path).filter { name in
+            var d: ObjCBool = false
+            return name != hrFolder && !name.hasPrefix(".") && fm.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &d) && d.boolValue
+        }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        var entries = [ZooEntry]()
+        for f in folders {
+            guard let e = o.zoo.entry(named: f) else {
+                throw SISRError.invalidArgument("\(root.appendingPathComponent(f).path): folder name is not a model of zoo \(o.zooName)")
+            }
+            if let wanted = o.models, !wanted.contains(f) { continue }
+            for img in images.images where !fm.fileExists(atPath: root.appendingPathComponent(f).appendingPathComponent(img.origin).path) {
+                throw SISRError.io(path: root.appendingPathComponent(f).appendingPathComponent(img.origin).path, problem: "missing (every model folder needs one PNG per HR image)")
+            }
+            entries.append(e)
+        }
+        var bySplit = [String: [PlannedSample]]()
+        for split in Splits.names {
+            var samples = [PlannedSample]()
+            for id in splits[split]! {
+                for e in entries { samples.append(.init(key: KeyRules.sampleKey(model: e.name, image: id), image: id, kind: .imported(e.name))) }
+                samples.append(.init(key: KeyRules.sampleKey(model: BuildPlan.hrModel, image: id), image: id, kind: .hr))
+            }
+            bySplit[split] = samples
+        }
+        let shards = BuildPlan.cut(bySplit, seed: o.seed, samplesPerShard: o.samplesPerShard)
+        return BuildPlan(command: o.command, seed: o.seed, samplesPerShard: o.samplesPerShard, zstdLevel: o.zstdLevel,
+                         zoo: Zoo(name: o.zoo.name, description: o.zoo.description, models: entries),
+                         images: ImageList(source: "import", seed: nil, images: images.images), splits: splits, unavailable: [],
+                         referenceLabels: [BuildPlan.hrModel: BuildPlan.referenceLabels(model: BuildPlan.hrModel, scale: 1)],
+                         shards: shards)
+    }
+
+    /// Reads the three split files; every HR image must be in exactly one split.
+    static func readSplits(root: URL, ids: [String]) throws -> Splits {
+        var lists = [String: [String]]()
+        for (split, file) in splitFiles {
+            let url = root.appendingPathComponent(file)
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                throw SISRError.io(path: url.path, problem: "cannot read split file")
+            }
+            lists[split] = text.split(whereSeparator: \.isNewline).map {
+                var s = $0.trimmingCharacters(in: .whitespaces)
+                if s.lowercased().hasSuffix(".png") { s = String(s.dropLast(4)) }
+                return s
+            }.filter { !$0.isEmpty }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        }
+        let splits = Splits(train: lists["train"]!, val: lists["val"]!, test: lists["test"]!)
+        try splits.validate(path: root.path)
+        let listed = Set(splits.train + splits.val + splits.test), have = Set(ids)
+        if let extra = listed.first(where: { !have.contains($0) }) {
+            throw SISRError.invalidArgument("\(root.path): split files list \(extra), which is not in \(hrFolder)")
+        }
+        if let missing = ids.first(where: { !listed.contains($0) }) {
+            throw SISRError.invalidArgument("\(root.path): image \(missing) is in no split file")
+        }
+        return splits
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import SISRCore
+
+/// Files of a release directory and of a build in progress (`.sisr-build/`).
+struct ReleaseLayout {
+    let root: URL
+    static let releaseFiles = ["manifest.json", "CHECKSUMS", "index.jsonl", "zoo.json", "splits.json", "images.json"]
+    static let stateDirectory = ".sisr-build"
+
+    var state: URL { root.appendingPathComponent(Self.stateDirectory) }
+    var planURL: URL { state.appendingPathComponent("plan.json") }
+    func markerURL(_ s: PlannedShard) -> URL { state.appendingPathComponent("done/\(s.index).json") }
+    func url(_ path: String) -> URL { root.appendingPathComponent(path) }
+    private var fm: FileManager { .default }
+
+    /// Refuses to touch a finished release or a build of a different plan unless `force`;
+    /// with `force` removes them. Then records the plan (or checks it matches the recorded one).
+    /// `cleanTemporaries` removes leftovers of killed writers; only safe when no other worker
+    /// writes into the same folder.
+    func prepare(planBytes: [UInt8], force: Bool, cleanTemporaries: Bool) throws {
+        if fm.fileExists(atPath: url("manifest.json").path) {
+            guard force else {
+                throw SISRError.invalidArgument("\(root.path) already holds a release (manifest.json); pass --force to replace it or choose another --out")
+            }
+            removeRelease()
+        }
+        if cleanTemporaries { removeTemporaryFiles() }
+        if let existing = fm.contents(atPath: planURL.path) {
+            if [UInt8](existing) == planBytes { return }
+            guard force else {
+                throw SISRError.invalidArgument("\(root.path) holds an unfinished build of different options (\(planURL.path)); pass --force to discard it, or rerun with the same options to resume")
+            }
+            removeRelease()
+        }
+        try AtomicFile.write(planBytes, to: planURL)
+    }
+
+    /// Removes temporary files a killed writer left behind (`.<name>.tmp-<pid>`, see `AtomicFile`).
+    func removeTemporaryFiles() {
+        guard let e = fm.enumerator(atPath: root.path) else { return }
+        for case let rel as String in e {
+            let name = (rel as NSString).lastPathComponent
+            if name.hasPrefix("."), name.contains(".tmp-"), rel.hasPrefix("shards/") || rel.hasPrefix(Self.stateDirectory + "/") || !rel.contains("/") {
+                try? fm.removeItem(at: url(rel))
+            }
+        }
+    }
+
+    func readPlan() throws -> BuildPlan {
+        guard let bytes = fm.contents(atPath: planURL.path) else {
+            throw SISRError.io(path: planURL.path, problem: "no build in progress here (run `sisr build --worker I --workers N --out \(root.path)` first)")
+        }
+        return try CanonicalJSON.decode(BuildPlan.self, from: [UInt8](bytes), path: planURL.path)
+    }
+
+    func marker(_ s: PlannedShard) throws -> ShardMarker? {
+        guard let bytes = fm.contents(atPath: markerURL(s).path) else { return nil }
+        let m = try CanonicalJSON.decode(ShardMarker.self, from: [UInt8](bytes), path: markerURL(s).path)
+        return m.shard.path == s.path && m.samples.map(\.key) == s.samples.map(\.key) ? m : nil
+    }
+
+    func fileSize(_ path: String) -> Int? {
+        (try? fm.attributesOfItem(atPath: url(path).path)[.size] as? NSNumber)?.intValue
+    }
+
+    /// True if the shard file and its marker exist and the file's SHA-256 is the marker's.
+    func isDone(_ s: PlannedShard) throws -> Bool {
+        guard let m = try marker(s), fileSize(s.path) == m.shard.bytes else { return false }
+        return (try? SHA256Hasher.hex(file: url(s.path))) == m.shard.sha256
+    }
+
+    /// Puts a finished shard in place (temp name + rename), then its marker.
+    func commit(shard: PlannedShard, bytes: [UInt8], marker: ShardMarker) throws {
+        try AtomicFile.write(bytes, to: url(shard.path))
+        try AtomicFile.write(try CanonicalJSON.encode(marker), to: markerURL(shard))
+    }
+
+    func write(_ name: String, _ bytes: [UInt8]) throws { try AtomicFile.write(bytes, to: url(name)) }
+
+    func removeBuildState() { try? fm.removeItem(at: state) }
+
+    /// Removes exactly the files a release or build consists of (never anything else in `root`).
+    func removeRelease() {
+        for f in Self.releaseFiles { try? fm.removeItem(at: url(f)) }
+        try? fm.removeItem(at: url("shards"))
+        removeBuildState()
+    }
+}
+
+/// `CHECKSUMS`: `sha256sum -c` format, one `<hex>  <path>` line per file, sorted by path bytes.
+public enum Checksums {
+    public static func format(_ entries: [(path: String, sha256: String)]) -> [UInt8] {
+        let sorted = entries.sorted { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+        return Array(sorted.map { "\($0.sha256)  \($0.path)\n" }.joined().utf8)
+    }
+
+    /// Parses CHECKSUMS text into (path, sha256) pairs; errors name the line.
+    public static func parse(_ bytes: [UInt8], path: String) throws -> [(path: String, sha256: String)] {
+        var out = [(path: String, sha256: String)]()
+        for (i, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].count == 64, parts[1].hasPrefix(" ") || parts[1].hasPrefix("*") else {
+                throw SISRError.corrupt(path: path, problem: "line \(i + 1) is not `<sha256>  <path>`")
+            }
+            out.append((String(parts[1].dropFirst()), String(parts[0])))
+        }
+        return out
+    }
+}

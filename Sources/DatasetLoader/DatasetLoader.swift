@@ -1,2 +1,0 @@
-/// DatasetLoader: shards -> split/protocol selection -> shuffle -> crop -> batch.
-public enum DatasetLoaderModule {}

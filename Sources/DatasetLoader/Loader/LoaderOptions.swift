@@ -1,0 +1,55 @@
+import Foundation
+
+/// Everything that decides what a loader yields. Defaults follow the paper's ConvNeXt recipe.
+public struct LoaderOptions: Sendable, Equatable {
+    /// `train`, `val` or `test`.
+    public var split: String = "train"
+    /// Seed of the shuffle and the random crops.
+    public var seed: UInt64 = 0
+    /// Shuffle the order; nil means yes for `train`, no otherwise (sequential release order).
+    public var shuffle: Bool?
+    /// Shards per shuffle window (see ``EpochOrder``); 0 or less shuffles across all shards at once.
+    public var window: Int = 8
+    /// Samples per batch on this rank.
+    public var batchSize: Int = 32
+    public var rank: Int = 0
+    public var world: Int = 1
+    public var tail: TailPolicy = .wrap
+    /// Side of the square patch, in pixels (224 for ConvNeXt, 299 for Xception, any).
+    public var patch: Int = 224
+    /// nil means random for `train`, center otherwise.
+    public var crop: CropMode?
+    /// Mirror random crops horizontally with probability 1/2 (drawn per sample and epoch).
+    public var hflip: Bool = false
+    public var layout: PixelLayout = .float32NCHW
+    /// ImageNet mean/std normalisation (float layout only).
+    public var normalize: Bool = false
+    /// Decoding threads; 0 means one per core.
+    public var threads: Int = 0
+    /// Batches decoded ahead of the consumer.
+    public var prefetch: Int = 4
+    /// Memory for decompressed shards (least recently used are dropped; one is always kept).
+    public var cacheBytes: Int = 4 << 30
+    /// Check each shard's SHA-256 (compressed and tar) against the manifest before use.
+    public var verify: Bool = true
+
+    public init() {}
+
+    /// The effective shuffle flag.
+    public var shuffles: Bool { shuffle ?? (split == "train") }
+    /// The effective crop mode.
+    public var cropMode: CropMode { crop ?? (split == "train" ? .random : .center) }
+    /// The effective thread count.
+    public var threadCount: Int { threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Checks ranges; throws ``LoaderError/argument(_:)``.
+    public func validate() throws {
+        guard patch >= 1 else { throw LoaderError.argument("patch must be at least 1 pixel (got \(patch))") }
+        guard prefetch >= 1 else { throw LoaderError.argument("prefetch must be at least 1 batch (got \(prefetch))") }
+        guard cacheBytes >= 0 else { throw LoaderError.argument("cache size must not be negative") }
+        guard !(normalize && layout == .uint8NHWC) else {
+            throw LoaderError.argument("normalize needs the float32-nchw layout")
+        }
+        _ = try EpochPlan(count: 0, batchSize: batchSize, rank: rank, world: world, start: 0, tail: tail)
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import DatasetBuilder
+import Foundation
+import SISRCore
+
+extension SISRCommand {
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build a release: run zoo models over images into zstd tar shards with a manifest and CHECKSUMS.",
+            discussion: """
+                With no arguments, builds the built-in default (30 procedural images, the demo zoo) into ./release.
+                Many machines: run `sisr build --worker I --workers N --out DIR` on each (or set SLURM_ARRAY_TASK_ID and
+                SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX and --workers), then `sisr build --finalize --out DIR`.
+                """)
+
+        @Option(help: "Release folder to write.") var out = "release"
+        @Option(help: "Images: `procedural` (built-in) or a folder of PNG files.") var images = "procedural"
+        @Option(help: "Procedural images: how many.") var count = 30
+        @Option(help: "Procedural images: WIDTHxHEIGHT.") var size = "128x96"
+        @Option(help: "Procedural images: seed.") var imageSeed: UInt64 = 0
+        @Option(help: "Zoo: `demo` (built-in) or a zoo JSON file (e.g. manifests/zoo.json).") var zoo = "demo"
+        @Option(help: "Only these models (comma-separated names).") var models: String?
+        @Option(help: "A frozen splits JSON file (default: derive 80/10/10 from --seed).") var splits: String?
+        @Option(help: "Folder holding weight files named as in the zoo.") var weights: String?
+        @Option(help: "Release seed (splits, sample order).") var seed: UInt64 = 0
+        @Option(help: "Samples per shard.") var samplesPerShard = 64
+        @Option(help: "zstd level of the shards.") var zstdLevel = 9
+        @Flag(help: "Also store each HR image and LR input as reference samples.") var keepReference = false
+        @Option(help: "Threads rendering samples (the output is the same for any number).") var threads = ProcessInfo.processInfo.activeProcessorCount
+        @Option(help: "This machine's index, 0-based (default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX).") var worker: Int?
+        @Option(help: "Number of machines (default: SLURM_ARRAY_TASK_COUNT).") var workers: Int?
+        @Flag(help: "Merge the finished workers' shards into the release (after all workers are done).") var finalize = false
+        @Flag(help: "Replace an existing release or a different unfinished build in --out.") var force = false
+        @Flag(help: "Print the time split between pipeline stages and the throughput.") var profile = false
+
+        func run() throws {
+            let outURL = URL(fileURLWithPath: out)
+            if finalize {
+                let m = try DatasetBuilder.finalize(outDirectory: outURL)
+                print("Finalized \(out): \(m.inputs.index.samples) samples in \(m.shards.count) shards.")
+                printNext()
+                return
+            }
+            let options = try buildOptions()
+            let (worker, workers) = try Self.workerIndex(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
+            var run = RunOptions(outDirectory: outURL)
+            run.threads = max(1, threads)
+            run.worker = worker
+            run.workers = workers
+            run.force = force
+            let tty = isatty(2) != 0
+            let plan = try BuildPlan.make(options, factory: factory)
+            let total = plan.shards(worker: worker, of: workers).reduce(0) { $0 + $1.samples.count }
+            let progress = ProgressReporter(total: total, label: "build")
+            run.onSample = { progress.advance() }
+            if !tty {
+                run.onShard = { n, of, path, skipped in
+                    FileHandle.standardError.write(Data("shard \(n)/\(of) \(skipped ? "already done" : "written"): \(path)\n".utf8))
+                }
+            }
+            for u in plan.unavailable { FileHandle.standardError.write(Data("unavailable: \(u.model): \(u.reason)\n".utf8)) }
+            let report = try DatasetBuilder.build(options, factory: factory, run: run)
+            progress.finish()
+            print("Built \(report.samplesRendered) samples in \(report.shardsBuilt) shards (\(report.shardsSkipped) already done) in \(String(format: "%.1f", report.wallSeconds)) s.")
+            if !plan.unavailable.isEmpty { print("\(plan.unavailable.count) models unavailable (listed in manifest.json \"unavailable\").") }
+            if profile { printProfile(report, threads: run.threads) }
+            if report.manifest != nil {
+                print("Release written to \(outURL.standardizedFileURL.path)")
+                printNext()
+            } else {
+                print("Worker \(worker) of \(workers) done. When all workers are done: sisr build --finalize --out \(out)")
+            }
+        }
+
+        var factory: ModelFactory { ModelFactory(weightsDirectory: weights.map { URL(fileURLWithPath: $0) }) }
+
+        func printNext() {
+            print("Verify:  sisr verify \(out)   (or: cd \(out) && sha256sum -c CHECKSUMS)")
+            print("Inspect: sisr inspect \(out)")
+            print("Load:    DatasetLoader / python -m sisr_loader with the release folder \(out)")
+        }
+
+        func printProfile(_ r: BuildReport, threads: Int) {
+            let n = Double(max(r.samplesRendered, 1))
+            print(String(format: "profile: %d samples, %.2f s wall, %.1f images/s on %d threads", r.samplesRendered, r.wallSeconds, n / r.wallSeconds, threads))
+            let total = r.times.named.reduce(0) { $0 + $1.1 }
+            for (name, t) in r.times.named {
+                let label = name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                print("  " + label + String(format: "%8.3f s  %5.1f%%  %7.2f ms/image", t, total > 0 ? t / total * 100 : 0, t / n * 1000))
+            }
+        }
+
+        func buildOptions() throws -> BuildOptions {
+            var o = BuildOptions()
+            if images == "procedural" {
+                let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
+                guard parts.count == 2 else { throw ValidationError("--size must look like 128x96") }
+                o.images = .procedural(seed: imageSeed, count: count, width: parts[0], height: parts[1])
+            } else {
+                o.images = .folder(URL(fileURLWithPath: images))
+            }
+            if zoo != "demo" {
+                let url = URL(fileURLWithPath: zoo)
+                guard let data = FileManager.default.contents(atPath: url.path) else {
+                    throw SISRError.io(path: url.path, problem: "cannot read zoo file")
+                }
+                o.zoo = try CanonicalJSON.decode(Zoo.self, from: [UInt8](data), path: url.path)
+                o.zooName = url.lastPathComponent
+            }
+            o.models = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+            if let s = splits {
+                let url = URL(fileURLWithPath: s)
+                guard let data = FileManager.default.contents(atPath: url.path) else {
+                    throw SISRError.io(path: url.path, problem: "cannot read splits file")
+                }
+                let parsed = try CanonicalJSON.decode(Splits.self, from: [UInt8](data), path: url.path)
+                try parsed.validate(path: url.path)
+                o.splits = parsed
+                o.splitsName = url.lastPathComponent
+            }
+            o.weightsDirectory = weights.map { URL(fileURLWithPath: $0) }
+            o.seed = seed
+            o.samplesPerShard = samplesPerShard
+            o.zstdLevel = zstdLevel
+            o.keepReference = keepReference
+            return o
+        }
+
+        /// Worker index and count from the options, else from Slurm job arrays
+        /// (`SLURM_ARRAY_TASK_ID`, `SLURM_ARRAY_TASK_COUNT`, minus `SLURM_ARRAY_TASK_MIN`) or a
+        /// Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, with --workers).
+        static func workerIndex(worker: Int?, workers: Int?, env: [String: String]) throws -> (Int, Int) {
+            var i = worker, n = workers
+            if i == nil, let s = env["SLURM_ARRAY_TASK_ID"], let v = Int(s) { i = v - (env["SLURM_ARRAY_TASK_MIN"].flatMap { Int($0) } ?? 0) }
+            if i == nil, let s = env["JOB_COMPLETION_INDEX"], let v = Int(s) { i = v }
+            if n == nil, let s = env["SLURM_ARRAY_TASK_COUNT"], let v = Int(s) { n = v }
+            let idx = i ?? 0, count = n ?? 1
+            guard count >= 1, idx >= 0, idx < count else {
+                throw ValidationError("worker index \(idx) is not in 0..<\(count) (check --worker/--workers or the job array variables)")
+            }
+            return (idx, count)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import SISRCore
+
+extension SISRCommand {
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Summarise a release: command, splits, shards, models, sizes.")
+
+        @Argument(help: "Release folder.") var release = "release"
+
+        func run() throws {
+            let r = try Release.open(URL(fileURLWithPath: release))
+            let m = r.manifest
+            print("release \(release)  (\(m.format) v\(m.formatVersion), made by \(m.tool.name) \(m.tool.version))")
+            print("command: \(m.command.joined(separator: " "))")
+            print("images:  \(r.images.images.count) (\(r.images.source))   zoo: \(r.zoo.name), \(r.zoo.models.count) models")
+            let bytes = m.shards.reduce(0) { $0 + $1.bytes }, tar = m.shards.reduce(0) { $0 + $1.tarBytes }
+            print("samples: \(m.inputs.index.samples) in \(m.shards.count) shards, \(Self.size(bytes)) compressed (\(Self.size(tar)) as tar), zstd \(m.zstd.level)")
+            for split in Splits.names {
+                let shards = m.shards.filter { $0.split == split }
+                print("  \(split.padding(toLength: 5, withPad: " ", startingAt: 0)) \(r.splits[split]!.count) images, \(m.splitSamples[split] ?? 0) samples, \(shards.count) shards")
+            }
+            var perModel = [String: (n: Int, psnr: Double, family: String)]()
+            for s in r.samples {
+                var e = perModel[s.model] ?? (0, 0, s.labels.family)
+                e.n += 1
+                e.psnr += s.psnr ?? 0
+                perModel[s.model] = e
+            }
+            print("models (samples, mean PSNR dB):")
+            for (name, e) in perModel.sorted(by: { $0.key < $1.key }) {
+                let p = e.family == "reference" ? "-" : String(format: "%.2f", e.psnr / Double(e.n))
+                print("  \(name)  \(e.n)  \(p)  [\(e.family)]")
+            }
+            if !m.unavailable.isEmpty {
+                print("unavailable models (\(m.unavailable.count)):")
+                for u in m.unavailable { print("  \(u.model): \(u.reason)") }
+            }
+        }
+
+        static func size(_ b: Int) -> String {
+            b >= 1 << 30 ? String(format: "%.2f GiB", Double(b) / 1073741824) : b >= 1 << 20 ? String(format: "%.1f MiB", Double(b) / 1048576) : String(format: "%.1f KiB", Double(b) / 1024)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import DatasetBuilder
+import DatasetLoader
+import Foundation
+import Testing
+import SISRCore
+@testable import Baselines
+
+/// Baselines and scorer on a small release built in the test with the builder's API: four classical
+/// demo upsamplers (nearest and bicubic, x2 and x4) over 110 procedural 48x48 images (88/11/11 split).
+@Suite struct EvaluationEndToEndTests {
+    static let models = ["Nearest-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA", "Bicubic-NA-x2-NA-NA", "Bicubic-NA-x4-NA-NA"]
+
+    static let dir: URL = {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("sisr-scoring-e2e-\(ProcessInfo.processInfo.processIdentifier)")
+        try? FileManager.default.removeItem(at: d)
+        var options = BuildOptions()
+        options.images = .procedural(seed: 0, count: 110, width: 48, height: 48)
+        options.models = models
+        var run = RunOptions(outDirectory: d.appendingPathComponent("release"))
+        run.threads = 2
+        _ = try! DatasetBuilder.build(options, factory: ModelFactory(), run: run)
+        let protocols = d.appendingPathComponent("protocols")
+        try! FileManager.default.createDirectory(at: protocols, withIntermediateDirectories: true)
+        try! Data(#"{"name":"t-attribution","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8)
+            .write(to: protocols.appendingPathComponent("t-attribution.json"))
+        try! Data(#"{"name":"t-scale","description":"","models":{},"label":"scale","withheld":{"parameter":"architecture","value":"Bicubic"}}"#.utf8)
+            .write(to: protocols.appendingPathComponent("t-scale.json"))
+        return d
+    }()
+
+    func data(_ name: String) throws -> ProtocolData {
+        let p = try ExperimentProtocol.load(nameOrPath: Self.dir.appendingPathComponent("protocols/\(name).json").path)
+        return try ProtocolData(release: Self.dir.appendingPathComponent("release"), experiment: p)
+    }
+
+    @Test func acutanceAndSpectralRunAndScore() throws {
+        let d = try data("t-attribution")
+        #expect(d.train.samples.count == 4 * 88 && d.test.samples.count == 4 * 11 && d.classes.count == 4)
+        for (name, preds) in [("acutance", try BaselineRunner.acutance(d)), ("spectral", try BaselineRunner.spectral(d))] {
+            // Through the file format and back.
+            let url = Self.dir.appendingPathComponent("\(name).jsonl")
+            try Predictions.write(preds, to: url)
+            let task = d.task
+            let read = try Predictions.read(url, classes: task.classes, expectedKeys: Set(task.samples.map(\.key)), protocolName: task.name)
+            #expect(read.count == 44)
+            let r = try Scorer().score(read, task: task, predictionsFile: url.path)
+            // Nearest vs bicubic and x2 vs x4 leave strong traces: both beat chance (25%) clearly.
+            #expect((r.overall.accuracy ?? 0) >= 0.5, "\(name): \(r.overall)")
+            #expect(r.seedTriplets == nil)  // no seed siblings among the demo models
+            #expect(r.distanceRatio?.count == 4)
+            #expect(r.confusion.flatMap { $0 }.reduce(0, +) == 44)
+            #expect(r.byParameter["architecture"]?["Nearest"]?.total == 22)
+        }
+    }
+
+    @Test func parsingWithWithheldArchitectureAndVote() throws {
+        let d = try data("t-scale")
+        // Withheld Bicubic: train on the nearest models, test on the bicubic ones (11 images each).
+        #expect(d.train.samples.count == 2 * 88 && d.test.samples.count == 2 * 11 && d.classes == ["x2", "x4"])
+        let r = try Scorer().score(try BaselineRunner.spectral(d), task: d.task)
+        #expect(r.oneImage?.total == 22)
+        #expect(r.majorityVote?.groups.total == 2 && r.majorityVote?.imagesDropped == 2)
+        let acu = try Scorer(voteSize: 5).score(try BaselineRunner.acutance(d), task: d.task)
+        #expect(acu.majorityVote?.groups.total == 4 && acu.majorityVote?.imagesDropped == 2)
+    }
+
+    @Test func predictionsAreDeterministic() throws {
+        let d = try data("t-attribution")
+        #expect(Predictions.encode(try BaselineRunner.spectral(d)) == Predictions.encode(try BaselineRunner.spectral(d)))
+        #expect(Predictions.encode(try BaselineRunner.acutance(d)) == Predictions.encode(try BaselineRunner.acutance(d)))
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import SISRCore
+import Testing
+
+@Suite("sisr build / verify / inspect / zoo / import")
+struct BuilderCLITests {
+    static let small = ["--count", "6", "--size", "32x24", "--models", "Nearest-NA-x2-NA-NA,Bilinear-NA-x4-NA-NA",
+                        "--samples-per-shard", "3"]
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func env(_ extra: [String: String]) -> [String: String] {
+        var e = ProcessInfo.processInfo.environment
+        for k in ["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN", "JOB_COMPLETION_INDEX"] { e[k] = nil }
+        for (k, v) in extra { e[k] = v }
+        return e
+    }
+
+    @Test("sisr build with no arguments builds the default release into ./release, matching CHECKSUMS")
+    func defaultBuild() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["build", "--threads", "2"], environment: env([:]), cwd: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("sisr verify release") && r.stdout.contains("Release written to"))
+        let built = try Data(contentsOf: dir.appendingPathComponent("release/CHECKSUMS"))
+        #expect(built == (try Data(contentsOf: Self.repoRoot.appendingPathComponent("CHECKSUMS"))))
+        let again = try CLI.run(["build"], environment: env([:]), cwd: dir)
+        #expect(again.status != 0 && again.stderr.contains("--force"))
+    }
+
+    @Test("verify passes a good release, fails with the shard named after one flipped byte")
+    func verifyExitStatus() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("r").path
+        #expect(try CLI.run(["build", "--out", out] + Self.small, environment: env([:])).status == 0)
+        let ok = try CLI.run(["verify", out, "--deep"])
+        #expect(ok.status == 0 && ok.stdout.contains("OK"), "\(ok.stdout)\(ok.stderr)")
+        let inspect = try CLI.run(["inspect", out])
+        #expect(inspect.status == 0 && inspect.stdout.contains("Nearest-NA-x2-NA-NA") && inspect.stdout.contains("train"))
+        let shard = URL(fileURLWithPath: out).appendingPathComponent("shards/test/sisr-test-000000.tar.zst")
+        var bytes = [UInt8](try Data(contentsOf: shard))
+        bytes[bytes.count / 2] ^= 0x40
+        try Data(bytes).write(to: shard)
+        let bad = try CLI.run(["verify", out])
+        #expect(bad.status != 0 && bad.stdout.contains("shards/test/sisr-test-000000.tar.zst"))
+    }
+
+    @Test("Slurm and Kubernetes worker variables split the work; --finalize equals one machine")
+    func workersFromEnvironment() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let one = dir.appendingPathComponent("one").path, slurm = dir.appendingPathComponent("slurm").path,
+            k8s = dir.appendingPathComponent("k8s").path
+        #expect(try CLI.run(["build", "--out", one] + Self.small, environment: env([:])).status == 0)
+        for i in 1...3 {  // --array=1-3: SLURM_ARRAY_TASK_MIN=1
+            let r = try CLI.run(["build", "--out", slurm] + Self.small,
+                                environment: env(["SLURM_ARRAY_TASK_ID": "\(i)", "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_TASK_MIN": "1"]))
+            #expect(r.status == 0 && r.stdout.contains("Worker \(i - 1) of 3"), "\(r.stdout)\(r.stderr)")
+        }
+        for i in 0..<2 {
+            let r = try CLI.run(["build", "--out", k8s, "--workers", "2"] + Self.small, environment: env(["JOB_COMPLETION_INDEX": "\(i)"]))
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        for d in [slurm, k8s] {
+            #expect(try CLI.run(["build", "--finalize", "--out", d], environment: env([:])).status == 0)
+            let a = try Data(contentsOf: URL(fileURLWithPath: one).appendingPathComponent("CHECKSUMS"))
+            #expect(a == (try Data(contentsOf: URL(fileURLWithPath: d).appendingPathComponent("CHECKSUMS"))))
+        }
+        let badIndex = try CLI.run(["build", "--out", dir.appendingPathComponent("x").path, "--workers", "2"] + Self.small,
+                                   environment: env(["JOB_COMPLETION_INDEX": "5"]))
+        #expect(badIndex.status != 0)
+    }
+
+    @Test("sisr zoo lists the demo zoo as runnable and the paper zoo with unavailable models")
+    func zooListing() throws {
+        let demo = try CLI.run(["zoo", "--zoo", "demo"])
+        #expect(demo.status == 0 && demo.stdout.contains("16 of 16 runnable"))
+        let paper = try CLI.run(["zoo"], cwd: Self.repoRoot)
+        #expect(paper.status == 0 && paper.stdout.contains("205 models") && paper.stdout.contains("LIIF-div2k-x4-L1-NA-pretrained"))
+        #expect(paper.stdout.contains("unavailable"))
+    }
+}

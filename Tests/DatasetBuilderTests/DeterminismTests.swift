@@ -1,0 +1,93 @@
+import DatasetBuilder
+import Foundation
+import SISRCore
+import Testing
+
+@Suite struct DeterminismTests {
+    @Test func defaultBuildReproducesRepositoryCHECKSUMS() throws {
+        let t = TempDir("default")
+        defer { t.cleanup() }
+        let report = try runBuild(BuildOptions(), into: t.url, threads: 2)
+        #expect(report.manifest != nil)
+        let built = try #require(FileManager.default.contents(atPath: t.sub("CHECKSUMS").path))
+        let committed = try #require(FileManager.default.contents(atPath: repoRoot.appendingPathComponent("CHECKSUMS").path),
+                                     "the repository's top-level CHECKSUMS is missing")
+        #expect(built == committed, "the default release differs from the committed CHECKSUMS:\n\(String(decoding: built, as: UTF8.self))")
+        #expect(!FileManager.default.fileExists(atPath: t.sub(".sisr-build").path))
+    }
+
+    @Test func sameBytesForOneAndTwoThreadsAndRepeatedRuns() throws {
+        let a = TempDir("a"), b = TempDir("b"), c = TempDir("c")
+        defer { a.cleanup(); b.cleanup(); c.cleanup() }
+        _ = try runBuild(smallOptions(), into: a.url, threads: 1)
+        _ = try runBuild(smallOptions(), into: b.url, threads: 2)
+        _ = try runBuild(smallOptions(), into: c.url, threads: 2)
+        let sa = snapshot(a.url)
+        #expect(sa.count > 6 && sa.keys.contains("manifest.json"))
+        #expect(sa == snapshot(b.url))
+        #expect(sa == snapshot(c.url))
+    }
+
+    @Test func threeWorkersPlusFinalizeEqualOneMachine() throws {
+        let one = TempDir("one"), many = TempDir("many")
+        defer { one.cleanup(); many.cleanup() }
+        _ = try runBuild(smallOptions(), into: one.url)
+        var built = 0
+        for w in 0..<3 {
+            let r = try runBuild(smallOptions(), into: many.url, threads: 2, worker: w, workers: 3)
+            #expect(r.manifest == nil)
+            built += r.shardsBuilt
+        }
+        #expect(!FileManager.default.fileExists(atPath: many.sub("manifest.json").path))
+        try DatasetBuilder.finalize(outDirectory: many.url)
+        #expect(built == (try Release.open(one.url)).manifest.shards.count)
+        #expect(snapshot(one.url) == snapshot(many.url))
+    }
+
+    @Test func finalizeNamesMissingShards() throws {
+        let t = TempDir("missing")
+        defer { t.cleanup() }
+        _ = try runBuild(smallOptions(), into: t.url, worker: 1, workers: 3)
+        do {
+            try DatasetBuilder.finalize(outDirectory: t.url)
+            Issue.record("finalize should fail with shards missing")
+        } catch {
+            #expect("\(error)".contains("sisr-train-000000.tar.zst"))
+        }
+    }
+
+    @Test func killedBuildResumesWithoutRedoingFinishedShards() throws {
+        let fresh = TempDir("fresh"), killed = TempDir("killed")
+        defer { fresh.cleanup(); killed.cleanup() }
+        _ = try runBuild(smallOptions(), into: fresh.url)
+        // A build killed after some shards: the shards of "worker 0 of 2" are finished, the rest not.
+        let partial = try runBuild(smallOptions(), into: killed.url, worker: 0, workers: 2)
+        let total = partial.plan.shards.count
+        // ... one finished shard was truncated afterwards, and a writer left a temporary file.
+        let victim = partial.plan.shards[2].path
+        let h = try FileHandle(forWritingTo: killed.sub(victim))
+        try h.truncate(atOffset: 100)
+        try h.close()
+        try Data([1, 2, 3]).write(to: killed.sub("shards/train/.sisr-train-000001.tar.zst.tmp-999"))
+        let resumed = try runBuild(smallOptions(), into: killed.url, threads: 2)
+        #expect(resumed.shardsSkipped == partial.shardsBuilt - 1)
+        #expect(resumed.shardsBuilt == total - partial.shardsBuilt + 1)
+        #expect(snapshot(fresh.url) == snapshot(killed.url))
+    }
+
+    @Test func existingReleaseIsNotOverwrittenWithoutForce() throws {
+        let t = TempDir("force")
+        defer { t.cleanup() }
+        _ = try runBuild(smallOptions(), into: t.url)
+        let before = snapshot(t.url)
+        #expect(throws: SISRError.self) { _ = try runBuild(smallOptions(), into: t.url) }
+        var other = smallOptions()
+        other.seed = 1
+        #expect(throws: SISRError.self) { _ = try runBuild(other, into: t.url) }
+        #expect(snapshot(t.url) == before)
+        try "keep me".write(to: t.sub("notes.txt"), atomically: true, encoding: .utf8)
+        _ = try runBuild(other, into: t.url, force: true)
+        #expect(snapshot(t.url) != before)
+        #expect(FileManager.default.fileExists(atPath: t.sub("notes.txt").path))
+    }
+}

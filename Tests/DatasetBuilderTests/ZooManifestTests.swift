@@ -1,0 +1,83 @@
+import DatasetBuilder
+import Foundation
+import SISRCore
+import Testing
+
+@Suite struct ZooManifestTests {
+    func read(_ path: String) throws -> [UInt8] {
+        [UInt8](try #require(FileManager.default.contents(atPath: repoRoot.appendingPathComponent(path).path), "\(path) missing"))
+    }
+
+    @Test func paperZooHas205ModelsWithCanonicalNamesAndRoundTrips() throws {
+        let bytes = try read("manifests/zoo.json")
+        let zoo = try CanonicalJSON.decode(Zoo.self, from: bytes, path: "manifests/zoo.json")
+        try zoo.validate(path: "manifests/zoo.json")
+        #expect(zoo.models.count == 205)
+        let custom = zoo.models.filter { $0.labels.family == "custom" }
+        let pretrained = zoo.models.filter { $0.labels.family == "pretrained" }
+        #expect(custom.count == 180 && pretrained.count == 25)
+        for m in custom {
+            let l = m.labels
+            #expect(m.name == "\(l.architecture)-\(l.dataset)-\(l.scale)-\(l.loss)-\(l.seed)")
+            #expect(m.weights?.sha256 == nil && m.runnable)
+        }
+        #expect(Set(custom.map(\.labels.architecture)) == ["EDSR", "RDN", "RCAN", "SwinIR", "NLSN"])
+        let combos: Set<String> = Set(custom.map { (e: ZooEntry) -> String in e.labels.dataset + "-" + e.labels.seed })
+        #expect(combos.count == 6)
+        #expect(pretrained.allSatisfy { $0.name.hasSuffix("-NA-pretrained") && $0.labels.seed == "NA" })
+        #expect(zoo.entry(named: "SwinIR-div2k-x4-GAN-NA-pretrained")?.weights?.container == "params_ema")
+        #expect(zoo.entry(named: "RCAN-div2k-x4-VGG_GAN-s2") != nil)
+        #expect(Set(zoo.models.filter { !$0.runnable }.map(\.labels.architecture))
+                == ["LIIF", "SRFBN", "SAN", "DRN", "proSR", "EnhanceNet", "SPSR", "NCSR"])
+        // Python's json.dumps(indent=2, sort_keys=True) and Swift's canonical pretty JSON agree.
+        #expect(try CanonicalJSON.encode(zoo, pretty: true) == bytes)
+    }
+
+    @Test func demoZooFileIsTheBuiltInZoo() throws {
+        let bytes = try read("manifests/demo-zoo.json")
+        #expect(try CanonicalJSON.encode(DemoZoo.zoo, pretty: true) == bytes)
+        try DemoZoo.zoo.validate(path: "demo")
+        #expect(DemoZoo.zoo.models.allSatisfy { $0.labels.family == "demo" })
+        #expect(DemoZoo.zoo.models.filter { $0.architecture.engine != "classical" }.allSatisfy {
+            $0.labels.loss == "untrained" && $0.weights?.format == "seeded-init" && ($0.note ?? "").contains("UNTRAINED")
+        })
+    }
+
+    @Test func frozenSplitsMatchTheSwiftRule() throws {
+        for (file, count, sizes) in [("flickr1k.json", 1000, [800, 100, 100]), ("procedural-default.json", 30, [24, 3, 3])] {
+            let bytes = try read("manifests/splits/\(file)")
+            let frozen = try CanonicalJSON.decode(Splits.self, from: bytes, path: file)
+            let ids = (0..<count).map { ImageSource.proceduralID($0) }
+            #expect(Splits.derive(ids: ids, seed: 0, name: "images") == frozen, "\(file)")
+            #expect([frozen.train.count, frozen.val.count, frozen.test.count] == sizes)
+            #expect(try CanonicalJSON.encode(frozen, pretty: true) == bytes)
+        }
+    }
+
+    @Test func unrunnableModelsAreReportedNotFatal() throws {
+        let t = TempDir("unavail")
+        defer { t.cleanup() }
+        var o = smallOptions()
+        o.models = ["Bicubic-NA-x2-NA-NA", "EDSR-NA-x4-untrained-s1"]
+        o.zoo.models.append(ZooEntry(
+            name: "LIIF-div2k-x4-L1-NA-pretrained",
+            labels: Labels(model: "LIIF-div2k-x4-L1-NA-pretrained", architecture: "LIIF", scale: "x4", loss: "L1",
+                           dataset: "div2k", seed: "NA", pretrained: "true", family: "pretrained"),
+            scale: 4, architecture: .init(engine: "LIIF", config: [:]), weights: nil, runnable: false))
+        o.models?.append("LIIF-div2k-x4-L1-NA-pretrained")
+        let r = try runBuild(o, into: t.url)
+        let m = try #require(r.manifest)
+        #expect(m.unavailable.map(\.model).contains("LIIF-div2k-x4-L1-NA-pretrained"))
+        #expect(Set(try Release.open(t.url).samples.map(\.model)).contains("Bicubic-NA-x2-NA-NA"))
+        o.models = ["No-such-model"]
+        #expect(throws: SISRError.self) { _ = try runBuild(o, into: t.sub("other")) }
+    }
+
+    @Test func missingWeightsMakeAModelUnavailableAndNameTheFile() throws {
+        var e = try #require(DemoZoo.zoo.entry(named: "Bicubic-NA-x2-NA-NA"))
+        e.weights = .init(file: "bicubic.pth", sha256: nil, format: "pytorch-pth", keyLayout: "basicsr", container: nil, source: nil)
+        let dir = URL(fileURLWithPath: "/nonexistent-weights")
+        let reason = try #require(ModelFactory(weightsDirectory: dir).unavailableReason(e))
+        #expect(reason.contains("/nonexistent-weights/bicubic.pth"))
+    }
+}

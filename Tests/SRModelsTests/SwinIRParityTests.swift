@@ -1,0 +1,63 @@
+import Foundation
+import SISRCore
+import Testing
+
+@testable import SRModels
+
+@Suite("SwinIR parity with PyTorch")
+struct SwinIRParityTests {
+    func run(_ name: String) throws {
+        let fx = try TransformerFixture(name)
+        let cfg = try fx.decodeConfig(SwinIRConfig.self)
+        let store = WeightStore(fx.weights, name: "\(name).pth")
+        let net = try SwinIR(config: cfg, weights: WeightScope(store))
+        try store.finish(strict: true)
+        let out = try net(fx.input)
+        expectParity(out, fx.expected, name)
+    }
+
+    /// x2, window 4, BasicSR reflect padding, 13x11 input (neither side a multiple of the window).
+    @Test func x2Reflect() throws { try run("swinir_x2") }
+
+    /// x4, window 8, official symmetric padding, 9x14 input.
+    @Test func x4Symmetric() throws { try run("swinir_x4") }
+
+    /// Real-world GAN x4 (nearest+conv), 10x7 input.
+    @Test func ganX4NearestConv() throws { try run("swinir_gan_x4") }
+
+    @Test func missingKeyIsReported() throws {
+        let fx = try TransformerFixture("swinir_x2")
+        var dict = fx.weights
+        dict["layers.1.residual_group.blocks.0.attn.qkv.weight"] = nil
+        dict["extra.weight"] = Tensor(zeros: [1])
+        let store = WeightStore(dict, name: "broken.pth")
+        _ = try SwinIR(config: try fx.decodeConfig(SwinIRConfig.self), weights: WeightScope(store))
+        #expect {
+            try store.finish(strict: true)
+        } throws: { error in
+            let text = String(describing: error)
+            return text.contains("layers.1.residual_group.blocks.0.attn.qkv.weight") && text.contains("extra.weight")
+        }
+    }
+
+    @Test func outputIndependentOfThreadCount() throws {
+        let fx = try TransformerFixture("swinir_x4")
+        let net = try SwinIR(config: try fx.decodeConfig(SwinIRConfig.self),
+                             weights: WeightScope(WeightStore(fx.weights, name: "swinir_x4")))
+        let saved = Compute.threads
+        defer { Compute.threads = saved }
+        Compute.threads = 1
+        let one = try net(fx.input)
+        Compute.threads = 2
+        let two = try net(fx.input)
+        #expect(one.data == two.data)
+    }
+
+    @Test func configDecodesBasicSRKeysWithDefaults() throws {
+        let cfg = try JSONDecoder().decode(SwinIRConfig.self, from: Data(#"{"upscale": 4, "padding": "symmetric"}"#.utf8))
+        #expect(cfg.upscale == 4 && cfg.embedDim == 180 && cfg.depths == [6, 6, 6, 6, 6, 6] && cfg.windowSize == 8)
+        #expect(cfg.padding == .symmetric && cfg.upsampler == "pixelshuffle")
+        let bad = SwinIRConfig(embedDim: 100, numHeads: [6, 6, 6, 6, 6, 6])
+        #expect(throws: ModelError.self) { try bad.validate() }
+    }
+}

@@ -1,0 +1,103 @@
+"""The Python package against the pure-NumPy reference of the specification, and its contract."""
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+import sisr_loader
+from sisr_loader import Loader, LoaderError
+from sisr_loader.reference import ReferenceRelease, reference_batches
+
+SETTINGS = [
+    dict(split="train", batch_size=5, patch=48, seed=3, hflip=True, normalize=True),
+    dict(split="train", batch_size=4, patch=33, seed=0, window=2, layout="uint8-nhwc", rank=1, world=2, start=16),
+    dict(split="val", batch_size=7, patch=72, layout="uint8-nhwc", tail="partial"),
+    dict(split="test", batch_size=3, patch=40, crop="random", shuffle=True, seed=9, threads=1),
+]
+
+
+def reference_for(release, loader):
+    try:
+        import zstandard  # noqa: F401
+        return ReferenceRelease(release)
+    except ImportError:  # CI without zstandard: take the stored PNG bytes from the library, decode in NumPy
+        return ReferenceRelease(release, png_reader=lambda s: loader.sample_png(s["key"]))
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_batches_equal_the_numpy_reference(release, settings):
+    opts = {k: v for k, v in settings.items() if k != "start"}
+    start = settings.get("start", 0)
+    with Loader(release, **opts) as loader:
+        ref_opts = {k: v for k, v in settings.items() if k != "threads"}
+        ref = reference_for(release, loader)
+        got = list(loader.epoch(1, start=start))
+        expected = list(reference_batches(ref, epoch=1, **ref_opts))
+        assert len(got) == len(expected) == len(loader) - (start // (settings["batch_size"] * settings.get("world", 1)))
+        for (pixels, labels, keys), (rp, rl, rk) in zip(got, expected):
+            assert keys == rk
+            assert labels.tolist() == rl.tolist()
+            assert pixels.dtype == rp.dtype and pixels.shape == rp.shape
+            assert np.array_equal(pixels, rp)  # bit-exact, floats included
+
+
+def test_classes_sorted_and_every_sample_once(release):
+    with Loader(release, split="train", batch_size=6, patch=32, tail="partial") as loader:
+        assert loader.classes == sorted(loader.classes, key=str.encode)
+        keys = [k for batch in loader.epoch_keys(0) for k in batch]
+        assert len(keys) == len(set(keys)) == loader.samples
+        assert [k for _, _, b in loader.epoch(0) for k in b] == keys
+        assert loader.epoch_keys(1) != loader.epoch_keys(0)
+
+
+def test_resume_and_worker_strides_cover_the_epoch(release):
+    with Loader(release, split="train", batch_size=4, patch=32) as loader:
+        full = [keys for _, _, keys in loader.epoch(2)]
+        assert [keys for _, _, keys in loader.epoch(2, start=8)] == full[2:]
+        parts = [[keys for _, _, keys in loader.epoch(2, stride=3, offset=w)] for w in range(3)]
+        merged = [parts[g % 3][g // 3] for g in range(len(full))]
+        assert merged == full
+
+
+def test_errors_name_the_problem(release, tmp_path):
+    with pytest.raises(LoaderError, match="no-such-protocol"):
+        Loader(release, protocol="no-such-protocol")
+    with pytest.raises(LoaderError, match="patch"):
+        Loader(release, patch=0)
+    broken = tmp_path / "broken"
+    shutil.copytree(release, broken)
+    manifest = json.loads((broken / "manifest.json").read_text())
+    shard = manifest["shards"][0]["path"]
+    data = bytearray((broken / shard).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (broken / shard).write_bytes(bytes(data))
+    with Loader(str(broken), split=manifest["shards"][0]["split"], batch_size=4, patch=32) as loader:
+        with pytest.raises(LoaderError, match=shard):
+            for _ in loader.epoch(0):
+                pass
+
+
+def test_protocol_by_path(release, tmp_path):
+    proto = tmp_path / "scale.json"
+    proto.write_text(json.dumps({"name": "scale", "description": "", "models": {"family": ["demo"]}, "label": "scale",
+                                 "withheld": {"parameter": "architecture", "value": "Nearest"}}))
+    with Loader(release, split="test", protocol=str(proto), batch_size=2, patch=32) as test:
+        assert test.classes == ["x2", "x4"]
+        assert all(k.startswith("Nearest") for b in test.epoch_keys(0) for k in b)
+    with Loader(release, split="train", protocol=str(proto), batch_size=2, patch=32) as train:
+        assert not any(k.startswith("Nearest") for b in train.epoch_keys(0) for k in b)
+
+
+def test_torch_workers_share_without_duplicates(release):
+    torch = pytest.importorskip("torch")
+    from sisr_loader.torch_dataset import SISRIterableDataset
+    ds = SISRIterableDataset(release, split="train", batch_size=4, patch=32)
+    ds.set_epoch(3)
+    with Loader(release, split="train", batch_size=4, patch=32) as loader:
+        expected = loader.epoch_keys(3)
+    got = [keys for _, _, keys in torch.utils.data.DataLoader(ds, batch_size=None, num_workers=2)]
+    assert got == expected
+    images, labels, _ = next(iter(torch.utils.data.DataLoader(ds, batch_size=None)))
+    assert images.shape == (4, 3, 32, 32) and labels.dtype == torch.int64
