@@ -90,4 +90,36 @@ struct DeterminismTests {
         #expect(one.shape == [1, 3, 148, 180])
         #expect(one.data.withUnsafeBytes { Array($0) } == two.data.withUnsafeBytes { Array($0) })
     }
+
+    @Test("multi-block Winograd and im2col convolutions are byte-identical with 1 and 2 threads")
+    func convolutions() {
+        let x = randomTensor([1, 300, 90, 41], seed: 21)
+        let w = randomTensor([16, 300, 3, 3], seed: 22)
+        let saved = Compute.threads
+        defer { Compute.threads = saved }
+        var results: [[Tensor]] = []
+        for t in [1, 2] {
+            Compute.threads = t
+            results.append([conv2dWinograd(x, weight: w, bias: nil), conv2dIm2col(x, weight: w, bias: nil, padding: 1)])
+        }
+        #expect(results[0] == results[1])
+    }
+}
+
+@Suite("Winograd convolution")
+struct WinogradTests {
+    @Test("Winograd F(2x2,3x3) and im2col both equal a direct convolution", arguments: [(9, 13), (8, 8), (1, 1), (2, 5), (33, 7), (7, 37), (6, 34), (5, 16)])
+    func matchesDirect(h: Int, w: Int) {
+        let x = randomTensor([2, 6, h, w], seed: 11)
+        let wt = randomTensor([5, 6, 3, 3], seed: 12)
+        let b = randomTensor([5], seed: 13)
+        let r = naiveConv(x, wt, b, padding: 1)
+        let wino = conv2dWinograd(x, weight: wt, bias: b)
+        let col = conv2dIm2col(x, weight: wt, bias: b, padding: 1)
+        #expect(wino.shape == r.shape && col.shape == r.shape)
+        #expect(zip(wino.data, r.data).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(zip(col.data, r.data).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(conv2dWinograd(x, weight: wt, bias: b, activation: .leakyReLU(0.2)) == leakyReLU(wino, slope: 0.2))
+        #expect(conv2dWinograd(x, weight: wt, bias: b, activation: .relu) == relu(wino))
+    }
 }

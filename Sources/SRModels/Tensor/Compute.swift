@@ -18,6 +18,27 @@ public enum Compute {
         set { lock.withLock { storedThreads = max(1, newValue) } }
     }
 
+    nonisolated(unsafe) private static var storedWinograd = true
+
+    /// Whether 3x3 convolutions with padding 1 use Winograd F(2x2, 3x3) (default true) rather than
+    /// im2col. Both match PyTorch to float rounding; the choice changes the last bits of results.
+    public static var winograd: Bool {
+        get { lock.withLock { storedWinograd } }
+        set { lock.withLock { storedWinograd = newValue } }
+    }
+
+    nonisolated(unsafe) private static var storedWinogradMin = 64
+
+    /// 3x3 convolutions with fewer input channels use im2col even when ``winograd`` is on: the 16 Winograd
+    /// GEMMs have the input channels as inner dimension and get inefficient when it is small.
+    public static var winogradMinInputChannels: Int {
+        get { lock.withLock { storedWinogradMin } }
+        set { lock.withLock { storedWinogradMin = max(1, newValue) } }
+    }
+
+    /// Overrides ``winogradMinInputChannels`` for the current task only (tests, experiments).
+    @TaskLocal public static var winogradMinInputChannelsOverride: Int?
+
     /// OpenBLAS is called from our own workers, one GEMM per work item, so it must not start threads
     /// of its own. Evaluated once, before the first GEMM.
     static let blasSingleThreaded: Void = { BLAS.setThreads(1) }()

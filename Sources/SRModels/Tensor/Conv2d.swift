@@ -17,11 +17,28 @@ public enum Activation: Sendable, Equatable {
 ///   - bias: `[Cout]` or nil
 /// - Returns: `[N, Cout, H + 2p - kH + 1, W + 2p - kW + 1]`
 ///
-/// The output is cut into tiles of whole rows whose size depends only on the shapes. For each tile the
+/// In ``conv2dIm2col(_:weight:bias:padding:activation:)`` the output is cut into tiles of whole rows whose size depends only on the shapes. For each tile the
 /// workers build the im2col matrix of just that tile (1x1 unpadded convolutions read the input
 /// directly) and run one single-threaded SGEMM `out[Cout, tile] = W[Cout, Cin*kH*kW] x cols[.., tile]`,
 /// then add the bias and apply the activation while the tile is still in cache.
+///
+/// 3x3 convolutions with padding 1 and at least ``Compute/winogradMinInputChannels`` input channels use
+/// ``conv2dWinograd(_:weight:bias:activation:)`` when ``Compute/winograd`` is on (the default); everything
+/// else uses ``conv2dIm2col(_:weight:bias:padding:activation:)``.
 public func conv2d(
+    _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int, activation: Activation = .identity
+) -> Tensor {
+    precondition(x.rank == 4 && weight.rank == 4, "conv2d expects NCHW input and OIHW weight")
+    if Compute.winograd && padding == 1 && weight.shape[2] == 3 && weight.shape[3] == 3
+        && weight.shape[1] >= (Compute.winogradMinInputChannelsOverride ?? Compute.winogradMinInputChannels)
+    {
+        return conv2dWinograd(x, weight: weight, bias: bias, activation: activation)
+    }
+    return conv2dIm2col(x, weight: weight, bias: bias, padding: padding, activation: activation)
+}
+
+/// ``conv2d(_:weight:bias:padding:activation:)`` by im2col and SGEMM, for any kernel and padding.
+public func conv2dIm2col(
     _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int, activation: Activation = .identity
 ) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4, "conv2d expects NCHW input and OIHW weight")

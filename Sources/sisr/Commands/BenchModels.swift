@@ -26,6 +26,8 @@ extension SISRCommand {
         @Option(help: "Worker threads (default: all cores).") var threads: Int?
         @Option(help: "Timed runs per network (the median is reported).") var repeats = 1
         @Option(help: "Comma-separated subset of: \(models.map(\.name).joined(separator: ", ")).") var only: String?
+        @Flag(help: "Use im2col for every convolution (no Winograd), for comparison.") var im2col = false
+        @Option(help: "Fewest input channels for the Winograd path (default 64).") var winogradMinChannels: Int?
         @Flag(help: "Print JSON instead of a table.") var json = false
 
         func validate() throws {
@@ -41,11 +43,15 @@ extension SISRCommand {
 
         func run() throws {
             if let threads { Compute.threads = threads }
+            Compute.winograd = !im2col
+            if let winogradMinChannels { Compute.winogradMinInputChannels = winogradMinChannels }
             let selected = only.map { Set($0.split(separator: ",").map(String.init)) }
             var rng = SeededRandom(seed: 0, "bench-models", "input")
             let x = Tensor(shape: [1, 3, height, width], data: (0..<(3 * width * height)).map { _ in Float(rng.nextDouble()) })
             var results: [String: [String: Double]] = [:]
-            if !json { print("input \(width)x\(height) -> x4, threads \(Compute.threads), BLAS core \(BLAS.coreName)") }
+            if !json {
+                print("input \(width)x\(height) -> x4, threads \(Compute.threads), BLAS core \(BLAS.coreName), 3x3 conv \(im2col ? "im2col" : "Winograd F(2x2,3x3)")")
+            }
             for model in Self.models where selected?.contains(model.name) ?? true {
                 let net = try model.arch.random(configJSON: Data(model.config.utf8), scale: 4, seed: 1)
                 _ = net(Tensor(zeros: [1, 3, 16, 16]))  // warm-up: page in code and buffers
@@ -65,7 +71,10 @@ extension SISRCommand {
                 }
             }
             if json {
-                let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
+                var obj: [String: Any] = results
+                obj["blas_core"] = BLAS.coreName
+                obj["conv3x3"] = im2col ? "im2col" : "winograd"
+                let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             }
         }
