@@ -21,7 +21,7 @@ struct NLSNParityTests {
                                          hashes: cfg.nHashes, buckets: nb)
             #expect(got == want.data, "rotations of body.\(a.bodyIndex)")
         }
-        let out = try net(fx.input)
+        let out = net(fx.input)
         expectParity(out, fx.expected, name)
     }
 
@@ -31,11 +31,27 @@ struct NLSNParityTests {
     /// x4, 12x10 input (L = 120: 8 buckets, runs padded by 8), 2 hash rounds, res_scale 0.5.
     @Test func x4() throws { try run("nlsn_x4") }
 
-    @Test func tooSmallInputIsAnError() throws {
-        let cfg = NLSNConfig(scale: 2, nResblocks: 0, nFeats: 8, chunkSize: 144, nHashes: 1, reduction: 4)
+    /// Fewer pixels than one chunk (the reference fails): 2 buckets, cyclic padding, finite output.
+    @Test func inputSmallerThanAChunk() throws {
+        let cfg = NLSNConfig(scale: 2, nResblocks: 0, nFeats: 8, chunkSize: 144, nHashes: 2, reduction: 4)
         let net = try NLSN(config: cfg, weights: WeightScope(WeightStore.random(seed: 3)))
-        #expect(throws: ModelError.self) { try net(Tensor(zeros: [1, 3, 11, 13])) }
-        #expect(try net(Tensor(zeros: [1, 3, 12, 12])).shape == [1, 3, 24, 24])
+        let out = net(Tensor(shape: [1, 3, 5, 7], data: (0..<105).map { Float($0 % 11) / 11 }))
+        #expect(out.shape == [1, 3, 10, 14])
+        #expect(out.data.allSatisfy { $0.isFinite })
+    }
+
+    /// Through the generic entry point of `sisr upscale`: sizes inferred, the rest from JSON.
+    @Test(arguments: ["nlsn_x2", "nlsn_x4"])
+    func buildInfersConfig(_ name: String) throws {
+        let fx = try TransformerFixture(name)
+        let want = try fx.decodeConfig(NLSNConfig.self)
+        let json = Data("""
+            {"chunk_size": \(want.chunkSize), "n_hashes": \(want.nHashes), "res_scale": \(want.resScale), "hash_seed": \(want.hashSeed)}
+            """.utf8)
+        let resolved = try Architecture.nlsn.resolveConfig(configJSON: json, stateDict: fx.weights, scale: nil)
+        #expect(resolved as? NLSNConfig == want)
+        let net = try Architecture.nlsn.build(configJSON: json, stateDict: fx.weights, name: name)
+        expectParity(net(fx.input), fx.expected, name + " (built)")
     }
 
     @Test func deterministicAndSeedSensitive() throws {
@@ -45,12 +61,12 @@ struct NLSNParityTests {
         let saved = Compute.threads
         defer { Compute.threads = saved }
         Compute.threads = 1
-        let one = try a(fx.input)
+        let one = a(fx.input)
         Compute.threads = 2
-        #expect(try a(fx.input).data == one.data)
+        #expect(a(fx.input).data == one.data)
         cfg.hashSeed += 1
         let b = try NLSN(config: cfg, weights: WeightScope(WeightStore(fx.weights, name: "b")))
-        #expect(try b(fx.input).data != one.data)
+        #expect(b(fx.input).data != one.data)
     }
 
     @Test func officialBodyLayout() throws {

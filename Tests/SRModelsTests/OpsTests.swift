@@ -78,6 +78,8 @@ struct DeterminismTests {
             .rcan: #"{"num_feat": 32, "num_group": 2, "num_block": 2, "squeeze_factor": 4}"#,
             .rdn: #"{"num_feat": 16, "num_block": 2, "num_layer": 3, "num_grow_ch": 16}"#,
             .rrdbnet: #"{"num_feat": 32, "num_block": 1, "num_grow_ch": 16}"#,
+            .swinir: #"{"embed_dim": 12, "depths": [2], "num_heads": [2], "window_size": 4, "img_size": 8, "num_feat": 8}"#,
+            .nlsn: #"{"n_feats": 8, "n_resblocks": 1, "chunk_size": 144, "n_hashes": 2}"#,
         ]
         let net = try arch.random(configJSON: Data(configs[arch]!.utf8), scale: 4, seed: 9)
         let x = randomTensor([1, 3, 37, 45], seed: 5).map { ($0 + 1) / 2 }

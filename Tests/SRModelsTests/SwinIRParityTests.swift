@@ -12,7 +12,7 @@ struct SwinIRParityTests {
         let store = WeightStore(fx.weights, name: "\(name).pth")
         let net = try SwinIR(config: cfg, weights: WeightScope(store))
         try store.finish(strict: true)
-        let out = try net(fx.input)
+        let out = net(fx.input)
         expectParity(out, fx.expected, name)
     }
 
@@ -24,6 +24,22 @@ struct SwinIRParityTests {
 
     /// Real-world GAN x4 (nearest+conv), 10x7 input.
     @Test func ganX4NearestConv() throws { try run("swinir_gan_x4") }
+
+    /// Through the generic entry point of `sisr upscale`: sizes inferred from the checkpoint's shapes
+    /// (including img_size from the stored attention mask), padding from the user's JSON.
+    @Test(arguments: ["swinir_x2", "swinir_x4", "swinir_gan_x4"])
+    func buildInfersConfig(_ name: String) throws {
+        let fx = try TransformerFixture(name)
+        let want = try fx.decodeConfig(SwinIRConfig.self)
+        let json = Data(#"{"padding": "\#(want.padding.rawValue)"}"#.utf8)
+        let resolved = try Architecture.swinir.resolveConfig(configJSON: json, stateDict: fx.weights, scale: nil)
+        #expect(resolved as? SwinIRConfig == want)
+        let net = try Architecture.swinir.build(configJSON: json, stateDict: fx.weights, name: name)
+        expectParity(net(fx.input), fx.expected, name + " (built)")
+        #expect(throws: ModelError.self) {
+            try Architecture.swinir.build(configJSON: Data(#"{"embed_dim": 20}"#.utf8), stateDict: fx.weights, name: name)
+        }
+    }
 
     @Test func missingKeyIsReported() throws {
         let fx = try TransformerFixture("swinir_x2")
@@ -47,9 +63,9 @@ struct SwinIRParityTests {
         let saved = Compute.threads
         defer { Compute.threads = saved }
         Compute.threads = 1
-        let one = try net(fx.input)
+        let one = net(fx.input)
         Compute.threads = 2
-        let two = try net(fx.input)
+        let two = net(fx.input)
         #expect(one.data == two.data)
     }
 

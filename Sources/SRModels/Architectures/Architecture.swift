@@ -2,7 +2,7 @@ import Foundation
 
 /// The architectures the engine can build. Names are the lower-case CLI / manifest names.
 public enum Architecture: String, CaseIterable, Codable, Sendable {
-    case edsr, rcan, rdn, rrdbnet
+    case edsr, rcan, rdn, rrdbnet, swinir, nlsn
 
     /// The architecture called `name` (case-insensitive), or ``ModelError/unknownArchitecture(_:)``.
     public init(named name: String) throws {
@@ -17,6 +17,8 @@ public enum Architecture: String, CaseIterable, Codable, Sendable {
         case .rcan: return RCANConfig.self
         case .rdn: return RDNConfig.self
         case .rrdbnet: return RRDBNetConfig.self
+        case .swinir: return SwinIRConfig.self
+        case .nlsn: return NLSNConfig.self
         }
     }
 

@@ -6,10 +6,11 @@ import SISRCore
 ///
 /// Input and output are `[1, 3, H, W]` scaled to `[0, rgb_range]`. The LSH rotations come from
 /// ``NLSNConfig/hashSeed`` (see ``NLSNRotations``), so the output is a deterministic function of the
-/// input; the reference draws fresh rotations on every call. Inputs need at least `chunk_size` pixels.
-public struct NLSN: Sendable {
+/// input; the reference draws fresh rotations on every call. Inputs with fewer than `chunk_size` pixels
+/// (which the reference cannot process) are handled as described in ``LSHAttention``.
+public struct NLSN: SRNetwork {
     public let config: NLSNConfig
-    let subMean: Conv2d, addMean: Conv2d
+    let means: MeanShiftPair
     let head: Conv2d
     let body: [Module]
     let tailUpsample: Upsampler
@@ -24,10 +25,16 @@ public struct NLSN: Sendable {
     /// Builds the network, reading every parameter from `scope`.
     public init(config: NLSNConfig, weights scope: WeightScope) throws {
         try config.validate()
+        self.init(validated: config, weights: scope)
+    }
+
+    /// Builds the network from a configuration that ``NLSNConfig/validate()`` accepted. The mean
+    /// shifts are the checkpoint's `sub_mean` / `add_mean` 1x1 convs when present, else the fixed
+    /// `rgb_range * DIV2K mean`.
+    init(validated config: NLSNConfig, weights scope: WeightScope) {
         self.config = config
         let f = config.nFeats
-        subMean = Conv2d(scope["sub_mean"], in: 3, out: 3, kernel: 1)
-        addMean = Conv2d(scope["add_mean"], in: 3, out: 3, kernel: 1)
+        means = MeanShiftPair(scope, mean: DIV2K.rgbMean, range: Float(config.rgbRange))
         head = Conv2d(scope["head"][0], in: 3, out: f, kernel: 3)
         var modules: [Module] = []
         func attention() {
@@ -46,17 +53,13 @@ public struct NLSN: Sendable {
         tailConv = Conv2d(scope["tail"][1], in: f, out: 3, kernel: 3)
     }
 
-    /// Super-resolves `[1, 3, H, W]` to `[1, 3, H*s, W*s]`. Throws when `H*W < chunk_size`.
-    public func callAsFunction(_ input: Tensor) throws -> Tensor {
-        let (n, ch, h, w) = input.nchw
-        guard n == 1, ch == 3 else {
-            throw ModelError.invalidConfig("nlsn: expected a [1, 3, H, W] input, got \(input.shape)")
-        }
-        guard LSHAttention.buckets(tokens: h * w, chunk: config.chunkSize) >= 2 else {
-            throw ModelError.invalidConfig(
-                "nlsn: a \(w)x\(h) input has fewer than chunk_size = \(config.chunkSize) pixels")
-        }
-        let x = head(subMean(input))
+    public var scale: Int { config.scale }
+
+    /// Super-resolves `[1, 3, H, W]` (values in [0, 1]) to `[1, 3, H*s, W*s]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        let (n, ch, _, _) = input.nchw
+        precondition(n == 1 && ch == 3, "nlsn: expected a [1, 3, H, W] input, got \(input.shape)")
+        let x = head(means.sub(input))
         var r = x
         let scale = Float(config.resScale)
         for module in body {
@@ -66,7 +69,7 @@ public struct NLSN: Sendable {
             case let .conv(c): r = c(r)
             }
         }
-        return addMean(tailConv(tailUpsample(add(r, x))))
+        return means.add(tailConv(tailUpsample(add(r, x))))
     }
 }
 

@@ -7,7 +7,7 @@ import SISRCore
 /// multiple of the window by ``SwinIRConfig/padding`` and the output cropped to `H*s x W*s`; the shift
 /// masks are computed for the padded size. The stored `attn_mask` / `relative_position_index` buffers
 /// are accepted and ignored (both are recomputed).
-public struct SwinIR: Sendable {
+public struct SwinIR: SRNetwork {
     public let config: SwinIRConfig
     let convFirst: Conv2d
     let patchNorm: LayerNorm
@@ -20,13 +20,15 @@ public struct SwinIR: Sendable {
     let convHR: Conv2d?
     let convLast: Conv2d
 
-    /// DIV2K RGB mean subtracted before and added after the network.
-    static let rgbMean: [Float] = [0.4488, 0.4371, 0.4040]
-
     /// Builds the network, reading every parameter from `scope` (throws if the config is invalid;
     /// key problems are collected by the scope's store, see ``WeightStore/finish(strict:)``).
     public init(config: SwinIRConfig, weights scope: WeightScope) throws {
         try config.validate()
+        self.init(validated: config, weights: scope)
+    }
+
+    /// Builds the network from a configuration that ``SwinIRConfig/validate()`` accepted.
+    init(validated config: SwinIRConfig, weights scope: WeightScope) {
         self.config = config
         let c = config.embedDim, f = config.numFeat
         convFirst = Conv2d(scope["conv_first"], in: 3, out: c, kernel: 3)
@@ -49,26 +51,21 @@ public struct SwinIR: Sendable {
         convLast = Conv2d(scope["conv_last"], in: f, out: 3, kernel: 3)
     }
 
-    /// Super-resolves `[1, 3, H, W]` (values in [0, 1]) to `[1, 3, H*s, W*s]`.
-    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+    public var scale: Int { config.upscale }
+
+    /// Super-resolves `[1, 3, H, W]` (values in [0, 1]) to `[1, 3, H*s, W*s]`: pad, run, crop.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
         let (n, ch, h, w) = input.nchw
-        guard n == 1, ch == 3 else {
-            throw ModelError.invalidConfig("swinir: expected a [1, 3, H, W] input, got \(input.shape)")
-        }
-        guard let padded = config.padding.pad(input, window: config.windowSize) else {
-            throw ModelError.invalidConfig(
-                "swinir: a \(w)x\(h) input is too small for reflect padding to a multiple of \(config.windowSize)")
-        }
-        let s = config.upscale
-        let y = forwardPadded(padded)
-        return cropTopLeft(y, height: h * s, width: w * s)
+        precondition(n == 1 && ch == 3, "swinir: expected a [1, 3, H, W] input, got \(input.shape)")
+        let y = forwardPadded(config.padding.pad(input, window: config.windowSize))
+        return cropTopLeft(y, height: h * scale, width: w * scale)
     }
 
     /// The network proper on an input whose sides are multiples of the window (`SwinIR.forward`).
     func forwardPadded(_ x: Tensor) -> Tensor {
         let (_, _, h, w) = x.nchw
         let c = config.embedDim, range = Float(config.imgRange)
-        let shifted = addChannelConstants(x, SwinIR.rgbMean.map { -$0 }, scale: range)
+        let shifted = addChannelConstants(x, DIV2K.rgbMean.map { -$0 }, scale: range)
         let f = convFirst(shifted)
         var t = TokenLayout.tokens(f)
         patchNorm.apply(&t)
@@ -84,7 +81,7 @@ public struct SwinIR: Sendable {
             for conv in convUp { y = conv(upsampleNearest2x(y), .leakyReLU(0.2)) }
             y = convLast(convHR!(y, .leakyReLU(0.2)))
         }
-        return addChannelConstants(y, SwinIR.rgbMean, scale: 1 / range, addAfterScale: true)
+        return addChannelConstants(y, DIV2K.rgbMean, scale: 1 / range, addAfterScale: true)
     }
 }
 

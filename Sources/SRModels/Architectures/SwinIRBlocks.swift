@@ -5,14 +5,8 @@ struct LayerNorm {
     let weight: [Float], bias: [Float]
 
     init(_ scope: WeightScope, features c: Int) {
-        // PyTorch initialises LayerNorm to weight 1, bias 0; a random store gets the same.
-        if scope.store.name.hasPrefix("random(") {
-            weight = [Float](repeating: 1, count: c)
-            bias = [Float](repeating: 0, count: c)
-        } else {
-            weight = scope.tensor("weight", shape: [c], fanIn: 1).data
-            bias = scope.tensor("bias", shape: [c], fanIn: 1).data
-        }
+        weight = scope.tensor("weight", shape: [c], fanIn: 1).data
+        bias = scope.tensor("bias", shape: [c], fanIn: 1).data
     }
 
     func callAsFunction(_ x: UnsafeBufferPointer<Float>, rows: Int, into y: UnsafeMutableBufferPointer<Float>) {

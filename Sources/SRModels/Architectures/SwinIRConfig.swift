@@ -4,7 +4,7 @@
 /// The defaults are the classical-SR configuration of the paper era (`001_classicalSR_*`, BasicSR
 /// `train_SwinIR_SRx*_scratch.yml`): embed 180, 6 RSTBs of 6 blocks, 6 heads, window 8, MLP ratio 2,
 /// pixel-shuffle upsampler.
-public struct SwinIRConfig: Codable, Sendable, Equatable {
+public struct SwinIRConfig: ArchitectureConfig {
     /// The upscaling factor (2, 3, 4 or 8; `nearest+conv` supports 2 and 4).
     public var upscale: Int
     /// Training patch size. Only decides the shift: blocks use no shift and a window of `img_size`
@@ -26,6 +26,9 @@ public struct SwinIRConfig: Codable, Sendable, Equatable {
     public var imgRange: Double
     /// How the input is padded to a multiple of the window (the output is cropped back).
     public var padding: WindowPadding
+
+    /// The classical x2 configuration.
+    public init() { self.init(upscale: 2) }
 
     public init(
         upscale: Int = 2, imgSize: Int = 48, windowSize: Int = 8, embedDim: Int = 180,
@@ -62,7 +65,7 @@ public struct SwinIRConfig: Codable, Sendable, Equatable {
     /// Missing keys take the defaults above.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = SwinIRConfig()
+        let d = SwinIRConfig(upscale: 2)
         upscale = try c.decodeIfPresent(Int.self, forKey: .upscale) ?? d.upscale
         imgSize = try c.decodeIfPresent(Int.self, forKey: .imgSize) ?? d.imgSize
         windowSize = try c.decodeIfPresent(Int.self, forKey: .windowSize) ?? d.windowSize
@@ -108,4 +111,50 @@ public struct SwinIRConfig: Codable, Sendable, Equatable {
     var effectiveWindow: (window: Int, shift: Int) {
         imgSize <= windowSize ? (imgSize, 0) : (windowSize, windowSize / 2)
     }
+}
+
+extension SwinIRConfig {
+    public var upscaleFactor: Int {
+        get { upscale }
+        set { upscale = newValue }
+    }
+
+    public static let inferredKeys = [
+        "embed_dim", "depths", "num_heads", "window_size", "mlp_ratio", "upsampler", "resi_connection",
+        "num_feat", "upscale", "img_size",
+    ]
+
+    /// Sizes from the tensor shapes: embed_dim (`conv_first`), depths (blocks per `layers.i`), num_heads
+    /// and window_size (bias tables), mlp_ratio (`fc1`), resi_connection, num_feat, upsampler and
+    /// upscale, and img_size from a stored `attn_mask` (`[(img/M)^2, M^2, M^2]`) when there is one.
+    public func inferred(from ck: CheckpointShapes) throws -> SwinIRConfig {
+        var c = self
+        c.embedDim = try ck.shape("conv_first.weight", rank: 4)[0]
+        let layers = ck.count("layers.", ".residual_group.blocks.0.norm1.weight")
+        c.depths = try (0..<layers).map { try ck.positive(ck.count("layers.\($0).residual_group.blocks.", ".norm1.weight"), "depths") }
+        _ = try ck.positive(layers, "the number of residual Swin blocks")
+        let block0 = "layers.0.residual_group.blocks.0."
+        c.numHeads = try (0..<layers).map {
+            try ck.shape("layers.\($0).residual_group.blocks.0.attn.relative_position_bias_table", rank: 2)[1]
+        }
+        let side = Int(Double(try ck.shape(block0 + "attn.relative_position_bias_table")[0]).squareRoot().rounded())
+        c.windowSize = (side + 1) / 2
+        c.mlpRatio = Double(try ck.shape(block0 + "mlp.fc1.weight")[0]) / Double(c.embedDim)
+        c.resiConnection = ck.dict["layers.0.conv.0.weight"] != nil ? "3conv" : "1conv"
+        c.numFeat = try ck.shape("conv_before_upsample.0.weight", rank: 4)[0]
+        if ck.dict["conv_up1.weight"] != nil {
+            c.upsampler = "nearest+conv"
+            c.upscale = ck.dict["conv_up2.weight"] != nil ? 4 : 2
+        } else {
+            c.upsampler = "pixelshuffle"
+            c.upscale = try ck.upsamplerScale("upsample", features: c.numFeat)
+        }
+        if let mask = ck.dict["layers.0.residual_group.blocks.1.attn_mask"], mask.rank == 3 {
+            let perSide = Int(Double(mask.shape[0]).squareRoot().rounded())
+            c.imgSize = perSide * c.windowSize
+        }
+        return c
+    }
+
+    public func makeNetwork(_ weights: WeightScope) -> any SRNetwork { SwinIR(validated: self, weights: weights) }
 }

@@ -17,15 +17,13 @@ public enum WindowPadding: String, Codable, Sendable, CaseIterable {
         }
     }
 
-    /// Source index for padded index `i` of a side of length `n` (`i` may exceed `n - 1`).
+    /// Source index for padded index `i` of a side of length `n` (`i` may exceed `n - 1`). Where
+    /// PyTorch refuses (a pad not smaller than the side), reflection simply continues periodically.
     func sourceIndex(_ i: Int, size n: Int) -> Int {
         if i < n { return i }
         switch self {
         case .reflect:
-            // period 2(n-1): n -> n-2, n+1 -> n-3, ...
-            let period = max(1, 2 * (n - 1))
-            let k = i % period
-            return k < n ? k : period - k
+            return reflectIndex(i, n)
         case .symmetric:
             // torch.cat([x, flip(x)]) repeated as often as needed: period 2n
             let k = i % (2 * n)
@@ -34,12 +32,11 @@ public enum WindowPadding: String, Codable, Sendable, CaseIterable {
     }
 
     /// Pads the bottom and right of `[1, C, H, W]` to multiples of `window` by this rule.
-    /// Reflection needs each pad to be smaller than the side (as in PyTorch); `nil` when it is not.
-    func pad(_ x: Tensor, window m: Int) -> Tensor? {
+    func pad(_ x: Tensor, window m: Int) -> Tensor {
         let (n, c, h, w) = x.nchw
         let oh = paddedSize(h, window: m), ow = paddedSize(w, window: m)
         if oh == h && ow == w { return x }
-        if self == .reflect && (oh - h >= h || ow - w >= w) { return nil }
+        if self == .reflect { return reflectPadBottomRight(x, bottom: oh - h, right: ow - w) }
         let rows = (0..<oh).map { sourceIndex($0, size: h) }
         let cols = (0..<ow).map { sourceIndex($0, size: w) }
         return Tensor.filled(shape: [n, c, oh, ow]) { out in

@@ -36,13 +36,16 @@ public enum NLSNRotations {
 ///   chunk attends (scores = un-normalised queries x L2-normalised keys, eps 5e-5) to keys from itself,
 ///   the previous and the next chunk (cyclic, in that order); rounds are combined per position with
 ///   weights `softmax_r(logsumexp_r)`.
-struct LSHAttention {
+/// - Inputs with `L < chunk` make the reference fail (zero buckets). Here they use 2 buckets and the
+///   run is padded cyclically (padded entry `j` repeats sorted entry `(j - pad) mod L`), which is the
+///   reference rule whenever `pad <= L`; the single chunk then attends to itself three times.
+struct LSHAttention: Sendable {
     let chunk: Int, hashes: Int
 
-    /// `min(L / chunk + (L / chunk) % 2, 128)`; zero when `L < chunk`.
+    /// `min(L / chunk + (L / chunk) % 2, 128)`, at least 2 (see above for `L < chunk`).
     static func buckets(tokens l: Int, chunk: Int) -> Int {
         let k = l / chunk
-        return min(k + k % 2, 128)
+        return max(2, min(k + k % 2, 128))
     }
 
     func callAsFunction(match: [Float], matchChannels cm: Int, assembly: [Float], channels c: Int,
@@ -65,7 +68,7 @@ struct LSHAttention {
         for r in 0..<hashes {
             let perm = sortedPositions(match: match, cm: cm, rotations: rotations, round: r, buckets: nb)
             // sorted index j (0..<lp) -> token; padded entries repeat the last `pad` ones
-            let src = (0..<lp).map { perm[$0 < l ? $0 : $0 - pad] }
+            let src = (0..<lp).map { perm[$0 < l ? $0 : (($0 - pad) % l + l) % l] }
             outs.withUnsafeMutableBufferPointer { po in
                 lses.withUnsafeMutableBufferPointer { pl in
                     let outBox = UnsafeSendableBox(po), lseBox = UnsafeSendableBox(pl)

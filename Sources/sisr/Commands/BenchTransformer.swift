@@ -52,7 +52,7 @@ extension SISRCommand {
                 var best = Double.infinity
                 for _ in 0..<repeats {
                     let start = DispatchTime.now().uptimeNanoseconds
-                    let out = try net(input)
+                    let out = net(input)
                     best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
                     precondition(out.shape == [1, 3, c.height * c.scale, c.width * c.scale])
                 }
