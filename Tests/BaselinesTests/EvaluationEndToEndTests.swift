@@ -64,6 +64,16 @@ import SISRCore
         #expect(acu.majorityVote?.groups.total == 4 && acu.majorityVote?.imagesDropped == 2)
     }
 
+    @Test func prnuRunsAndScores() throws {
+        let d = try data("t-attribution")
+        // The wavelet denoiser keeps the test fast; BM3D is the default of `sisr baseline prnu`.
+        let preds = try BaselineRunner.prnu(d, denoiser: WaveletDenoiser(sigma: 5))
+        #expect(preds.count == 44 && preds.allSatisfy { $0.scores?.count == 4 })
+        let r = try Scorer().score(preds, task: d.task)
+        #expect(r.overall.total == 44)
+        #expect(r.confusion.flatMap { $0 }.reduce(0, +) == 44)
+    }
+
     @Test func predictionsAreDeterministic() throws {
         let d = try data("t-attribution")
         #expect(Predictions.encode(try BaselineRunner.spectral(d)) == Predictions.encode(try BaselineRunner.spectral(d)))

@@ -43,11 +43,24 @@ extension SISRCommand {
         @Option(help: "spectral: full-batch gradient steps.")
         var iterations: Int = 1000
 
+        enum DenoiserName: String, ExpressibleByArgument, CaseIterable { case bm3d, wavelet }
+        enum MatchName: String, ExpressibleByArgument, CaseIterable { case euclidean, correlation }
+
+        @Option(help: "prnu: denoiser, bm3d (the paper) or wavelet (classic camera PRNU, faster).")
+        var denoiser: DenoiserName = .bm3d
+
+        @Option(help: "prnu: noise level on the 0-255 scale.")
+        var sigma: Double = 5
+
+        @Option(help: "prnu: nearest fingerprint by euclidean distance (the paper) or highest correlation.")
+        var match: MatchName = .euclidean
+
         func validate() throws {
             guard crop >= 1 else { throw ValidationError("--crop must be at least 1.") }
             guard k >= 1 else { throw ValidationError("--k must be at least 1.") }
             guard l2 >= 0 else { throw ValidationError("--l2 must not be negative.") }
             guard iterations >= 0 else { throw ValidationError("--iterations must not be negative.") }
+            guard sigma > 0 else { throw ValidationError("--sigma must be positive.") }
         }
 
         func run() throws {
@@ -57,7 +70,10 @@ extension SISRCommand {
             switch name {
             case .acutance: predictions = try BaselineRunner.acutance(data, k: k, crop: crop)
             case .spectral: predictions = try BaselineRunner.spectral(data, crop: crop, l2: l2, iterations: iterations)
-            case .prnu: predictions = try PRNUBaselineCommand.run(data, crop: crop)
+            case .prnu:
+                let d: any Denoiser = denoiser == .bm3d ? BM3D(sigma: sigma) : WaveletDenoiser(sigma: sigma)
+                predictions = try BaselineRunner.prnu(data, crop: crop, denoiser: d,
+                                                      match: match == .euclidean ? .euclidean : .correlation)
             }
             try Predictions.write(predictions, to: URL(fileURLWithPath: out))
             let correct = zip(predictions, data.task.samples).filter { $0.label == data.task.truth($1) }.count
@@ -66,12 +82,5 @@ extension SISRCommand {
                 + String(format: "test accuracy %.1f%%", 100 * Double(correct) / Double(max(predictions.count, 1)))
                 + "; wrote \(out)")
         }
-    }
-}
-
-/// PRNU wiring (Sources/Baselines/PRNU comes from helper/prnu).
-enum PRNUBaselineCommand {
-    static func run(_ data: ProtocolData, crop: Int) throws -> [Prediction] {
-        throw SISRError.invalidArgument("the prnu baseline is not built into this sisr yet")
     }
 }
