@@ -3,20 +3,24 @@ import ArgumentParser
 extension SISRCommand {
     /// Every subcommand, in the order `sisr --help` lists them. Add new commands here.
     static let allSubcommands: [ParsableCommand.Type] = [
-        Degrade.self,
-        BenchCore.self,
-        ProceduralImages.self,
-        InspectWeights.self,
-        Upscale.self,
-        BenchModels.self,
+        // Releases
         Build.self,
         Import.self,
         Verify.self,
         Inspect.self,
         ZooCommand.self,
+        // Images and models
+        Degrade.self,
+        ProceduralImages.self,
+        Upscale.self,
+        InspectWeights.self,
+        // Loading, baselines, scoring
         LoadBench.self,
         Baseline.self,
         Evaluate.self,
+        // Benchmarks
+        BenchCore.self,
+        BenchModels.self,
         BenchTransformer.self,
     ]
 }
