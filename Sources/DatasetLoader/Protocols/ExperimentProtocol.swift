@@ -146,20 +146,7 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
         if let env = ProcessInfo.processInfo.environment["SISR_PROTOCOLS"], !env.isEmpty {
             dirs.append(URL(fileURLWithPath: env))
         }
-        func ancestors(of start: URL) -> [URL] {
-            var out = [URL](), url = start.standardizedFileURL
-            while true {
-                out.append(url.appendingPathComponent("manifests/protocols"))
-                let parent = url.deletingLastPathComponent()
-                if parent.path == url.path { break }
-                url = parent
-            }
-            return out
-        }
-        dirs += ancestors(of: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        dirs += ancestors(of: URL(fileURLWithPath: CommandLine.arguments.first ?? "/").deletingLastPathComponent())
-        var seen = Set<String>()
-        return dirs.filter { FileManager.default.fileExists(atPath: $0.path) && seen.insert($0.path).inserted }
+        return dirs.filter { FileManager.default.fileExists(atPath: $0.path) } + ManifestLocator.existing("protocols")
     }
 }
 

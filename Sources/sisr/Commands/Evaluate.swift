@@ -74,22 +74,10 @@ extension SISRCommand {
     }
 }
 
-/// Finds `manifests/paper-results` like the loader finds protocols.
+/// Finds `manifests/paper-results` (see ``ManifestLocator``).
 enum PaperFigures {
     static func directory(_ explicit: String?) -> URL? {
         if let explicit { return URL(fileURLWithPath: explicit) }
-        let starts = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                      URL(fileURLWithPath: CommandLine.arguments.first ?? "/").deletingLastPathComponent()]
-        for start in starts {
-            var url = start.standardizedFileURL
-            while true {
-                let candidate = url.appendingPathComponent("manifests/paper-results")
-                if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-                let parent = url.deletingLastPathComponent()
-                if parent.path == url.path { break }
-                url = parent
-            }
-        }
-        return nil
+        return ManifestLocator.find("paper-results")
     }
 }

@@ -9,7 +9,7 @@ extension SISRCommand {
             commandName: "zoo",
             abstract: "List a zoo's models with their labels and whether this build of sisr can run them.")
 
-        @Option(help: "`demo` (built-in), `paper` (manifests/zoo.json in the current folder) or a zoo JSON file.")
+        @Option(help: "`demo` (built-in), `paper` (manifests/zoo.json, found as described in the README) or a zoo JSON file.")
         var zoo = "paper"
         @Option(help: "Folder with weight files (to report missing weights).") var weights: String?
         @Flag(help: "Print the zoo as canonical JSON instead of a table.") var json = false
@@ -35,9 +35,9 @@ extension SISRCommand {
 
         static func load(_ spec: String) throws -> Zoo {
             if spec == "demo" { return DemoZoo.zoo }
-            let path = spec == "paper" ? "manifests/zoo.json" : spec
+            let path = spec == "paper" ? (ManifestLocator.find("zoo.json")?.path ?? "manifests/zoo.json") : spec
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw SISRError.io(path: path, problem: spec == "paper" ? "cannot read the paper zoo (run from the repository root, or pass --zoo FILE)" : "cannot read zoo file")
+                throw SISRError.io(path: path, problem: spec == "paper" ? "cannot find the paper zoo (run inside the repository, set SISR_MANIFESTS to its manifests folder, or pass --zoo FILE)" : "cannot read zoo file")
             }
             let z = try CanonicalJSON.decode(Zoo.self, from: [UInt8](data), path: path)
             try z.validate(path: path)
