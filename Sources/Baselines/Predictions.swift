@@ -167,21 +167,7 @@ public enum Predictions {
 }
 
 /// JSON text of a string (quotes, backslashes and control characters escaped).
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
-}
+func jsonString(_ s: String) -> String { CanonicalJSON.quote(s) }
 
 /// JSON array of finite doubles in Swift's shortest round-trip form.
 func numberArray(_ v: [Double]) -> String {

@@ -154,6 +154,14 @@ public enum CanonicalJSON {
         return "\(d)"
     }
 
+    /// The JSON string literal of `s` (quotes, backslash and control characters escaped), as every
+    /// JSON writer of the project spells it.
+    public static func quote(_ s: String) -> String {
+        var out = ""
+        escape(s, into: &out)
+        return out
+    }
+
     private static func escape(_ s: String, into out: inout String) {
         out += "\""
         for u in s.unicodeScalars {

@@ -1,3 +1,5 @@
+import SISRCore
+
 /// A small strict JSON parser for safetensors headers. Unlike JSONSerialization it keeps key order
 /// and rejects duplicate keys. Numbers are kept as their text (integers are all the format uses).
 enum MiniJSON {
@@ -156,24 +158,5 @@ enum MiniJSON {
     }
 
     /// JSON string literal with the escapes the format needs (quotes, backslash, control chars).
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { CanonicalJSON.quote(s) }
 }
