@@ -55,12 +55,12 @@ enum NetworkFactory {
                 let config = try JSONDecoder().decode(SwinIRConfig.self, from: configJSON)
                 try config.validate()
                 let net = try withStore(stateDict, fileName, seed) { try SwinIR(config: config, weights: $0) }
-                return NetworkResolver(scale: entry.scale, name: entry.name) { try net($0) }
+                return NetworkResolver(scale: entry.scale, name: entry.name) { net($0) }
             case "NLSN":
                 let config = try JSONDecoder().decode(NLSNConfig.self, from: configJSON)
                 try config.validate()
                 let net = try withStore(stateDict, fileName, seed) { try NLSN(config: config, weights: $0) }
-                return NetworkResolver(scale: entry.scale, name: entry.name) { try net($0) }
+                return NetworkResolver(scale: entry.scale, name: entry.name) { net($0) }
             default:
                 let arch = try Architecture(named: entry.architecture.engine)
                 let net: any SRNetwork
