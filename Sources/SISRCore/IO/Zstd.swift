@@ -38,8 +38,14 @@ public enum Zstd {
         defer { ZSTD_freeDCtx(dctx) }
         // Fast path: every frame declares its size (as ours do), so decompress in one call into a
         // buffer of exactly that size, with no zero-filling and no chunk copies.
+        // Otherwise (sizes not declared, or frames that cannot be walked) stream, which also reports
+        // damaged input precisely.
         let total = declaredSize(input)
-        if total != ZSTD_CONTENTSIZE_UNKNOWN && total != ZSTD_CONTENTSIZE_ERROR && total <= UInt64(maxOutput) {
+        let declared = total != ZSTD_CONTENTSIZE_UNKNOWN && total != ZSTD_CONTENTSIZE_ERROR
+        if declared && total > UInt64(maxOutput) {
+            throw SISRError.corrupt(path: name, problem: "zstd data expands beyond \(maxOutput) bytes")
+        }
+        if declared {
             var failure: Int = 0
             let out = [UInt8](unsafeUninitializedCapacity: Int(total)) { buf, count in
                 let r = input.withUnsafeBytes { src in
@@ -55,11 +61,6 @@ public enum Zstd {
             if failure == 0 { return out }
             let why = failure == -1 ? "frames hold fewer bytes than they declare" : String(cString: ZSTD_getErrorName(failure))
             throw SISRError.corrupt(path: name, problem: "zstd data is corrupt or truncated: \(why)")
-        }
-        if total == ZSTD_CONTENTSIZE_UNKNOWN || total == ZSTD_CONTENTSIZE_ERROR {
-            // Fall through to streaming: sizes not declared, or the input is damaged (reported below).
-        } else {
-            throw SISRError.corrupt(path: name, problem: "zstd data expands beyond \(maxOutput) bytes")
         }
         var out = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
