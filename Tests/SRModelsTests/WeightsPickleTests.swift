@@ -27,7 +27,7 @@ struct WeightsPickleTests {
         case let .float(d): return "\(d)"
         case let .string(s): return "s" + hex(Array(s.utf8))
         case let .bytes(b): return "b" + hex(b)
-        case let .tuple(t): return "(" + t.map(render).joined(separator: ",") + ")"
+        case let .tuple(t): return "(" + t.items.map(render).joined(separator: ",") + ")"
         case let .list(l): return "[" + l.items.map(render).joined(separator: ",") + "]"
         case let .dict(d): return "{" + d.entries.map { render($0.key) + ":" + render($0.value) }.joined(separator: ",") + "}"
         default: return "?\(v.typeName)"

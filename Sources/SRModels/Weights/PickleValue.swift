@@ -1,6 +1,8 @@
-/// Values produced by the safe unpickler. Mutable containers are classes because a pickle may
-/// reference one container from several places (via the memo) and fill it later.
-indirect enum PickleValue {
+/// Values produced by the safe unpickler. Containers are classes: a pickle may reference one
+/// container from several places (via the memo) and fill it later, and a class's `deinit` can take
+/// its nested values apart iteratively (`PickleTeardown`), so a deeply nested pickle cannot
+/// overflow the stack while it is freed.
+enum PickleValue {
     case none
     case bool(Bool)
     case int(Int)
@@ -9,7 +11,7 @@ indirect enum PickleValue {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    case tuple(PickleTuple)
     case list(PickleList)
     case dict(PickleDict)
     /// A reference to an allowlisted global (never called).
@@ -30,7 +32,7 @@ indirect enum PickleValue {
     /// Elements of a tuple or list.
     var asSequence: [PickleValue]? {
         switch self {
-        case let .tuple(t): return t
+        case let .tuple(t): return t.items
         case let .list(l): return l.items
         default: return nil
         }
@@ -63,17 +65,54 @@ indirect enum PickleValue {
     }
 }
 
+extension PickleValue {
+    /// How many containers deep this value nests (0 for a scalar), as recorded when the containers
+    /// were filled; the unpickler refuses values deeper than `Unpickler.maxDepth`.
+    var depth: Int {
+        switch self {
+        case let .tuple(t): return t.depth
+        case let .list(l): return l.depth
+        case let .dict(d): return d.depth
+        case let .object(o): return o.depth
+        default: return 0
+        }
+    }
+
+    /// 1 + the deepest of `values`: the depth of a container holding them.
+    static func depth(holding values: [PickleValue]) -> Int { 1 + values.reduce(0) { max($0, $1.depth) } }
+}
+
+final class PickleTuple {
+    fileprivate(set) var items: [PickleValue]
+    let depth: Int
+    init(_ items: [PickleValue]) {
+        self.items = items
+        depth = PickleValue.depth(holding: items)
+    }
+    deinit { PickleTeardown.dismantle(&items) }
+}
+
 final class PickleList {
-    var items: [PickleValue]
-    init(_ items: [PickleValue] = []) { self.items = items }
+    fileprivate(set) var items: [PickleValue]
+    private(set) var depth: Int
+    init(_ items: [PickleValue] = []) {
+        self.items = items
+        depth = PickleValue.depth(holding: items)
+    }
+    func append(contentsOf more: [PickleValue]) {
+        items += more
+        depth = max(depth, PickleValue.depth(holding: more))
+    }
+    deinit { PickleTeardown.dismantle(&items) }
 }
 
 /// An insertion-ordered dict. Keys that are str/int/bool replace earlier equal keys, as in Python;
 /// other keys (tuples, floats) are only appended.
 final class PickleDict {
     enum Key: Hashable { case str(String), int(Int) }
-    private(set) var entries: [(key: PickleValue, value: PickleValue)] = []
+    fileprivate(set) var entries: [(key: PickleValue, value: PickleValue)] = []
     private var index: [Key: Int] = [:]
+    private(set) var depth = 1
 
     static func key(_ v: PickleValue) -> Key? {
         switch v {
@@ -85,6 +124,7 @@ final class PickleDict {
     }
 
     func set(_ k: PickleValue, _ v: PickleValue) {
+        depth = max(depth, 1 + max(k.depth, v.depth))
         if let hk = Self.key(k) {
             if let i = index[hk] { entries[i].value = v; return }
             index[hk] = entries.count
@@ -96,18 +136,82 @@ final class PickleDict {
 
     /// The string keys, in insertion order (other keys are shown by type).
     var keyNames: [String] { entries.map { $0.key.asString ?? "<\($0.key.typeName)>" } }
+
+    deinit {
+        var flat = [PickleValue]()
+        flat.reserveCapacity(entries.count * 2)
+        for (k, v) in entries { flat.append(k); flat.append(v) }
+        entries = []
+        PickleTeardown.dismantle(&flat)
+    }
 }
 
 /// An allowlisted object kept inert: its constructor arguments, BUILD state and any items.
 final class PickleObject {
     let type: String
-    let args: [PickleValue]
-    var state: PickleValue?
+    fileprivate(set) var args: [PickleValue]
+    fileprivate(set) var state: PickleValue?
     let items = PickleList()
     let dict = PickleDict()
+    private var ownDepth: Int
     init(type: String, args: [PickleValue]) {
         self.type = type
         self.args = args
+        ownDepth = PickleValue.depth(holding: args)
+    }
+    /// BUILD's state.
+    func setState(_ s: PickleValue) {
+        state = s
+        ownDepth = max(ownDepth, 1 + s.depth)
+    }
+    /// Deepest of the arguments, the state, the items and the dict entries, plus one.
+    var depth: Int { max(ownDepth, items.depth, dict.depth) }
+    deinit {
+        var rest = args
+        args = []
+        if let s = state { rest.append(s) }
+        state = nil
+        PickleTeardown.dismantle(&rest)
+    }
+}
+
+/// Frees nested pickle values without recursion. Each container's `deinit` hands its children to
+/// `dismantle`, which takes apart, on a work list, every child container it holds the last
+/// reference to (moving that child's own children onto the list before the child is freed, so
+/// the child's `deinit` finds nothing to free). Stack use is constant for any nesting depth.
+enum PickleTeardown {
+    static func dismantle(_ values: inout [PickleValue]) {
+        guard values.contains(where: { $0.depth > 0 }) else { return }
+        var work = values
+        values = []
+        while !work.isEmpty {
+            // Take the container out of the value in its own scope, so that when the scope ends
+            // the work list's reference is gone and a uniqueness check can succeed.
+            var t: PickleTuple?, l: PickleList?, d: PickleDict?, o: PickleObject?
+            do {
+                switch work.removeLast() {
+                case let .tuple(x): t = x
+                case let .list(x): l = x
+                case let .dict(x): d = x
+                case let .object(x): o = x
+                default: break
+                }
+            }
+            if t != nil, isKnownUniquelyReferenced(&t) { work += t!.items; t!.items = [] }
+            if l != nil, isKnownUniquelyReferenced(&l) { work += l!.items; l!.items = [] }
+            if d != nil, isKnownUniquelyReferenced(&d) {
+                for (k, x) in d!.entries { work.append(k); work.append(x) }
+                d!.entries = []
+            }
+            if o != nil, isKnownUniquelyReferenced(&o) {
+                work += o!.args
+                o!.args = []
+                if let s = o!.state { work.append(s) }
+                o!.state = nil
+                work.append(.list(o!.items))
+                work.append(.dict(o!.dict))
+            }
+        }
     }
 }
 

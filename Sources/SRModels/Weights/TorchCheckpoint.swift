@@ -130,22 +130,27 @@ enum TorchCheckpoint {
 
     /// Copies a strided view out of its storage bytes, converting to Float32. Offsets, sizes and
     /// strides are checked (with overflow checks) against the real record length.
-    static func materialize(_ t: TensorRef, name: String, file bytes: [UInt8], pickle: TorchPickle, path: String) throws -> Tensor {
+    /// - Parameter budget: elements the whole checkpoint may still produce (see `elementBudget`);
+    ///   reduced by this tensor's count.
+    static func materialize(_ t: TensorRef, name: String, file bytes: [UInt8], pickle: TorchPickle, path: String,
+                            budget: inout Int) throws -> Tensor {
         let s = t.storage
         guard let range = pickle.storages[s.key] else { throw WeightError.missingRecord(path: path, record: pickle.recordName(s.key)) }
         let es = s.dtype.size
         let recordElems = range.count / es
-        let (declaredBytes, o1) = (s.viewOffset + s.numel).multipliedReportingOverflow(by: es)
-        guard !o1, declaredBytes <= range.count else {
+        let (declaredElems, o0) = s.viewOffset.addingReportingOverflow(s.numel)
+        let (declaredBytes, o1) = declaredElems.multipliedReportingOverflow(by: es)
+        guard !o0, !o1, declaredBytes <= range.count else {
             throw WeightError.outOfBounds(
                 path: path, tensor: name,
                 problem: "its storage declares \(s.numel) elements but \(pickle.recordName(s.key)) holds only \(range.count) bytes")
         }
-        let limit = min(s.viewOffset + s.numel, recordElems)
+        let limit = min(declaredElems, recordElems)
         guard t.shape.allSatisfy({ $0 >= 0 }), t.stride.allSatisfy({ $0 >= 0 }), t.offset >= 0 else {
             throw WeightError.outOfBounds(path: path, tensor: name, problem: "negative offset, size or stride")
         }
-        var count = 1, last = s.viewOffset + t.offset, overflow = false
+        var (last, overflow) = s.viewOffset.addingReportingOverflow(t.offset)
+        var count = 1
         for (n, st) in zip(t.shape, t.stride) {
             let (c, a) = count.multipliedReportingOverflow(by: n)
             let (span, b) = (max(n - 1, 0)).multipliedReportingOverflow(by: st)
@@ -162,6 +167,14 @@ enum TorchCheckpoint {
             throw WeightError.outOfBounds(
                 path: path, tensor: name, problem: "shape \(t.shape), stride \(t.stride) expand a storage of \(limit) elements to \(count) (limit \(maxBroadcastElements))")
         }
+        // Views may share a storage, so a checkpoint may hold more elements than bytes, but not
+        // many times more: the total is bounded by `elementBudget`.
+        guard count <= budget else {
+            throw WeightError.outOfBounds(
+                path: path, tensor: name,
+                problem: "the checkpoint's tensors total more than \(elementBudget(fileBytes: bytes.count)) elements for a file of \(bytes.count) bytes (views repeat their storage too often)")
+        }
+        budget -= count
         guard last < limit else {
             throw WeightError.outOfBounds(
                 path: path, tensor: name,
@@ -199,6 +212,11 @@ enum TorchCheckpoint {
 
     /// Largest element count accepted for a view bigger than its storage (64 MB of float32).
     static let maxBroadcastElements = 1 << 24
+
+    /// Elements all tensors of one checkpoint may produce together: one per byte of the file plus
+    /// `maxBroadcastElements`, so reading a checkpoint allocates at most 4 bytes of float32 per file
+    /// byte plus 64 MB, however its views overlap or broadcast.
+    static func elementBudget(fileBytes: Int) -> Int { fileBytes + maxBroadcastElements }
 
     static func isContiguous(_ shape: [Int], _ stride: [Int]) -> Bool {
         var expect = 1

@@ -4,6 +4,12 @@
 struct Unpickler {
     typealias PersistentLoad = (PickleValue) throws -> PickleValue
 
+    /// Deepest container nesting accepted. Python's own pickler stops near 1,000 (its recursion
+    /// limit), so real checkpoints stay far below; deeper input is refused, not followed.
+    static let maxDepth = 1_000
+    /// Longest decimal text `LONG` accepted, in digits: Python's limit for int <-> str (4,300).
+    static let maxLongDigits = 4_300
+
     private var c: ByteCursor
     private let extraGlobals: Set<String>
     private let persistentLoad: PersistentLoad?
@@ -65,16 +71,16 @@ struct Unpickler {
             case 0x32: stack.append(try top())  // DUP
             case 0x7D: stack.append(.dict(PickleDict()))  // EMPTY_DICT
             case 0x5D: stack.append(.list(PickleList()))  // EMPTY_LIST
-            case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
+            case 0x29: stack.append(.tuple(PickleTuple([])))  // EMPTY_TUPLE
             case 0x8F: stack.append(.list(PickleList()))  // EMPTY_SET
-            case 0x74: stack.append(.tuple(try popMark()))  // TUPLE
-            case 0x85: stack.append(.tuple([try pop()]))  // TUPLE1
+            case 0x74: stack.append(.tuple(PickleTuple(try popMark())))  // TUPLE
+            case 0x85: stack.append(.tuple(PickleTuple([try pop()])))  // TUPLE1
             case 0x86:  // TUPLE2
                 let b = try pop(), a = try pop()
-                stack.append(.tuple([a, b]))
+                stack.append(.tuple(PickleTuple([a, b])))
             case 0x87:  // TUPLE3
                 let z = try pop(), b = try pop(), a = try pop()
-                stack.append(.tuple([a, b, z]))
+                stack.append(.tuple(PickleTuple([a, b, z])))
             case 0x6C: stack.append(.list(PickleList(try popMark())))  // LIST
             case 0x91: stack.append(.list(PickleList(try popMark())))  // FROZENSET
             case 0x64:  // DICT
@@ -140,7 +146,7 @@ struct Unpickler {
                 stack.append(try newObject(cls, args.asSequence ?? []))
             case 0x62:  // BUILD
                 let state = try pop()
-                if case let .object(o) = try top() { o.state = state }
+                if case let .object(o) = try top() { o.setState(state) }
                 // Ordered dicts (state = _metadata), tensors and others: state is accepted and ignored.
             case 0x51:  // BINPERSID
                 stack.append(try persistent(try pop()))
@@ -148,17 +154,20 @@ struct Unpickler {
             case 0x49:  // INT (text)
                 let s = Self.latin1(try c.line("INT"))
                 if s == "01" { stack.append(.bool(true)) } else if s == "00" { stack.append(.bool(false)) } else {
-                    guard let v = Int(s) else { throw corrupt("bad INT '\(s)'") }
+                    guard let v = Int(s) else { throw corrupt("bad INT '\(s.prefix(40))'") }
                     stack.append(.int(v))
                 }
             case 0x4C:  // LONG (text)
                 var s = Self.latin1(try c.line("LONG"))
                 if s.hasSuffix("L") { s.removeLast() }
-                guard let v = Self.decimalLong(s) else { throw corrupt("bad LONG '\(s)'") }
+                guard s.utf8.count <= Self.maxLongDigits + 1 else {
+                    throw corrupt("LONG of \(s.utf8.count) digits at byte \(at) (limit \(Self.maxLongDigits))")
+                }
+                guard let v = Self.decimalLong(s) else { throw corrupt("bad LONG '\(s.prefix(40))'") }
                 stack.append(v)
             case 0x46:  // FLOAT (text)
                 let s = Self.latin1(try c.line("FLOAT"))
-                guard let v = Double(s) else { throw corrupt("bad FLOAT '\(s)'") }
+                guard let v = Double(s) else { throw corrupt("bad FLOAT '\(s.prefix(40))'") }
                 stack.append(.float(v))
             case 0x53:  // STRING (text, quoted repr; escapes beyond quotes are kept verbatim)
                 var s = Self.latin1(try c.line("STRING"))
@@ -169,6 +178,10 @@ struct Unpickler {
                 stack.append(.string(u))
             default:
                 throw WeightError.unknownOpcode(path: path, opcode: op, offset: at)
+            }
+            // Every opcode that creates or fills a container leaves it on top of the stack.
+            if let t = stack.last, t.depth > Self.maxDepth {
+                throw corrupt("containers nest more than \(Self.maxDepth) deep at byte \(at)")
             }
         }
     }
@@ -265,8 +278,8 @@ struct Unpickler {
 
     private mutating func append(_ items: [PickleValue]) throws {
         switch try top() {
-        case let .list(l): l.items.append(contentsOf: items)
-        case let .object(o): o.items.items.append(contentsOf: items)
+        case let .list(l): l.append(contentsOf: items)
+        case let .object(o): o.items.append(contentsOf: items)
         default: throw corrupt("APPEND to a \(try top().typeName)")
         }
     }
@@ -315,7 +328,7 @@ struct Unpickler {
             }
             return .dict(d)
         case .list, .set: return .list(PickleList(a.first?.asSequence ?? []))
-        case .torchSize: return .tuple(a.first?.asSequence ?? [])
+        case .torchSize: return .tuple(PickleTuple(a.first?.asSequence ?? []))
         case .codecsEncode:
             guard let s = a.first?.asString else { throw corrupt("_codecs.encode without a string") }
             let enc = (a.count > 1 ? a[1].asString : nil)?.lowercased() ?? "utf-8"

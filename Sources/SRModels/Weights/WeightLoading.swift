@@ -99,10 +99,11 @@ public func loadCheckpoint(_ url: URL, options: WeightLoadOptions = .init()) thr
     }
     let (dict, unwrapPath) = try unwrap(rootDict, path: path, options: options)
     var raw: [WeightEntry] = [], ignored: [String] = []
+    var budget = TorchCheckpoint.elementBudget(fileBytes: bytes.count)
     for (k, v) in dict.entries {
         guard let name = k.asString else { ignored.append("<\(k.typeName) key>: \(v.typeName)"); continue }
         guard case let .tensor(ref) = v else { ignored.append("\(name): \(v.typeName)"); continue }
-        let t = try TorchCheckpoint.materialize(ref, name: name, file: bytes, pickle: pickle, path: path)
+        let t = try TorchCheckpoint.materialize(ref, name: name, file: bytes, pickle: pickle, path: path, budget: &budget)
         raw.append(WeightEntry(name: name, dtype: ref.storage.dtype, tensor: t))
     }
     return try finish(path: path, format: format, rootKeys: rootDict.keyNames, unwrapPath: unwrapPath,

@@ -132,7 +132,9 @@ struct ZipReader {
             guard loc >= 0, try ByteCursor.readLE(b, at: loc, count: 4, path: path, what: what) == 0x0706_4B50 else {
                 throw WeightError.corrupt(path: path, problem: "missing \(what)")
             }
-            let z = Int(clamping: try ByteCursor.readLE(b, at: loc + 8, count: 8, path: path, what: what))
+            let z64 = try ByteCursor.readLE(b, at: loc + 8, count: 8, path: path, what: what)
+            guard z64 <= UInt64(b.count) else { throw WeightError.corrupt(path: path, problem: "\(what) points beyond the end of the file") }
+            let z = Int(z64)
             let zwhat = "ZIP64 end-of-central-directory record"
             guard try ByteCursor.readLE(b, at: z, count: 4, path: path, what: zwhat) == 0x0606_4B50 else {
                 throw WeightError.corrupt(path: path, problem: "bad \(zwhat)")
