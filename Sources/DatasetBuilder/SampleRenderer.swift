@@ -83,11 +83,11 @@ struct SampleRenderer: Sendable {
         case .hr:
             break
         case let .lr(scale):
-            times.lr += try seconds { out = try cache.image("lr\(scale)|" + s.image) { degrade(hr, scale: scale) } }
+            times.lr += try seconds { out = try cache.image("lr\(scale)|" + s.image) { try degrade(hr, scale: scale, name: "image \(s.image)") } }
         case let .model(name):
             let net = try models.resolver(name)
             var lr = hr
-            times.lr += try seconds { lr = try cache.image("lr\(net.scale)|" + s.image) { degrade(hr, scale: net.scale) } }
+            times.lr += try seconds { lr = try cache.image("lr\(net.scale)|" + s.image) { try degrade(hr, scale: net.scale, name: "image \(s.image)") } }
             times.sr += try seconds { out = try net.upscale(lr) }
             let target = hr.modcropped(to: net.scale)
             guard out.width == target.width, out.height == target.height else {

@@ -14,7 +14,7 @@ import Testing
             let hr = Procedural.image(seed: 9, index: i, width: 40, height: 28)
             try PNG.write(hr, to: root.appendingPathComponent("HR-HR-HR-HR-HR/\(id).png"))
             for (model, method, s) in [("Bicubic-NA-x2-NA-NA", ClassicalUpsampler.bicubic, 2), ("Nearest-NA-x4-NA-NA", .nearest, 4)] {
-                let sr = try ClassicalResolver(method: method, scale: s).upscale(degrade(hr, scale: s))
+                let sr = try ClassicalResolver(method: method, scale: s).upscale(try degrade(hr, scale: s))
                 try PNG.write(sr, to: root.appendingPathComponent("\(model)/\(id).png"), options: .standard)
                 written["\(model)__\(id)"] = sr
             }

@@ -63,12 +63,12 @@ struct ResizeTests {
     }
 
     @Test("modcrop keeps the top-left multiple of the scale and degrade shrinks by it")
-    func modcropAndDegrade() {
+    func modcropAndDegrade() throws {
         let hr = Procedural.image(seed: 1, index: 0, width: 23, height: 18)
         let cropped = hr.modcropped(to: 4)
         #expect(cropped.width == 20 && cropped.height == 16)
         #expect(cropped[3, 5, 1] == hr[3, 5, 1])
-        let lr = degrade(hr, scale: 4)
+        let lr = try degrade(hr, scale: 4)
         #expect(lr.width == 5 && lr.height == 4)
         #expect(lr == MatlabResize.resize(cropped, scale: 0.25))
     }

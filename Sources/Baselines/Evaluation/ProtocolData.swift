@@ -57,13 +57,13 @@ public struct ProtocolData: Sendable {
             do { compressed = [UInt8](try Data(contentsOf: url)) } catch {
                 throw SISRError.io(path: url.path, problem: "cannot read shard (\(error.localizedDescription))")
             }
-            let tar = try Zstd.decompress(compressed, name: url.path)
+            let tar = try Zstd.decompress(compressed, name: url.path, maxOutput: release.manifest.shards[shard].maxTarBytes)
             for i in byShard[shard]! {
                 let s = samples[i]
-                guard s.pngOffset >= 0, s.pngOffset + s.pngSize <= tar.count else {
+                guard let range = s.pngRange(inTarOf: tar.count) else {
                     throw SISRError.corrupt(path: url.path, problem: "sample \(s.key): PNG member lies outside the tar")
                 }
-                let image = try PNG.decode(Array(tar[s.pngOffset..<(s.pngOffset + s.pngSize)]), name: "\(path):\(s.key).png")
+                let image = try PNG.decode(Array(tar[range]), name: "\(path):\(s.key).png")
                 guard let side = crop else { try body(i, image); continue }
                 let patch = min(side, image.width, image.height)
                 let plan = try CropPlan.make(mode: .center, key: s.key, width: image.width, height: image.height,

@@ -132,7 +132,7 @@ final class ShardStore: @unchecked Sendable {
             }
         }
         let tar: [UInt8]
-        do { tar = try Zstd.decompress(compressed, name: shard.path, maxOutput: max(shard.tarBytes, 1) + (1 << 20)) } catch {
+        do { tar = try Zstd.decompress(compressed, name: shard.path, maxOutput: ShardRecord.decompressionLimit(tarBytes: shard.tarBytes)) } catch {
             throw LoaderError.shard(path: shard.path, problem: "cannot decompress: \(error)")
         }
         guard tar.count == shard.tarBytes else {

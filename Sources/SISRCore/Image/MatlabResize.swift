@@ -127,7 +127,12 @@ public enum MatlabResize {
 
 /// The LR input exactly as the builder makes it: modcrop the HR to a multiple of `scale`, MATLAB
 /// bicubic by 1/scale (antialiased), round half away from zero to uint8.
-public func degrade(_ hr: RGBImage, scale: Int) -> RGBImage {
-    precondition(scale >= 1)
+/// - Throws: `SISRError.invalidArgument` naming `name` if `scale` is below 1 or a side of the image
+///   is shorter than `scale` (the LR image would be empty).
+public func degrade(_ hr: RGBImage, scale: Int, name: String = "image") throws -> RGBImage {
+    guard scale >= 1 else { throw SISRError.invalidArgument("\(name): scale \(scale) must be at least 1") }
+    guard hr.width >= scale, hr.height >= scale else {
+        throw SISRError.invalidArgument("\(name): the image is \(hr.width)x\(hr.height), too small for scale \(scale) (the low-resolution image would be \(hr.width / scale)x\(hr.height / scale)); each side must be at least the scale")
+    }
     return MatlabResize.resize(hr.modcropped(to: scale), scale: 1 / Double(scale))
 }

@@ -38,6 +38,7 @@ public enum PNG {
         guard bytes.count >= 8, bytes[0] == 0x89, bytes[1] == 0x50, bytes[2] == 0x4E, bytes[3] == 0x47 else {
             throw SISRError.corrupt(path: name, problem: "not a PNG file (bad signature)")
         }
+        let data = try chunkSizes(bytes, name: name)
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         let ok = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
@@ -48,6 +49,9 @@ public enum PNG {
         let width = Int(image.width), height = Int(image.height)
         guard width > 0, height > 0, width * height <= maxPixels else {
             throw SISRError.corrupt(path: name, problem: "PNG claims \(width)x\(height) pixels, over the limit of \(maxPixels)")
+        }
+        if data.pixelBytes / maxInflateRatio > data.idatBytes + 64 {
+            throw SISRError.corrupt(path: name, problem: "PNG image data is \(data.idatBytes) bytes, too little for the \(data.pixelBytes) bytes of pixels its header declares (truncated or damaged file)")
         }
         if image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0 {
             throw SISRError.corrupt(path: name, problem: "16-bit PNG is not supported; convert it to 8-bit first")
@@ -70,6 +74,39 @@ public enum PNG {
             rgb[i * 3 + 2] = buffer[i * 4 + 2]
         }
         return RGBImage(width: width, height: height, pixels: rgb)
+    }
+
+    /// Most bytes one byte of deflate data can expand to (the format's limit is about 1032:1).
+    static let maxInflateRatio = 1032
+
+    /// Walks the chunk list before libpng sees it, so memory stays tied to the file's real size:
+    /// every chunk must fit in the bytes that remain (libpng would otherwise allocate or skip what a
+    /// chunk header declares, up to 2 GB for a 45-byte file). Returns the total IDAT length and the
+    /// filtered pixel bytes IHDR declares, so `decode` can refuse, before allocating, an image its
+    /// data cannot fill (deflate expands at most `maxInflateRatio`-fold).
+    static func chunkSizes(_ b: [UInt8], name: String) throws -> (idatBytes: Int, pixelBytes: Int) {
+        func be32(_ p: Int) -> Int { Int(b[p]) << 24 | Int(b[p + 1]) << 16 | Int(b[p + 2]) << 8 | Int(b[p + 3]) }
+        var pos = 8, idat = 0, pixels = 0
+        while pos + 12 <= b.count {
+            let length = be32(pos)
+            let type = String(decoding: b[(pos + 4)..<(pos + 8)].map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+            guard length <= b.count - pos - 12 else {
+                throw SISRError.corrupt(path: name, problem: "PNG chunk \(type) at byte \(pos) declares \(length) bytes, but only \(b.count - pos - 12) follow (truncated or damaged file)")
+            }
+            if type == "IHDR", length >= 13 {
+                let w = be32(pos + 8), h = be32(pos + 12), depth = max(Int(b[pos + 16]), 1)
+                let channels = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][Int(b[pos + 17])] ?? 1
+                // One filter byte per row; interlacing (7 passes) adds at most one more row per row.
+                let rows = b[pos + 20] == 0 ? h : 2 * h
+                let (bits, o1) = w.multipliedReportingOverflow(by: channels * depth)
+                let (total, o2) = ((bits + 7) / 8 + 1).multipliedReportingOverflow(by: rows)
+                pixels = o1 || o2 ? Int.max : total
+            }
+            if type == "IDAT" { idat += length }
+            if type == "IEND" { break }
+            pos += 12 + length
+        }
+        return (idat, pixels)
     }
 
     /// Reads and decodes a PNG file; errors name the file.

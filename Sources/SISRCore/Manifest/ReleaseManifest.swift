@@ -124,6 +124,13 @@ public struct ShardRecord: Codable, Sendable, Equatable {
         self.tarBytes = tarBytes; self.tarSHA256 = tarSHA256; self.firstKey = firstKey; self.lastKey = lastKey
     }
 
+    /// The most bytes a reader lets this shard decompress to: `tar_bytes` plus 1 MiB, so a damaged
+    /// or hostile shard is stopped near its declared size instead of expanding without limit.
+    public var maxTarBytes: Int { Self.decompressionLimit(tarBytes: tarBytes) }
+
+    /// `maxTarBytes` for a declared `tar_bytes` (never overflows, whatever the manifest says).
+    public static func decompressionLimit(tarBytes: Int) -> Int { min(max(tarBytes, 1), Int.max - (1 << 20)) + (1 << 20) }
+
     enum CodingKeys: String, CodingKey {
         case path, split, samples, bytes, sha256
         case tarBytes = "tar_bytes"
@@ -160,6 +167,13 @@ public struct SampleRecord: Codable, Sendable, Equatable {
         self.width = width; self.height = height; self.psnr = psnr; self.shard = shard
         self.pngOffset = pngOffset; self.pngSize = pngSize; self.jsonOffset = jsonOffset; self.jsonSize = jsonSize
         self.pngSHA256 = pngSHA256; self.pixelSHA256 = pixelSHA256
+    }
+
+    /// Where the PNG member lies in a tar of `tarCount` bytes; nil if the recorded offset and size
+    /// do not fit (checked without overflow, so any `png_offset`/`png_size` is safe to pass).
+    public func pngRange(inTarOf tarCount: Int) -> Range<Int>? {
+        guard pngOffset >= 0, pngSize > 0, pngOffset <= tarCount, pngSize <= tarCount - pngOffset else { return nil }
+        return pngOffset..<(pngOffset + pngSize)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -22,7 +22,7 @@ extension SISRCommand {
 
         func run() throws {
             let hr = try PNG.read(URL(fileURLWithPath: input))
-            let lr = degrade(hr, scale: scale)
+            let lr = try degrade(hr, scale: scale, name: "\(input) (--scale \(scale))")
             try PNG.write(lr, to: URL(fileURLWithPath: output))
         }
     }
