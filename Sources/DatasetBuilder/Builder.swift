@@ -27,6 +27,8 @@ public struct BuildReport: Sendable {
     public var wallSeconds: Double
     /// The finished release's manifest (nil when this was one worker of several).
     public var manifest: ReleaseManifest?
+    /// True if the output folder already held this finished release, so nothing was done.
+    public var alreadyComplete = false
 }
 
 /// Builds releases: plan, render the shards of this worker (resuming finished ones), finalize.
@@ -43,7 +45,13 @@ public enum DatasetBuilder {
         let start = DispatchTime.now().uptimeNanoseconds
         let layout = ReleaseLayout(root: run.outDirectory)
         let plan = try BuildPlan.make(options, factory: factory)
-        try layout.prepare(planBytes: try CanonicalJSON.encode(plan, pretty: true), force: run.force, cleanTemporaries: run.workers == 1)
+        if let done = try layout.prepare(plan: plan, planBytes: try CanonicalJSON.encode(plan, pretty: true), force: run.force,
+                                         cleanTemporaries: run.workers == 1) {
+            return BuildReport(plan: plan, shardsBuilt: 0, shardsSkipped: plan.shards(worker: run.worker, of: run.workers).count,
+                               samplesRendered: 0, times: StageTimes(),
+                               wallSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, manifest: done,
+                               alreadyComplete: true)
+        }
 
         let source = options.importRoot.map { ImageSource.folder($0.appendingPathComponent(PaperCorpus.hrFolder)) } ?? options.images
         let renderer = SampleRenderer(plan: plan, source: source, models: ModelCache(zoo: plan.zoo, factory: factory),

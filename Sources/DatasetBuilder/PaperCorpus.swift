@@ -63,11 +63,18 @@ public enum PaperCorpus {
             guard let text = try? String(contentsOf: url, encoding: .utf8) else {
                 throw SISRError.io(path: url.path, problem: "cannot read split file")
             }
-            lists[split] = text.split(whereSeparator: \.isNewline).map {
-                var s = $0.trimmingCharacters(in: .whitespaces)
+            var ids = [String]()
+            for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                var s = line.trimmingCharacters(in: .whitespacesAndNewlines)
                 if s.lowercased().hasSuffix(".png") { s = String(s.dropLast(4)) }
-                return s
-            }.filter { !$0.isEmpty }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+                if s.isEmpty { continue }
+                // The line itself is not echoed (the file may be anything).
+                guard Splits.isValidID(s) else {
+                    throw SISRError.corrupt(path: url.path, problem: "line \(n + 1) is not an image name (\(Splits.idRule), optionally followed by .png)")
+                }
+                ids.append(s)
+            }
+            lists[split] = ids.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         }
         let splits = Splits(train: lists["train"]!, val: lists["val"]!, test: lists["test"]!)
         try splits.validate(path: root.path)

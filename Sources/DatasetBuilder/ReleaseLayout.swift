@@ -17,10 +17,18 @@ struct ReleaseLayout {
     /// with `force` removes them. Then records the plan (or checks it matches the recorded one).
     /// `cleanTemporaries` removes leftovers of killed writers; only safe when no other worker
     /// writes into the same folder.
-    func prepare(planBytes: [UInt8], force: Bool, cleanTemporaries: Bool) throws {
+    /// - Returns: the manifest if `root` already holds the finished release of this plan (a rerun,
+    ///   or a build killed after finalize wrote `manifest.json`); nil if the build should run.
+    func prepare(plan: BuildPlan, planBytes: [UInt8], force: Bool, cleanTemporaries: Bool) throws -> ReleaseManifest? {
         if fm.fileExists(atPath: url("manifest.json").path) {
+            if !force, let manifest = try finishedRelease(of: plan) {
+                // manifest.json is written last, so the release is whole; only cleanup may be left.
+                removeBuildState()
+                if cleanTemporaries { removeTemporaryFiles() }
+                return manifest
+            }
             if !force, let existing = fm.contents(atPath: planURL.path), [UInt8](existing) == planBytes {
-                return  // finalize was killed after writing manifest.json: the rerun finalizes again
+                return nil  // finalize was killed while writing manifest.json: the rerun finalizes again
             }
             guard force else {
                 throw SISRError.invalidArgument("\(root.path) already holds a release (manifest.json); pass --force to replace it or choose another --out")
@@ -29,13 +37,36 @@ struct ReleaseLayout {
         }
         if cleanTemporaries { removeTemporaryFiles() }
         if let existing = fm.contents(atPath: planURL.path) {
-            if [UInt8](existing) == planBytes { return }
+            if [UInt8](existing) == planBytes { return nil }
             guard force else {
                 throw SISRError.invalidArgument("\(root.path) holds an unfinished build of different options (\(planURL.path)); pass --force to discard it, or rerun with the same options to resume")
             }
             removeRelease()
         }
         try AtomicFile.write(planBytes, to: planURL)
+        return nil
+    }
+
+    /// The manifest of the release in `root` if it is the finished release of `plan`: it opens
+    /// (small files match their hashes), was made by the same command and seed from the same zoo,
+    /// splits and images, holds the plan's shards and sample keys in order, and every shard file has
+    /// the size the manifest records. nil if it is another release (or no valid release).
+    /// - Throws: if it is this plan's release but a shard file is missing or the wrong size.
+    func finishedRelease(of plan: BuildPlan) throws -> ReleaseManifest? {
+        guard let release = try? Release.open(root) else { return nil }
+        let m = release.manifest
+        func hash<T: Encodable>(_ v: T) -> String? { (try? CanonicalJSON.encode(v, pretty: true)).map { SHA256Hasher.hex($0) } }
+        guard m.command == plan.command, m.seed == plan.seed, m.samplesPerShard == plan.samplesPerShard,
+              m.zstd.level == plan.zstdLevel, m.unavailable == plan.unavailable,
+              m.inputs.zoo.sha256 == hash(plan.zoo), m.inputs.splits.sha256 == hash(plan.splits),
+              m.inputs.images.sha256 == hash(plan.images),
+              m.shards.map(\.path) == plan.shards.map(\.path),
+              release.samples.map(\.key) == plan.shards.flatMap({ $0.samples.map(\.key) })
+        else { return nil }
+        for s in m.shards where fileSize(s.path) != s.bytes {
+            throw SISRError.invalidArgument("\(root.path) holds the finished release of these options, but \(s.path) is missing or not \(s.bytes) bytes; run `sisr verify \(root.path)`, or pass --force to rebuild it")
+        }
+        return m
     }
 
     /// Removes temporary files a killed writer left behind (`.<name>.tmp-<pid>`, see `AtomicFile`).
@@ -80,7 +111,15 @@ struct ReleaseLayout {
 
     func write(_ name: String, _ bytes: [UInt8]) throws { try AtomicFile.write(bytes, to: url(name)) }
 
-    func removeBuildState() { try? fm.removeItem(at: state) }
+    func removeBuildState() {
+        // The markers go first, the plan last, so a kill in between leaves a plan with fewer
+        // finished shards (resumed), never markers without their plan.
+        KillPoint.reached()
+        try? fm.removeItem(at: state.appendingPathComponent("done"))
+        KillPoint.reached()
+        try? fm.removeItem(at: state)
+        KillPoint.reached()
+    }
 
     /// Removes exactly the files a release or build consists of (never anything else in `root`).
     func removeRelease() {

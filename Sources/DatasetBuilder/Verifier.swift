@@ -29,6 +29,7 @@ public enum Verifier {
             return report
         }
         report.problems += checkChecksumsFile(release)
+        report.problems += unlistedFiles(release)
         let labels = expectedLabels(release)
         var byShard = [[SampleRecord]](repeating: [], count: release.manifest.shards.count)
         for s in release.samples { byShard[s.shard].append(s) }
@@ -52,6 +53,30 @@ public enum Verifier {
             }
         }
         return report
+    }
+
+    /// The files a release consists of: `manifest.json`, `CHECKSUMS`, the four files the manifest
+    /// names in `inputs`, and its shards.
+    static func listedFiles(_ r: Release) -> Set<String> {
+        let i = r.manifest.inputs
+        return Set(["manifest.json", "CHECKSUMS", i.zoo.path, i.splits.path, i.images.path, i.index.path] + r.manifest.shards.map(\.path))
+    }
+
+    /// Every file (or link, or anything but a folder) below the release root that `listedFiles`
+    /// does not account for: a stray shard, a leftover temporary file, a build state folder.
+    static func unlistedFiles(_ r: Release) -> [VerifyProblem] {
+        let listed = listedFiles(r)
+        let fm = FileManager.default
+        guard let walk = fm.enumerator(atPath: r.url.path) else { return [] }
+        var extra = [String]()
+        for case let rel as String in walk where !listed.contains(rel) {
+            var isDir: ObjCBool = false
+            let full = r.url.appendingPathComponent(rel).path
+            let isLink = (try? fm.destinationOfSymbolicLink(atPath: full)) != nil
+            if !isLink, fm.fileExists(atPath: full, isDirectory: &isDir), isDir.boolValue { continue }
+            extra.append(rel)
+        }
+        return extra.sorted().map { .init(subject: $0, problem: "not part of the release (manifest.json does not list it)") }
     }
 
     /// The labels every model's samples must carry: the zoo's, plus the reference samples'.
@@ -83,6 +108,10 @@ public enum Verifier {
         for (path, sha) in expected where listed[path] != sha {
             problems.append(.init(subject: "CHECKSUMS", problem: listed[path] == nil ? "does not list \(path)" : "hash of \(path) differs from manifest.json"))
         }
+        let known = Set(expected.map(\.0) + ["manifest.json"])
+        for path in entries.map(\.path) where !known.contains(path) {
+            problems.append(.init(subject: "CHECKSUMS", problem: "lists \(path), which manifest.json does not"))
+        }
         if let m = listed["manifest.json"] {
             if let bytes = FileManager.default.contents(atPath: r.url.appendingPathComponent("manifest.json").path),
                SHA256Hasher.hex(bytes) != m {
@@ -97,7 +126,7 @@ public enum Verifier {
     static func checkSamples(shard: ShardRecord, compressed: [UInt8], samples: [SampleRecord],
                              labels: [String: Labels]) -> [VerifyProblem] {
         let tar: [UInt8]
-        do { tar = try Zstd.decompress(compressed, name: shard.path) } catch {
+        do { tar = try Zstd.decompress(compressed, name: shard.path, maxOutput: shard.maxTarBytes) } catch {
             return [.init(subject: shard.path, problem: "cannot decompress: \(error)")]
         }
         var problems = [VerifyProblem]()

@@ -91,7 +91,9 @@ import Testing
         defer { t.cleanup() }
         _ = try runBuild(smallOptions(), into: t.url)
         let before = snapshot(t.url)
-        #expect(throws: SISRError.self) { _ = try runBuild(smallOptions(), into: t.url) }
+        let rerun = try runBuild(smallOptions(), into: t.url)  // the same options: already complete
+        let manifest = try Release.open(t.url).manifest
+        #expect(rerun.alreadyComplete && rerun.shardsBuilt == 0 && rerun.manifest == manifest)
         var other = smallOptions()
         other.seed = 1
         #expect(throws: SISRError.self) { _ = try runBuild(other, into: t.url) }

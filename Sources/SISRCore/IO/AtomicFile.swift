@@ -12,14 +12,17 @@ public enum AtomicFile {
         }
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         do {
+            KillPoint.reached()
             try Data(bytes).write(to: tmp)
             if let h = FileHandle(forUpdatingAtPath: tmp.path) {
                 try? h.synchronize()
                 try? h.close()
             }
+            KillPoint.reached()
             if rename(tmp.path, url.path) != 0 {
                 throw SISRError.io(path: url.path, problem: "cannot rename temporary file into place (errno \(errno))")
             }
+            KillPoint.reached()
         } catch let e as SISRError {
             try? FileManager.default.removeItem(at: tmp)
             throw e

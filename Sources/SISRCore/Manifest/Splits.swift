@@ -22,6 +22,12 @@ public struct Splits: Codable, Sendable, Equatable {
         }
     }
 
+    /// What an image id may be, for messages.
+    public static let idRule = "ids use only A-Z a-z 0-9 _ - and no \"__\""
+
+    /// True if `id` can be an image id (a sample key component without "__").
+    public static func isValidID(_ id: String) -> Bool { KeyRules.isValidComponent(id) && !id.contains("__") }
+
     /// Image id -> split name.
     public var splitOfImage: [String: String] {
         var out = [String: String]()
@@ -33,9 +39,11 @@ public struct Splits: Codable, Sendable, Equatable {
     public func validate(path: String) throws {
         var seen = [String: String]()
         for n in Self.names {
-            for id in self[n]! {
-                guard KeyRules.isValidComponent(id), !id.contains("__") else {
-                    throw SISRError.corrupt(path: path, problem: "image id \"\(id)\" must use only [A-Za-z0-9_-] and no \"__\"")
+            for (i, id) in self[n]!.enumerated() {
+                // The bad value is not echoed: the file may be anything (a mistyped path), and its
+                // content does not belong in a message.
+                guard Self.isValidID(id) else {
+                    throw SISRError.corrupt(path: path, problem: "entry \(i + 1) of \"\(n)\" is not an image id (\(Self.idRule))")
                 }
                 if let other = seen[id] {
                     throw SISRError.corrupt(path: path, problem: "image \"\(id)\" is in both \(other) and \(n)")

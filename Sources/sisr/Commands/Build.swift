@@ -62,6 +62,11 @@ extension SISRCommand {
             }
             for u in plan.unavailable { FileHandle.standardError.write(Data("unavailable: \(u.model): \(u.reason)\n".utf8)) }
             let report = try DatasetBuilder.build(options, factory: factory, run: run)
+            if report.alreadyComplete, let m = report.manifest {
+                print("\(out) already holds the finished release of these options (\(m.inputs.index.samples) samples in \(m.shards.count) shards): nothing to do.")
+                printNext()
+                return
+            }
             progress.finish()
             print("Built \(report.samplesRendered) samples in \(report.shardsBuilt) shards (\(report.shardsSkipped) already done) in \(String(format: "%.1f", report.wallSeconds)) s.")
             if !plan.unavailable.isEmpty { print("\(plan.unavailable.count) models unavailable (listed in manifest.json \"unavailable\").") }
