@@ -1,7 +1,9 @@
 # Two entry points (see README):
 #   make demo   set up, build release, build the built-in default release into ./release and verify it
-#   make test   set up, build, run every Swift test, then the Python package's tests
-.PHONY: setup build release demo test swift-test python-test bench clean
+#   make test   set up, build, run every Swift test, then the Python package's tests, then each
+#               fuzz harness for 20 s (see Fuzz/run.sh)
+#   make fuzz   each fuzz harness for FUZZ_SECONDS (default 300)
+.PHONY: setup build release demo test swift-test python-test fuzz-build fuzz fuzz-ci bench clean
 
 setup:
 	@bash Scripts/setup.sh
@@ -23,10 +25,19 @@ swift-test: setup
 python-test: swift-test
 	bash Scripts/python-tests.sh
 
-test: swift-test python-test
+fuzz-build: build
+	bash Fuzz/build.sh
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash Fuzz/run.sh
+
+fuzz-ci: fuzz-build
+	FUZZ_SECONDS=20 bash Fuzz/run.sh
+
+test: swift-test python-test fuzz-ci
 
 bench: release
 	bash Benchmarks/run_all.sh
 
 clean:
-	rm -rf .build release
+	rm -rf .build .build-fuzz release

@@ -159,7 +159,7 @@ enum TorchCheckpoint {
             count = c
             last = l
         }
-        guard !overflow else { throw WeightError.outOfBounds(path: path, tensor: name, problem: "shape or strides overflow") }
+        guard !overflow else { throw WeightError.outOfBounds(path: path, tensor: name, problem: "offset, shape or strides overflow") }
         if count == 0 { return Tensor(shape: t.shape, data: []) }
         // Stride-0 (broadcast) views may hold more elements than their storage; cap that so a
         // few bytes cannot demand gigabytes.

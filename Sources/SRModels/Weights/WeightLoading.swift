@@ -85,6 +85,11 @@ public func loadCheckpoint(_ url: URL, options: WeightLoadOptions = .init()) thr
     } catch {
         throw WeightError.io(path: path, problem: "cannot read file (\(error.localizedDescription))")
     }
+    return try loadCheckpoint(bytes: bytes, path: path, options: options)
+}
+
+/// `loadCheckpoint` on the bytes of a file already read (`path` names it in errors).
+func loadCheckpoint(bytes: [UInt8], path: String, options: WeightLoadOptions = .init()) throws -> Checkpoint {
     let format = try detectCheckpointFormat(bytes, path: path)
     if format == .safetensors {
         let st = try Safetensors.read(bytes, path: path)

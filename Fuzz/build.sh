@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds .build-fuzz/sisr-fuzz: the project's Swift modules that read files (SISRCore, SRModels,
+# DatasetLoader, Baselines) compiled again with libFuzzer coverage and AddressSanitizer
+# (-sanitize=fuzzer,address), linked with the harnesses in Fuzz/Harnesses into one binary
+# (SISR_FUZZ_TARGET picks the harness). The dependencies (swift-crypto) are not under test and are
+# taken as built by the normal debug build, so run `swift build` first. See Fuzz/run.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=.build-fuzz
+D=$(swift build --show-bin-path)
+[ -d "$D/Crypto.build" ] || { echo "Fuzz/build.sh: run 'swift build' first (needs $D)" >&2; exit 2; }
+SAN=-sanitize=fuzzer,address
+crypto=.build/checkouts/swift-crypto/Sources
+mkdir -p "$B/modules" "$B/objects"
+common=(-g -Onone -enable-testing -swift-version 6 -I "$B/modules" -I "$D/Modules"
+        -I "$crypto/CCryptoBoringSSL/include" -I "$crypto/CCryptoBoringSSLShims/include")
+for m in Sources/C*/module.modulemap "$crypto"/CCryptoBoringSSL/include/module.modulemap "$crypto"/CCryptoBoringSSLShims/include/module.modulemap; do
+  common+=(-Xcc "-fmodule-map-file=$PWD/$m")
+done
+for module in SISRCore SRModels DatasetLoader Baselines; do
+  echo "fuzz build: $module" >&2
+  mapfile -t sources < <(find "Sources/$module" -name '*.swift' | sort)
+  swiftc "$SAN" "${common[@]}" -parse-as-library -wmo -module-name "$module" -c "${sources[@]}" \
+    -emit-module -emit-module-path "$B/modules/$module.swiftmodule" -o "$B/objects/$module.o"
+done
+deps=()
+for t in Crypto CCryptoBoringSSL CCryptoBoringSSLShims CryptoBoringWrapper SwiftASN1; do
+  [ -d "$D/$t.build" ] && while IFS= read -r -d '' o; do deps+=("$o"); done < <(find "$D/$t.build" -name '*.o' -print0)
+done
+echo "fuzz build: harnesses" >&2
+swiftc "$SAN" "${common[@]}" -parse-as-library Fuzz/Harnesses/*.swift "$B"/objects/*.o "${deps[@]}" \
+  $(pkg-config --libs libpng libzstd openblas libarchive) -lstdc++ -o "$B/sisr-fuzz"
+echo "built $B/sisr-fuzz"
