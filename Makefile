@@ -3,7 +3,7 @@
 #   make test   set up, build, run every Swift test, then the Python package's tests, then each
 #               fuzz harness for 20 s (see Fuzz/run.sh)
 #   make fuzz   each fuzz harness for FUZZ_SECONDS (default 300)
-.PHONY: setup build release demo test swift-test python-test fuzz-build fuzz fuzz-ci bench clean
+.PHONY: setup build release demo test swift-test python-test fuzz-build fuzz fuzz-ci bench repro-check clean
 
 setup:
 	@bash Scripts/setup.sh
@@ -35,6 +35,10 @@ fuzz-ci: fuzz-build
 	FUZZ_SECONDS=20 bash Fuzz/run.sh
 
 test: swift-test python-test fuzz-ci
+
+# Builds the default release under every pinnable code path (BLAS kernels, SISR_ISA) vs CHECKSUMS.
+repro-check: release
+	bash Scripts/check_reproducibility.sh .build/release/sisr
 
 bench: release
 	bash Benchmarks/run_all.sh

@@ -1,3 +1,4 @@
+import SISREngine
 /// Values produced by the safe unpickler. Containers are classes: a pickle may reference one
 /// container from several places (via the memo) and fill it later, and a class's `deinit` can take
 /// its nested values apart iteratively (`PickleTeardown`), so a deeply nested pickle cannot
