@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds .build-fuzz/sisr-fuzz: the project's Swift modules that read files (SISRCore, SRModels,
-# DatasetLoader, Baselines) compiled again with libFuzzer coverage and AddressSanitizer
+# Builds .build-fuzz/sisr-fuzz: the project's Swift modules that read files (SISRCore, SISREngine,
+# SRModels, DatasetLoader, Baselines) compiled again with libFuzzer coverage and AddressSanitizer
 # (-sanitize=fuzzer,address), linked with the harnesses in Fuzz/Harnesses into one binary
-# (SISR_FUZZ_TARGET picks the harness). The dependencies (swift-crypto) are not under test and are
-# taken as built by the normal debug build, so run `swift build` first. See Fuzz/run.sh.
+# (SISR_FUZZ_TARGET picks the harness). The dependencies (swift-crypto, the C kernels) are not under
+# test and are taken as built by the normal debug build, so run `swift build` first. See Fuzz/run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=.build-fuzz
@@ -12,19 +12,21 @@ D=$(swift build --show-bin-path)
 SAN=-sanitize=fuzzer,address
 crypto=.build/checkouts/swift-crypto/Sources
 mkdir -p "$B/modules" "$B/objects"
-common=(-g -Onone -enable-testing -swift-version 6 -I "$B/modules" -I "$D/Modules"
-        -I "$crypto/CCryptoBoringSSL/include" -I "$crypto/CCryptoBoringSSLShims/include")
-for m in Sources/C*/module.modulemap "$crypto"/CCryptoBoringSSL/include/module.modulemap "$crypto"/CCryptoBoringSSLShims/include/module.modulemap; do
-  common+=(-Xcc "-fmodule-map-file=$PWD/$m")
+common=(-g -Onone -enable-testing -swift-version 6 -package-name sisr -I "$B/modules" -I "$D/Modules"
+        -I "$crypto/CCryptoBoringSSL/include" -I "$crypto/CCryptoBoringSSLShims/include" -I Sources/CSISRKernels/include)
+for m in "$PWD"/Sources/C*/module.modulemap "$PWD/$crypto"/CCryptoBoringSSL/include/module.modulemap \
+         "$PWD/$crypto"/CCryptoBoringSSLShims/include/module.modulemap "$D"/CSISRKernels.build/module.modulemap; do
+  [ -f "$m" ] && common+=(-Xcc "-fmodule-map-file=$m")
 done
-for module in SISRCore SRModels DatasetLoader Baselines; do
+for module in SISRCore SISREngine SRModels DatasetLoader Baselines; do
   echo "fuzz build: $module" >&2
   mapfile -t sources < <(find "Sources/$module" -name '*.swift' | sort)
+  [ ${#sources[@]} -gt 0 ] || continue
   swiftc "$SAN" "${common[@]}" -parse-as-library -wmo -module-name "$module" -c "${sources[@]}" \
     -emit-module -emit-module-path "$B/modules/$module.swiftmodule" -o "$B/objects/$module.o"
 done
 deps=()
-for t in Crypto CCryptoBoringSSL CCryptoBoringSSLShims CryptoBoringWrapper SwiftASN1; do
+for t in Crypto CCryptoBoringSSL CCryptoBoringSSLShims CryptoBoringWrapper SwiftASN1 CSISRKernels; do
   [ -d "$D/$t.build" ] && while IFS= read -r -d '' o; do deps+=("$o"); done < <(find "$D/$t.build" -name '*.o' -print0)
 done
 echo "fuzz build: harnesses" >&2
