@@ -8,6 +8,7 @@
 #   FUZZ_SECONDS=20 bash Fuzz/run.sh            # the CI run
 #   FUZZ_SECONDS=1800 bash Fuzz/run.sh pth png  # long runs of two harnesses
 # FUZZ_WORK (default .build-fuzz) holds the corpora, artifacts and logs; FUZZ_BIN the binary.
+# The timeout is wall-clock: raise FUZZ_TIMEOUT when running under `nice` on a busy machine.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=${FUZZ_WORK:-.build-fuzz}
@@ -37,7 +38,8 @@ for t in "${targets[@]}"; do
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
   units=$(ls "$B/corpus/$t" | wc -l)
   if [ $status -eq 0 ]; then result=ok; else
-    result="FAILED ($(grep -m1 -oE 'ERROR: libFuzzer: [a-z-]+|ERROR: AddressSanitizer: [a-z-]+|Fatal error|deadly signal|timeout' "$log" || echo "exit $status"); see $log)"
+    why=$(grep -m1 -oE 'ERROR: (libFuzzer|AddressSanitizer): [a-z-]+|Fatal error' "$log" | head -1)
+    result="FAILED (${why:-exit $status}; see $log)"
     failed=1
   fi
   printf '%-12s %8s %12s %10s %8s  %s\n' "$t" "$took" "${execs:-0}" "${rate:-0}" "$units" "$result"
