@@ -84,8 +84,15 @@ def strip_comment(cmd):
     return cmd
 
 
-def skip_reason(cmd):
-    for pattern, reason in SKIPS:
+# Skipped only when `sisr` is a debug build (minutes there, seconds in a release build).
+DEBUG_SKIPS = [
+    (r"^sisr baseline prnu", "PRNU denoises every image: minutes in a debug build (run with --bin .build/release)"),
+    (r"^sisr bench-core", "benchmark: slow in a debug build (run with --bin .build/release)"),
+]
+
+
+def skip_reason(cmd, debug=False):
+    for pattern, reason in SKIPS + (DEBUG_SKIPS if debug else []):
         if re.search(pattern, cmd):
             return reason
     return None
@@ -106,6 +113,7 @@ def default_bin():
 class Runner:
     def __init__(self, bindir, scratch):
         self.scratch, self.failed, self.ran, self.skipped = scratch, [], 0, 0
+        self.debug = os.path.basename(os.path.realpath(bindir)) == "debug"
         self.env = dict(os.environ)
         self.env["PATH"] = bindir + os.pathsep + self.env.get("PATH", "")
         self.env["PYTHONPATH"] = os.path.join(REPO, "python") + os.pathsep + self.env.get("PYTHONPATH", "")
@@ -113,7 +121,7 @@ class Runner:
             self.env.pop(var, None)
 
     def run(self, where, cmd, kind="sh"):
-        reason = skip_reason(cmd) if kind == "sh" else None
+        reason = skip_reason(cmd, self.debug) if kind == "sh" else None
         shown = cmd if len(cmd) < 110 else cmd[:107] + "..."
         if reason:
             self.skipped += 1
@@ -138,12 +146,17 @@ def hints(output):
     for line in output.splitlines():
         m = re.match(r"^(Verify|Inspect|Load):\s+(.*)$", line)
         if m:
-            for part in re.split(r"\s{2,}\(?or(?: in Python)?:\s*", m.group(2)):
-                part = part.strip().rstrip(")")
+            # `CMD   (or: OTHER)` and `CMD   or in Python: EXPR`
+            text = re.sub(r"\s{2,}\(or: (.*)\)$", r"\n\1", m.group(2))
+            for part in re.split(r"\n|\s{2,}or in Python:\s*", text):
+                part = part.strip()
                 if part.startswith("sisr_loader."):
                     out.append(("py", "import sisr_loader\nwith " + part + " as loader:\n    next(iter(loader.epoch(0)))"))
                 elif part:
                     out.append(("sh", part))
+        m = re.search(r"\. Verify: (sisr verify .*)$", line)
+        if m:
+            out.append(("sh", m.group(1)))
         m = re.search(r"done: (sisr \S+ --finalize .*)$", line)
         if m:
             out.append(("sh", m.group(1)))
@@ -184,6 +197,19 @@ def main():
     if p is not None and p.returncode == 0:
         for kind, hint in hints(p.stdout):
             r.run("worker hint", hint, kind)
+    # `sisr import` on a tiny corpus in the paper's layout (HR folder, one model folder, split files).
+    corpus = os.path.join(scratch, "corpus")
+    os.makedirs(os.path.join(corpus, "Nearest-NA-x2-NA-NA"))
+    shutil.copytree(os.path.join(scratch, "photos"), os.path.join(corpus, "HR-HR-HR-HR-HR"))
+    for name in os.listdir(os.path.join(scratch, "photos")):
+        shutil.copy(os.path.join(scratch, "photos", name), os.path.join(corpus, "Nearest-NA-x2-NA-NA", name))
+    for split, ids in (("train", "img000001\n"), ("val", ""), ("test", "img000002\n")):
+        with open(os.path.join(corpus, f"{split}-split.txt"), "w") as f:
+            f.write(ids)
+    p = r.run("hint check (import)", "sisr import corpus --zoo demo --models Nearest-NA-x2-NA-NA --out imported")
+    if p is not None and p.returncode == 0:
+        for kind, hint in hints(p.stdout):
+            r.run("import hint", hint, kind)
     print(f"\n{r.ran} commands run, {len(r.failed)} failed, {r.skipped} skipped (reasons above)")
     if args.keep:
         print(f"scratch kept: {scratch}")

@@ -41,7 +41,10 @@ public enum ManifestLocator {
     public static var loadedImage: URL? {
         let anchor: @convention(c) () -> Void = manifestLocatorAnchor
         let address = UInt(bitPattern: unsafeBitCast(anchor, to: UnsafeRawPointer.self))
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        // /proc files report size 0: read to the end rather than by the file size.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps") else { return nil }
+        defer { try? handle.close() }
+        let maps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         for line in maps.split(separator: "\n") {
             // start-end perms offset dev inode path
             let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
