@@ -190,7 +190,7 @@ def main():
             elif lang in ("swift", "yaml", "text"):
                 r.skipped += 1
                 print(f"SKIP {doc}:{start}: {lang} block\n     "
-                      f"({'Swift API; Tests/DatasetLoaderTests cover it' if lang == 'swift' else 'not a command'})")
+                      f"({'Swift API; Tests/DatasetLoaderTests/ReadmeSnippetTests.swift runs it' if lang == 'swift' else 'not a command'})")
     # A build split over two workers: each prints the command that finishes it.
     for w in (0, 1):
         p = r.run(f"hint check (worker {w})", f"sisr build --count 4 --out split-build --worker {w} --workers 2")
@@ -203,7 +203,8 @@ def main():
     shutil.copytree(os.path.join(scratch, "photos"), os.path.join(corpus, "HR-HR-HR-HR-HR"))
     for name in os.listdir(os.path.join(scratch, "photos")):
         shutil.copy(os.path.join(scratch, "photos", name), os.path.join(corpus, "Nearest-NA-x2-NA-NA", name))
-    for split, ids in (("train", "img000001\n"), ("val", ""), ("test", "img000002\n")):
+    first, second = sorted(n[:-4] for n in os.listdir(os.path.join(scratch, "photos")))[:2]
+    for split, ids in (("train", first + "\n"), ("val", ""), ("test", second + "\n")):
         with open(os.path.join(corpus, f"{split}-split.txt"), "w") as f:
             f.write(ids)
     p = r.run("hint check (import)", "sisr import corpus --zoo demo --models Nearest-NA-x2-NA-NA --out imported")
