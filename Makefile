@@ -1,7 +1,7 @@
 # Two entry points (see README):
 #   make demo   set up, build release, build the built-in default release into ./release and verify it
 #   make test   set up, build, run every Swift test, the Python package's tests, then every README example
-.PHONY: setup build release demo test swift-test python-test readme-test bench clean
+.PHONY: setup build release demo test swift-test python-test readme-test bench repro-check clean
 
 setup:
 	@bash Scripts/setup.sh
@@ -30,6 +30,10 @@ readme-test: swift-test
 	else echo "readme-test: python3 not found, skipped"; fi
 
 test: swift-test python-test readme-test
+
+# Builds the default release under every pinnable code path (BLAS kernels, SISR_ISA) vs CHECKSUMS.
+repro-check: release
+	bash Scripts/check_reproducibility.sh .build/release/sisr
 
 bench: release
 	bash Benchmarks/run_all.sh

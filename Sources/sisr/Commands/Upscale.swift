@@ -40,7 +40,10 @@ extension SISRCommand {
         }
 
         func run() throws {
-            Compute.threads = threads.count
+            try EngineSettings.current.with(threads: threads.count).run { try upscale() }
+        }
+
+        private func upscale() throws {
             let architecture = try Architecture(named: arch)
             let weightsURL = URL(fileURLWithPath: weights)
             let dict = try loadStateDict(weightsURL)
