@@ -34,8 +34,8 @@ class BuildPy(build_py):
                   "(the package will look in the source tree at run time)", file=sys.stderr)
         else:
             kind = library_kind(path)
-            note = "" if kind != "debug" else " -- a DEBUG build (about 1.7x slower); `swift build -c release` and reinstall"
-            print(f"sisr_loader: binding to {path} ({kind} build){note}", file=sys.stderr)
+            note = ": about 1.7x slower; `swift build -c release` and reinstall" if kind == "debug" else ""
+            print(f"sisr_loader: binding to {path} ({kind} build{note})", file=sys.stderr)
         target = os.path.join(self.build_lib, "sisr_loader", "_build_info.py")
         with open(target, "w") as f:
             f.write(f"LIB_PATH = {path!r}\n")
