@@ -71,11 +71,15 @@ struct NewUserCLITests {
         #expect(demo.status != 0 && demo.stderr.contains("not in zoo demo") && demo.stderr.contains("--zoo paper"), "\(demo.stderr)")
     }
 
-    @Test("--weights naming a folder that does not exist is refused as such")
+    @Test("--weights, --images and --splits naming nothing are refused as such")
     func missingWeightsFolder() throws {
         let r = try build(["--zoo", "paper", "--weights", "/nonexistent/weights"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("--weights /nonexistent/weights: no such folder"), "\(r.stderr)")
+        let images = try build(["--images", "/nonexistent/photos"])
+        #expect(images.status != 0 && images.stderr.contains("--images /nonexistent/photos: no such folder"), "\(images.stderr)")
+        let splits = try build(["--splits", "/nonexistent/splits.json"])
+        #expect(splits.status != 0 && splits.stderr.contains("--splits /nonexistent/splits.json: file not found"), "\(splits.stderr)")
     }
 
     @Test("the image folder scan says what it found and what it skipped")

@@ -37,7 +37,10 @@ extension SISRCommand {
         @Flag(help: "Print the time split between pipeline stages and the throughput.") var profile = false
 
         func validate() throws {
-            if images == "procedural" { _ = try Self.parseSize(size) }
+            if images == "procedural" { _ = try Self.parseSize(size) } else { try Self.checkFolder(images, option: "--images") }
+            if let splits, !FileManager.default.fileExists(atPath: splits) {
+                throw ValidationError("--splits \(splits): file not found (e.g. manifests/splits/flickr1k.json)")
+            }
             _ = try Self.workerIndex(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
             if let weights { try Self.checkFolder(weights, option: "--weights") }
         }
