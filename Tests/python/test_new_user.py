@@ -135,3 +135,10 @@ def test_check_release_script_without_its_packages_says_what_to_install(tmp_path
     assert p.returncode != 0
     assert "python3 -m pip install zstandard Pillow" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_module_main_reports_a_bad_release_without_traceback(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "sisr_loader", str(tmp_path / "nope")], capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": os.path.join(REPO, "python")})
+    assert p.returncode != 0
+    assert "no such folder" in p.stderr and "Traceback" not in p.stderr

@@ -5,14 +5,17 @@ import os
 import time
 
 from . import _lib
-from .loader import Loader
+from .loader import Loader, LoaderError
 
 
 def fitting_patch(release, split):
     """224 (the loader's default) when every sample of `split` is at least that large, else the largest
     power of two that fits the smallest one (64 for the built-in 128x96 release)."""
     side = None
-    with open(os.path.join(release, "index.jsonl"), encoding="utf-8") as f:
+    index = os.path.join(release, "index.jsonl")
+    if not os.path.isfile(index):
+        return 224  # not a finished release: the loader says what it is
+    with open(index, encoding="utf-8") as f:
         for line in f:
             s = json.loads(line)
             if s["split"] == split:
@@ -36,7 +39,11 @@ def main():
     ap.add_argument("--epoch", type=int, default=0)
     args = ap.parse_args()
     patch = args.patch if args.patch is not None else fitting_patch(args.release, args.split)
-    with Loader(args.release, split=args.split, protocol=args.protocol, patch=patch, batch_size=args.batch) as loader:
+    try:
+        loader = Loader(args.release, split=args.split, protocol=args.protocol, patch=patch, batch_size=args.batch)
+    except (LoaderError, OSError) as e:
+        raise SystemExit(f"python -m sisr_loader: {e}")
+    with loader:
         print(f"library {_lib.load().path} ({_lib.library_kind(_lib.load().path)} build)")
         print(f"{args.release}: split {args.split}, {loader.samples} samples, {len(loader.classes)} classes, "
               f"{len(loader)} batches of {args.batch}, patch {patch}")
