@@ -1,9 +1,9 @@
 # Two entry points (see README):
 #   make demo   set up, build release, build the built-in default release into ./release and verify it
-#   make test   set up, build, run every Swift test, then the Python package's tests, then each
-#               fuzz harness for 20 s (see Fuzz/run.sh)
+#   make test   set up, build, run every Swift test, the Python package's tests, every README example,
+#               then each fuzz harness for 20 s (see Fuzz/run.sh)
 #   make fuzz   each fuzz harness for FUZZ_SECONDS (default 300)
-.PHONY: setup build release demo test swift-test python-test fuzz-build fuzz fuzz-ci bench repro-check clean
+.PHONY: setup build release demo test swift-test python-test readme-test fuzz-build fuzz fuzz-ci bench repro-check clean
 
 setup:
 	@bash Scripts/setup.sh
@@ -25,6 +25,12 @@ swift-test: setup
 python-test: swift-test
 	bash Scripts/python-tests.sh
 
+# Every command block of README.md and python/README.md, and the hints sisr prints, run from a scratch
+# folder outside the checkout (skipped commands are listed with the reason).
+readme-test: swift-test
+	@if command -v python3 >/dev/null 2>&1; then python3 Scripts/readme_examples.py --bin .build/debug; \
+	else echo "readme-test: python3 not found, skipped"; fi
+
 fuzz-build: build
 	bash Fuzz/build.sh
 
@@ -34,7 +40,7 @@ fuzz: fuzz-build
 fuzz-ci: fuzz-build
 	FUZZ_SECONDS=20 bash Fuzz/run.sh
 
-test: swift-test python-test fuzz-ci
+test: swift-test python-test readme-test fuzz-ci
 
 # Builds the default release under every pinnable code path (BLAS kernels, SISR_ISA) vs CHECKSUMS.
 repro-check: release
