@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz harness (or those named) for FUZZ_SECONDS each (default 300) and prints a table
 # of executions and results. Fails (exit 1) if any harness crashes, hangs (an input running over
-# FUZZ_TIMEOUT seconds), or allocates more than FUZZ_MALLOC_MB in one call or FUZZ_RSS_MB in all;
+# FUZZ_TIMEOUT seconds, default 30), or allocates more than FUZZ_MALLOC_MB in one call or FUZZ_RSS_MB in all;
 # the input that did it is saved in .build-fuzz/artifacts/<target>/ (replay: SISR_FUZZ_TARGET=<t>
 # .build-fuzz/sisr-fuzz <file>). New inputs found go to .build-fuzz/corpus/<target>/, so later runs
 # start from them; the committed seeds in Fuzz/corpus/<target>/ are only read.
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 B=${FUZZ_WORK:-.build-fuzz}
 BIN=${FUZZ_BIN:-.build-fuzz/sisr-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-300}
-TIMEOUT=${FUZZ_TIMEOUT:-10}
+TIMEOUT=${FUZZ_TIMEOUT:-30}
 MALLOC_MB=${FUZZ_MALLOC_MB:-512}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 targets=("$@")

@@ -38,6 +38,7 @@ SKIPS = [
     (r"^sisr bench-(models|transformer)", "benchmark: minutes of CPU time"),
     (r"Benchmarks/|SCRATCH=", "benchmark against PyTorch/Pillow/OpenCV peers: minutes, extra packages"),
     (r"^#SBATCH|^srun |^#!/bin/bash|^# afterwards", "needs a Slurm cluster"),
+    (r"^make fuzz|Fuzz/run\.sh|sisr-fuzz", "fuzzing: minutes per harness on the sanitizer build (make test runs each for 20 s)"),
 ]
 
 
