@@ -5,6 +5,7 @@ import PackageDescription
 //   C system libraries (each imported by exactly one Swift file of SISRCore)
 //   SISRCore        images, PNG, resampling, hashing, seeded randomness, zstd, tar, BLAS, manifest types
 //   SRModels        tensors, layers, architectures, checkpoint readers, CPU inference
+//   SISRTraining    backward passes, losses, optimisers, BasicSR-style training loop
 //   DatasetBuilder  plan -> LR -> SR -> PNG -> shards + manifest + CHECKSUMS
 //   DatasetLoader   shards -> selection -> order -> crops -> batches
 //   Baselines       acutance-kNN, PRNU, spectral classifier, evaluation
@@ -21,6 +22,7 @@ let package = Package(
         .library(name: "DatasetBuilder", targets: ["DatasetBuilder"]),
         .library(name: "DatasetLoader", targets: ["DatasetLoader"]),
         .library(name: "Baselines", targets: ["Baselines"]),
+        .library(name: "SISRTraining", targets: ["SISRTraining"]),
         .library(name: "SISRLoaderC", type: .dynamic, targets: ["SISRLoaderC"]),
     ],
     dependencies: [
@@ -40,13 +42,14 @@ let package = Package(
             ]),
         .target(name: "SRModels", dependencies: ["SISRCore"]),
         .target(name: "DatasetBuilder", dependencies: ["SISRCore", "SRModels"]),
+        .target(name: "SISRTraining", dependencies: ["SISRCore", "SRModels"]),
         .target(name: "DatasetLoader", dependencies: ["SISRCore"]),
         .target(name: "Baselines", dependencies: ["SISRCore", "DatasetLoader"]),
         .target(name: "SISRLoaderC", dependencies: ["DatasetLoader", "SISRCore"]),
         .executableTarget(
             name: "sisr",
             dependencies: [
-                "SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader", "Baselines",
+                "SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader", "Baselines", "SISRTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SISRCoreTests", dependencies: ["SISRCore"], resources: [.copy("Fixtures")]),
@@ -59,6 +62,9 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "BaselinesTests", dependencies: ["Baselines", "DatasetLoader", "DatasetBuilder", "SISRCore"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SISRTrainingTests", dependencies: ["SISRTraining", "SRModels", "SISRCore"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["sisr", "SISRCore"]),
     ],
