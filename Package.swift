@@ -7,6 +7,7 @@ import PackageDescription
 //   SRModels        tensors, layers, architectures, checkpoint readers, CPU inference
 //   DatasetBuilder  plan -> LR -> SR -> PNG -> shards + manifest + CHECKSUMS
 //   DatasetLoader   shards -> selection -> order -> crops -> batches
+//   SISRTraining    BasicSR option files (Options/), data preparation, training
 //   Baselines       acutance-kNN, PRNU, spectral classifier, evaluation
 //   SISRLoaderC     C ABI over DatasetLoader (shared library for Python)
 //   sisr            the command-line tool
@@ -20,12 +21,14 @@ let package = Package(
         .library(name: "SRModels", targets: ["SRModels"]),
         .library(name: "DatasetBuilder", targets: ["DatasetBuilder"]),
         .library(name: "DatasetLoader", targets: ["DatasetLoader"]),
+        .library(name: "SISRTraining", targets: ["SISRTraining"]),
         .library(name: "Baselines", targets: ["Baselines"]),
         .library(name: "SISRLoaderC", type: .dynamic, targets: ["SISRLoaderC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -41,6 +44,9 @@ let package = Package(
         .target(name: "SRModels", dependencies: ["SISRCore"]),
         .target(name: "DatasetBuilder", dependencies: ["SISRCore", "SRModels"]),
         .target(name: "DatasetLoader", dependencies: ["SISRCore"]),
+        .target(
+            name: "SISRTraining",
+            dependencies: ["SISRCore", "SRModels", .product(name: "Yams", package: "Yams")]),
         .target(name: "Baselines", dependencies: ["SISRCore", "DatasetLoader"]),
         .target(name: "SISRLoaderC", dependencies: ["DatasetLoader", "SISRCore"]),
         .executableTarget(
@@ -59,6 +65,9 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "BaselinesTests", dependencies: ["Baselines", "DatasetLoader", "DatasetBuilder", "SISRCore"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SISRTrainingTests", dependencies: ["SISRTraining", "SRModels", "SISRCore"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["sisr", "SISRCore"]),
     ],
