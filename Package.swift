@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "sisr",
             dependencies: [
-                "SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader", "Baselines",
+                "SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader", "Baselines", "SISRTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SISRCoreTests", dependencies: ["SISRCore"], resources: [.copy("Fixtures")]),
