@@ -8,6 +8,7 @@ import PackageDescription
 //   SISRTraining    backward passes, losses, optimisers, BasicSR-style training loop
 //   DatasetBuilder  plan -> LR -> SR -> PNG -> shards + manifest + CHECKSUMS
 //   DatasetLoader   shards -> selection -> order -> crops -> batches
+//   SISRTraining    BasicSR option files (Options/), data preparation, training
 //   Baselines       acutance-kNN, PRNU, spectral classifier, evaluation
 //   SISRLoaderC     C ABI over DatasetLoader (shared library for Python)
 //   sisr            the command-line tool
@@ -21,6 +22,7 @@ let package = Package(
         .library(name: "SRModels", targets: ["SRModels"]),
         .library(name: "DatasetBuilder", targets: ["DatasetBuilder"]),
         .library(name: "DatasetLoader", targets: ["DatasetLoader"]),
+        .library(name: "SISRTraining", targets: ["SISRTraining"]),
         .library(name: "Baselines", targets: ["Baselines"]),
         .library(name: "SISRTraining", targets: ["SISRTraining"]),
         .library(name: "SISRLoaderC", type: .dynamic, targets: ["SISRLoaderC"]),
@@ -28,6 +30,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -44,6 +47,9 @@ let package = Package(
         .target(name: "DatasetBuilder", dependencies: ["SISRCore", "SRModels"]),
         .target(name: "SISRTraining", dependencies: ["SISRCore", "SRModels"]),
         .target(name: "DatasetLoader", dependencies: ["SISRCore"]),
+        .target(
+            name: "SISRTraining",
+            dependencies: ["SISRCore", "SRModels", .product(name: "Yams", package: "Yams")]),
         .target(name: "Baselines", dependencies: ["SISRCore", "DatasetLoader"]),
         .target(name: "SISRLoaderC", dependencies: ["DatasetLoader", "SISRCore"]),
         .executableTarget(

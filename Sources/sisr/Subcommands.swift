@@ -14,6 +14,8 @@ extension SISRCommand {
         ProceduralImages.self,
         Upscale.self,
         InspectWeights.self,
+        // Training data and weights
+        Prepare.self,
         // Loading, baselines, scoring
         LoadBench.self,
         Baseline.self,
