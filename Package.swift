@@ -5,10 +5,10 @@ import PackageDescription
 //   C system libraries (each imported by exactly one Swift file of SISRCore)
 //   SISRCore        images, PNG, resampling, hashing, seeded randomness, zstd, tar, BLAS, manifest types
 //   SRModels        tensors, layers, architectures, checkpoint readers, CPU inference
-//   SISRTraining    backward passes, losses, optimisers, BasicSR-style training loop
 //   DatasetBuilder  plan -> LR -> SR -> PNG -> shards + manifest + CHECKSUMS
 //   DatasetLoader   shards -> selection -> order -> crops -> batches
-//   SISRTraining    BasicSR option files (Options/), data preparation, training
+//   SISRTraining    BasicSR option files (Options/), data preparation, backward passes, losses,
+//                   optimisers, the BasicSR-style training loop
 //   Baselines       acutance-kNN, PRNU, spectral classifier, evaluation
 //   SISRLoaderC     C ABI over DatasetLoader (shared library for Python)
 //   sisr            the command-line tool
@@ -22,7 +22,6 @@ let package = Package(
         .library(name: "SRModels", targets: ["SRModels"]),
         .library(name: "DatasetBuilder", targets: ["DatasetBuilder"]),
         .library(name: "DatasetLoader", targets: ["DatasetLoader"]),
-        .library(name: "SISRTraining", targets: ["SISRTraining"]),
         .library(name: "Baselines", targets: ["Baselines"]),
         .library(name: "SISRTraining", targets: ["SISRTraining"]),
         .library(name: "SISRLoaderC", type: .dynamic, targets: ["SISRLoaderC"]),
@@ -45,7 +44,6 @@ let package = Package(
             ]),
         .target(name: "SRModels", dependencies: ["SISRCore"]),
         .target(name: "DatasetBuilder", dependencies: ["SISRCore", "SRModels"]),
-        .target(name: "SISRTraining", dependencies: ["SISRCore", "SRModels"]),
         .target(name: "DatasetLoader", dependencies: ["SISRCore"]),
         .target(
             name: "SISRTraining",

@@ -67,12 +67,11 @@ func expectAbsClose(_ a: [Float], _ b: [Float], tol: Float, _ what: String) {
             try d!.parameters.load(prefixed: dict, prefix: "init_d.", source: c.name)
             losses.ganWeight = gan.weight
         }
-        let sched = MultiStepRestartLR(initialLR: m.lr, milestones: m.milestones, gamma: m.gamma)
         return SRTrainer(
             generator: g, ema: ema, emaDecay: m.ema_decay, discriminator: d, losses: losses,
-            optimizerG: Adam(g.parameters.parameters, learningRate: m.lr, betas: (m.betas[0], m.betas[1])), schedulerG: sched,
+            optimizerG: Adam(g.parameters.parameters, learningRate: m.lr, betas: (m.betas[0], m.betas[1])),
             optimizerD: d.map { Adam($0.parameters.parameters, learningRate: m.lr, betas: (m.betas[0], m.betas[1])) },
-            schedulerD: d == nil ? nil : sched)
+            schedule: SchedulerOptions(milestones: m.milestones, gamma: m.gamma))
     }
 
     @Test(arguments: TrainingFixtures.manifest.cases)

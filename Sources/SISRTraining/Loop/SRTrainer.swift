@@ -37,15 +37,15 @@ public final class SRTrainer {
     public let losses: LossSetup
     public let optimizerG: Adam
     public let optimizerD: Adam?
-    public let schedulerG: MultiStepRestartLR
-    public let schedulerD: MultiStepRestartLR?
+    public let schedule: SchedulerOptions
+    public let baseLRG: Double, baseLRD: Double?
+    public var warmupIter = -1
     public var netDIters = 1
     public var netDInitIters = 0
 
     public init(
         generator: TrainableNetwork, ema: TrainableNetwork?, emaDecay: Double, discriminator: VGGStyleDiscriminator?,
-        losses: LossSetup, optimizerG: Adam, schedulerG: MultiStepRestartLR, optimizerD: Adam? = nil,
-        schedulerD: MultiStepRestartLR? = nil
+        losses: LossSetup, optimizerG: Adam, optimizerD: Adam? = nil, schedule: SchedulerOptions
     ) {
         self.generator = generator
         self.ema = ema
@@ -54,16 +54,19 @@ public final class SRTrainer {
         self.losses = losses
         self.optimizerG = optimizerG
         self.optimizerD = optimizerD
-        self.schedulerG = schedulerG
-        self.schedulerD = schedulerD
+        self.schedule = schedule
+        baseLRG = optimizerG.learningRate
+        baseLRD = optimizerD?.learningRate
         if let ema { ema.parameters.copyValues(from: generator.parameters) }
     }
 
     /// Runs iteration `iteration` (1-based) on one batch (`lq` `[N, 3, h, w]`, `gt` `[N, 3, sh, sw]`).
     @discardableResult
     public func iterate(_ iteration: Int, lq: Tensor, gt: Tensor) -> IterationLosses {
-        optimizerG.learningRate = schedulerG.learningRate(iteration: iteration)
-        if let optimizerD, let schedulerD { optimizerD.learningRate = schedulerD.learningRate(iteration: iteration) }
+        optimizerG.learningRate = schedule.learningRate(base: baseLRG, atIteration: iteration, warmupIter: warmupIter)
+        if let optimizerD, let baseLRD {
+            optimizerD.learningRate = schedule.learningRate(base: baseLRD, atIteration: iteration, warmupIter: warmupIter)
+        }
         var log = IterationLosses()
         let gtVar = Variable(gt)
         discriminator?.parameters.setRequiresGrad(false)

@@ -1,39 +1,19 @@
 import SRModels
 
-/// BasicSR `MultiStepRestartLR(milestones, gamma, restarts=[0], restart_weights=[1])`, stepped as
-/// BasicSR's loop does: `scheduler.step()` before every iteration except the first, so iteration `i`
-/// uses epoch `i - 1` and a milestone `m` first applies at iteration `m + 1`. The learning rate is a
-/// Double (a Python float), multiplied by `gamma^count` at each milestone epoch.
-public struct MultiStepRestartLR: Equatable, Sendable {
-    public let initialLR: Double
-    public let milestones: [Int]
-    public let gamma: Double
-    public let restarts: [Int]
-    public let restartWeights: [Double]
-
-    public init(initialLR: Double, milestones: [Int], gamma: Double = 0.1, restarts: [Int] = [0], restartWeights: [Double] = [1]) {
-        self.initialLR = initialLR
+extension SchedulerOptions {
+    /// A `MultiStepLR` schedule (for code that builds a trainer without an option file).
+    public init(milestones: [Int], gamma: Double) {
+        type = "MultiStepLR"
         self.milestones = milestones
         self.gamma = gamma
-        self.restarts = restarts
-        self.restartWeights = restartWeights
     }
 
-    /// The learning rate after `epoch` steps (epoch 0 = construction), replaying the recursive rule.
-    public func learningRate(epoch: Int) -> Double {
-        var lr = initialLR
-        for e in 0...max(0, epoch) {
-            if let r = restarts.firstIndex(of: e) {
-                lr = initialLR * restartWeights[r]
-            } else if milestones.contains(e) {
-                lr *= Kernels.power(gamma, milestones.filter { $0 == e }.count)
-            }
-        }
-        return lr
+    /// The learning rate of iteration `iter` with BasicSR's linear warm-up: while `iter < warmupIter`,
+    /// `base * iter / warmupIter` (relative to the initial rate), else ``learningRate(base:atIteration:)``.
+    public func learningRate(base: Double, atIteration iter: Int, warmupIter: Int) -> Double {
+        if warmupIter > 0 && iter < warmupIter { return base * Double(iter) / Double(warmupIter) }
+        return learningRate(base: base, atIteration: iter)
     }
-
-    /// The learning rate BasicSR uses at (1-based) iteration `iter`.
-    public func learningRate(iteration iter: Int) -> Double { learningRate(epoch: max(0, iter - 1)) }
 }
 
 /// BasicSR's `model_ema(decay)`: for every parameter (not buffers) `ema = ema * decay + p * (1 - decay)`
