@@ -54,13 +54,17 @@ public final class ParameterList {
     /// Keys of parameters and buffers in state-dict order.
     public private(set) var order: [String] = []
     let seed: UInt64
+    let name: String
 
-    /// Initial values are drawn from `SeededRandom(seed: seed, "init", key)`, one stream per key.
-    public init(seed: UInt64) { self.seed = seed }
+    /// Initial values are drawn from `SeededRandom(seed: seed, "init", name, key)`, one stream per key.
+    public init(seed: UInt64, name: String = "net_g") {
+        self.seed = seed
+        self.name = name
+    }
 
     func add(_ key: String, shape: [Int], _ initialiser: Initialiser) -> Parameter {
         precondition(!order.contains(key), "duplicate parameter key \(key)")
-        let p = Parameter(key: key, value: initialiser.make(shape: shape, seed: seed, key: key))
+        let p = Parameter(key: key, value: initialiser.make(shape: shape, seed: seed, stream: name, key: key))
         parameters.append(p)
         order.append(key)
         return p
@@ -132,7 +136,7 @@ enum Initialiser {
     case kaiming(fanIn: Int, scale: Float)
     case constant(Float)
 
-    func make(shape: [Int], seed: UInt64, key: String) -> Tensor {
+    func make(shape: [Int], seed: UInt64, stream: String, key: String) -> Tensor {
         let n = shape.reduce(1, *)
         let bound: Double
         switch self {
@@ -140,7 +144,7 @@ enum Initialiser {
         case let .pytorchDefault(fanIn): bound = 1 / Double(max(1, fanIn)).squareRoot()
         case let .kaiming(fanIn, scale): bound = (6 / Double(max(1, fanIn))).squareRoot() * Double(scale)
         }
-        var rng = SeededRandom(seed: seed, "init", key)
+        var rng = SeededRandom(seed: seed, "init", stream, key)
         return Tensor(shape: shape, data: (0..<n).map { _ in Float((rng.nextDouble() * 2 - 1) * bound) })
     }
 }

@@ -12,12 +12,12 @@ public final class VGGStyleDiscriminator: TrainableNetwork {
     let stages: [(conv: ConvLayer, bn: BatchNormLayer)]
     let linear1: LinearLayer, linear2: LinearLayer
 
-    public init(inChannels: Int = 3, features f: Int = 64, inputSize: Int = 128, seed: UInt64) throws {
+    public init(inChannels: Int = 3, features f: Int = 64, inputSize: Int = 128, seed: UInt64, name: String = "net_d") throws {
         guard inputSize == 128 || inputSize == 256 else {
             throw ModelError.invalidConfig("VGGStyleDiscriminator input_size must be 128 or 256, got \(inputSize)")
         }
         self.inputSize = inputSize
-        parameters = ParameterList(seed: seed)
+        parameters = ParameterList(seed: seed, name: name)
         let s = LayerScope(parameters)
         conv00 = ConvLayer(s["conv0_0"], in: inChannels, out: f, kernel: 3)
         var stages: [(ConvLayer, BatchNormLayer)] = [
