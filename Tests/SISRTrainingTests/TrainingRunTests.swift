@@ -118,10 +118,11 @@ struct TinyExperiment {
     }
 
     /// Trains into `out` with `threads` workers, optionally stopping early and resuming in a new run.
-    func train(_ yaml: String, out: String, threads: Int, killAt: Int? = nil) throws -> ExperimentFolder {
-        let saved = Compute.threads
-        defer { Compute.threads = saved }
-        Compute.threads = threads
+    func train(_ yaml: String, out: String, threads: Int, isa: ISA? = nil, killAt: Int? = nil) throws -> ExperimentFolder {
+        try EngineSettings.current.with(threads: threads, isa: isa).run { try trainRun(yaml, out: out, killAt: killAt) }
+    }
+
+    func trainRun(_ yaml: String, out: String, killAt: Int?) throws -> ExperimentFolder {
         let o = try TrainingOptions.parse(yaml: yaml, file: "tiny.yml")
         let outURL = dir.appendingPathComponent(out)
         var run = try TrainingRun(options: o, out: outURL, base: dir, resume: false, perceptual: nil)
@@ -138,7 +139,8 @@ struct TinyExperiment {
 }
 
 @Suite(.serialized) struct TrainingRunTests {
-    /// Same option file and seed: identical bytes for 1 and 2 threads and after a kill + resume.
+    /// Same option file and seed: identical bytes for 1 and 2 threads, after a kill + resume, and (SR) on
+    /// the generic kernels as on the CPU's best instruction set.
     @Test(arguments: [false, true])
     func deterministicAcrossThreadsAndResume(gan: Bool) throws {
         let e = try TinyExperiment(gan: gan)
@@ -147,6 +149,7 @@ struct TinyExperiment {
         let a = try e.train(yaml, out: "a", threads: 1)
         let b = try e.train(yaml, out: "b", threads: 2)
         let c = try e.train(yaml, out: "c", threads: 2, killAt: 4)
+        let g = gan ? nil : try e.train(yaml, out: "g", threads: 2, isa: .generic)
         var files = [a.generatorURL("latest"), a.generatorURL("6"), a.generatorURL("6", ext: "safetensors"), a.stateURL(6), a.generatorURL("3")]
         if gan { files.append(a.discriminatorURL("6")) }
         for f in files {
@@ -154,6 +157,7 @@ struct TinyExperiment {
             let ref = try e.bytes(f)
             #expect(try e.bytes(URL(fileURLWithPath: b.root.path + rel)) == ref, "threads 1 vs 2: \(rel)")
             #expect(try e.bytes(URL(fileURLWithPath: c.root.path + rel)) == ref, "uninterrupted vs resumed: \(rel)")
+            if let g { #expect(try e.bytes(URL(fileURLWithPath: g.root.path + rel)) == ref, "best ISA vs generic: \(rel)") }
         }
         // The checkpoint holds both networks and the engine loads them; EMA differs from the weights.
         let params = try loadStateDict(a.generatorURL("latest"), options: WeightLoadOptions(rootKey: "params"))

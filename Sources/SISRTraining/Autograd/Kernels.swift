@@ -1,28 +1,21 @@
-import Foundation
-import SISRCore
+import SRModels
 
-/// The one place training code multiplies matrices and calls transcendental functions, so that the
-/// engine's deterministic GEMM and math can be swapped in here alone.
+/// The one place training code multiplies matrices and calls transcendental functions: the engine's
+/// deterministic GEMM (each output one sequential FMA chain, same bits on every ISA and thread count)
+/// and its own math (no libm).
 ///
 /// Every call is single-threaded; callers split work over independent outputs (images, channels), so
 /// results do not depend on the thread count. Reductions across images are summed by the callers in a
 /// fixed order.
 enum Kernels {
-    private static let blasSingleThreaded: Void = { BLAS.setThreads(1) }()
-
-    /// Row-major `C = op(A) * op(B) + beta * C`.
+    /// Row-major `C = op(A) * op(B)` (`accumulate`: `C += ...`).
     static func sgemm(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
         a: UnsafeBufferPointer<Float>, lda: Int? = nil, b: UnsafeBufferPointer<Float>, ldb: Int? = nil,
-        beta: Float = 0, c: UnsafeMutableBufferPointer<Float>, ldc: Int? = nil
+        accumulate: Bool = false, c: UnsafeMutableBufferPointer<Float>, ldc: Int? = nil
     ) {
-        _ = blasSingleThreaded
-        if k == 0 {
-            if beta == 0 { for i in 0..<(m * (ldc ?? n)) where i < c.count { c[i] = 0 } }
-            return
-        }
-        BLAS.sgemm(
-            transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c,
+        GEMM.sgemm(
+            transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, accumulate: accumulate, c: c,
             ldc: ldc)
     }
 
@@ -38,7 +31,9 @@ enum Kernels {
         return r
     }
 
-    static func exp(_ x: Float) -> Float { Foundation.exp(x) }
-    static func log1p(_ x: Float) -> Float { Foundation.log1p(x) }
-    static func log(_ x: Double) -> Double { Foundation.log(x) }
+    static func exp(_ x: Float) -> Float { DMath.exp(x) }
+    static func log(_ x: Double) -> Double { DMath.log(x) }
 }
+
+/// Base-10 logarithm from the engine's `log` (PSNR, plot axes).
+func log10d(_ x: Double) -> Double { DMath.log(x) / DMath.log(10.0) }

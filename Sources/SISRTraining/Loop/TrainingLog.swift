@@ -73,14 +73,14 @@ enum LossPlot {
         let series = log.series
         let all = series.flatMap { $0.points }
         guard let i0 = all.map(\.0).min(), let i1 = all.map(\.0).max() else { return try PNG.write(im, to: url) }
-        let logs = all.map { log10(Double(max($0.1, 1e-12))) }
+        let logs = all.map { log10d(Double(max($0.1, 1e-12))) }
         let (lo, hi) = (logs.min()!, max(logs.max()!, logs.min()! + 1e-6))
         for s in series {
             let c = colours[order.firstIndex(of: s.name) ?? 0]
             var prev: (Int, Int)?
             for (it, v) in s.points {
                 let x = m + Int(Double(it - i0) / Double(max(1, i1 - i0)) * Double(w - 2 * m))
-                let y = h - m - Int((log10(Double(max(v, 1e-12))) - lo) / (hi - lo) * Double(h - 2 * m))
+                let y = h - m - Int((log10d(Double(max(v, 1e-12))) - lo) / (hi - lo) * Double(h - 2 * m))
                 if let (px, py) = prev {
                     let steps = max(abs(x - px), abs(y - py), 1)
                     for k in 0...steps { set(px + (x - px) * k / steps, py + (y - py) * k / steps, c) }

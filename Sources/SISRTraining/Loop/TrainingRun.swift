@@ -175,7 +175,7 @@ public final class TrainingRun {
 
 /// BasicSR `calculate_psnr` on 8-bit images: crop `cropBorder` pixels from each side, optionally the Y
 /// channel of ITU-R BT.601 (`16 + (65.481 R + 128.553 G + 24.966 B) / 255` on [0, 255]), then
-/// `10 log10(255^2 / MSE)` (infinite when equal).
+/// `10 log10d(255^2 / MSE)` (infinite when equal).
 public func basicSRPSNR(_ a: RGBImage, _ b: RGBImage, cropBorder c: Int, yChannel: Bool) -> Double {
     precondition(a.width == b.width && a.height == b.height, "PSNR of different sizes")
     var se = 0.0, n = 0
@@ -198,5 +198,5 @@ public func basicSRPSNR(_ a: RGBImage, _ b: RGBImage, cropBorder c: Int, yChanne
         }
     }
     let mse = se / Double(max(1, n))
-    return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
+    return mse == 0 ? .infinity : 10 * log10d(255 * 255 / mse)
 }

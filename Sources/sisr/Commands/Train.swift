@@ -46,7 +46,10 @@ extension SISRCommand {
         }
 
         func run() throws {
-            if let threads { Compute.threads = threads }
+            try EngineSettings.current.with(threads: threads).run { try train() }
+        }
+
+        func train() throws {
             let opts = try TrainingOptions.load(path: options)
             let perceptual: PerceptualWeights? = perceptualWeights.map { .file($0) } ?? randomPerceptual.map { .random(seed: $0) }
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
