@@ -32,5 +32,13 @@ repro-check: release
 bench: release
 	bash Benchmarks/run_all.sh
 
+# Training against PyTorch/BasicSR (not in make test: needs torch and BasicSR's sources,
+# BASICSR_SRC=<unpacked basicsr-1.4.2 sdist> when basicsr is not installed).
+training-fixtures:
+	python3 Scripts/make_training_fixtures.py
+
+training-check: build
+	python3 Scripts/check_training_checkpoints.py --sisr .build/debug/sisr
+
 clean:
 	rm -rf .build release
