@@ -24,6 +24,7 @@ struct NetworkResolver: SuperResolver {
 enum NetworkFactory {
     /// Engines implemented by SRModels (zoo `architecture.engine` names).
     static let engines: Set<String> = ["EDSR", "RCAN", "RDN", "RRDBNet", "SwinIR", "NLSN"]
+        .union(["SRFBN", "SAN", "DRN", "LIIF"])
 
     static func make(_ entry: ZooEntry, weightsDirectory: URL?) throws -> any SuperResolver {
         let configJSON = Data(try CanonicalJSON.encode(JSONValue.object(entry.architecture.config)))
