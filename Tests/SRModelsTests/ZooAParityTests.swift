@@ -17,20 +17,7 @@ extension Fixtures {
 struct ZooAParityTests {
     @Test("matches the PyTorch output on the official container", arguments: Fixtures.zooAFixtures)
     func parity(_ fixture: Fixtures.ModelFixture) throws {
-        let dir = Fixtures.zooA
-        let dict = try loadStateDict(dir.appendingPathComponent(fixture.weights))
-        let arch = try Architecture(named: fixture.arch)
-        let net = try arch.build(configJSON: fixture.configJSON, stateDict: dict, name: fixture.weights, scale: fixture.scale)
-        #expect(net.scale == fixture.scale)
-        let x = try readNpy(dir.appendingPathComponent(fixture.input))
-        let expected = try readNpy(dir.appendingPathComponent(fixture.output))
-        for minChannels in [Int.max, 1] {
-            let y = Compute.$winogradMinInputChannelsOverride.withValue(minChannels) { net(x) }
-            try #require(y.shape == expected.shape)
-            let stats = ParityStats(y, expected)
-            #expect(stats.maxAbs <= 1e-4, "\(fixture.name): max abs error \(stats.maxAbs) (Winograd from \(minChannels) channels)")
-            #expect(stats.equalFraction >= 0.999, "\(fixture.name): uint8 agreement \(stats.equalFraction)")
-        }
+        try checkParity(fixture, in: Fixtures.zooA)
     }
 
     @Test("sizes are inferred from the checkpoints")

@@ -41,6 +41,19 @@ public struct SRFBNConfig: ArchitectureConfig {
         normType = try c.decodeIfPresent(String.self, forKey: .normType)
     }
 
+    /// Writes `norm_type` as `null` too, so that it is a known key.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(inChannels, forKey: .inChannels)
+        try c.encode(outChannels, forKey: .outChannels)
+        try c.encode(numFeatures, forKey: .numFeatures)
+        try c.encode(numSteps, forKey: .numSteps)
+        try c.encode(numGroups, forKey: .numGroups)
+        try c.encode(upscaleFactor, forKey: .upscaleFactor)
+        try c.encode(actType, forKey: .actType)
+        try c.encode(normType, forKey: .normType)
+    }
+
     public static let inferredKeys = ["in_channels", "out_channels", "num_features", "num_groups", "upscale_factor"]
 
     /// The (kernel, stride, padding) of the projection (de)convolutions for each supported factor.
