@@ -90,7 +90,7 @@ func checkParity(_ fixture: Fixtures.ModelFixture, in dir: URL) throws {
     let x = try readNpy(dir.appendingPathComponent(fixture.input))
     let expected = try readNpy(dir.appendingPathComponent(fixture.output))
     for minChannels in [Int.max, 1] {
-        let y = Compute.$winogradMinInputChannelsOverride.withValue(minChannels) { net(x) }
+        let y = EngineSettings.current.with(winogradMinInputChannels: minChannels).run { net(x) }
         try #require(y.shape == expected.shape)
         let stats = ParityStats(y, expected)
         print("parity \(fixture.name) (Winograd from \(minChannels) channels): max abs \(stats.maxAbs), uint8 equal \(stats.equalFraction)")

@@ -1,3 +1,5 @@
+import SISREngine
+
 /// The official DRN options (guoyongcs/DRN `option.py`, `utility.init_model`): `scale`, `n_blocks`,
 /// `n_feats`, `negval`, `rgb_range`, `n_colors`. Defaults are DRN-S x4 (30 blocks, 16 features);
 /// DRN-L x4 is 40 blocks, 20 features. Both, and the number of phases (`log2(scale)`), are read from the

@@ -1,3 +1,4 @@
+import SISREngine
 import SISRCore
 
 /// The official LIIF constructor `LIIF(encoder_spec, imnet_spec, local_ensemble=True, feat_unfold=True,

@@ -1,3 +1,5 @@
+import SISREngine
+
 /// The query side of LIIF for a `outHeight x outWidth` target over an `featureHeight x featureWidth`
 /// feature map, with the official float32 arithmetic:
 /// - target coordinates are `make_coord` cell centres, `(-1 + 1/n) + (2/n) * i`;

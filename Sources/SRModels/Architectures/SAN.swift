@@ -1,3 +1,5 @@
+import SISREngine
+
 /// The official SAN options (daitao/SAN `TestCode/code/option.py`, `model/san.py`): `n_resgroups`,
 /// `n_resblocks`, `n_feats`, `reduction`, `scale`, `rgb_range`, `n_colors`, `res_scale` (which the
 /// network ignores). Defaults are the released models' (README: 20 groups x 10 blocks x 64 features,

@@ -1,3 +1,4 @@
+import SISREngine
 import SISRCore
 
 /// SAN's second-order channel attention (`SOCA`): covariance pooling of the (centre-cropped) feature map,

@@ -1,3 +1,5 @@
+import SISREngine
+
 /// The official SRFBN constructor `SRFBN(in_channels, out_channels, num_features, num_steps, num_groups,
 /// upscale_factor, act_type='prelu', norm_type=None)` (Paper99/SRFBN_CVPR19 `networks/srfbn_arch.py`).
 /// Defaults are the released `SRFBN_x{2,3,4}_BI` models (`options/test/test_SRFBN_x4_BI.json`): 64

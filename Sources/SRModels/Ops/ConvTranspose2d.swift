@@ -1,3 +1,5 @@
+import SISREngine
+
 // Strided and transposed convolutions, expressed through the stride-1 `conv2d` (im2col/Winograd + GEMM)
 // and exact reshuffles, so they inherit its determinism: a fixed order of operations for any thread count.
 

@@ -1,3 +1,5 @@
+import SISREngine
+
 // PyTorch `F.interpolate(x, scale_factor: s, align_corners: False)` for an integer factor: the source
 // coordinate of output index `d` is `(d + 0.5) / s - 0.5`, computed in float32 as PyTorch's CPU kernels do.
 
