@@ -20,6 +20,18 @@ struct ZooAParityTests {
         try checkParity(fixture, in: Fixtures.zooA)
     }
 
+    @Test("outputs are byte-identical for 1 and 2 threads and for the generic and the best kernels",
+          arguments: Fixtures.zooAFixtures)
+    func determinism(_ fixture: Fixtures.ModelFixture) throws {
+        let dict = try loadStateDict(Fixtures.zooA.appendingPathComponent(fixture.weights))
+        let net = try Architecture(named: fixture.arch).build(
+            configJSON: fixture.configJSON, stateDict: dict, name: fixture.weights, scale: fixture.scale)
+        let x = try readNpy(Fixtures.zooA.appendingPathComponent(fixture.input))
+        let reference = EngineSettings.current.with(threads: 1, isa: .generic).run { net(x) }
+        #expect(EngineSettings.current.with(threads: 2, isa: .generic).run { net(x) }.data == reference.data)
+        #expect(EngineSettings.current.with(threads: 2, isa: GEMM.detectedISA).run { net(x) }.data == reference.data)
+    }
+
     @Test("sizes are inferred from the checkpoints")
     func inferredSizes() throws {
         func config<C>(_ arch: Architecture, _ file: String, scale: Int? = nil, as: C.Type) throws -> C {
