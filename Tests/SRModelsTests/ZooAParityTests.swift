@@ -62,6 +62,17 @@ struct ZooAParityTests {
         #expect(net(Tensor(zeros: [1, 3, 5, 4])).shape == [1, 3, 15, 12])
     }
 
+    @Test("SOCA pools the official centre crop (Python slicing, floor division)",
+          arguments: [(1200, 900, 100, 0, 1000, 900), (900, 1300, 0, 150, 900, 1000), (1000, 899, 0, 848, 1000, 51),
+                      (20, 30, 0, 0, 20, 30), (1001, 1001, 0, 0, 1000, 1000)])
+    func socaCrop(_ c: (Int, Int, Int, Int, Int, Int)) {
+        let (h, w, top, left, rh, rw) = c
+        let x = Tensor(shape: [1, 1, h, w], data: (0..<(h * w)).map { Float($0) })
+        let r = SecondOrderChannelAttention.pooledRegion(x)
+        #expect(r.shape == [1, 1, rh, rw])
+        #expect(r.data.first == Float(top * w + left))
+    }
+
     @Test("strict loading names a missing parameter")
     func missingKey() throws {
         var dict = try loadStateDict(Fixtures.zooA.appendingPathComponent("san_x4.pth"))

@@ -31,7 +31,10 @@ struct SecondOrderChannelAttention: Sendable {
     static func pooledRegion(_ x: Tensor) -> Tensor {
         let (_, _, h, w) = x.nchw
         let m = maxSide
-        func centre(_ n: Int) -> Range<Int> { pythonSlice((n - m) / 2, (n - m) / 2 + m, count: n) }
+        func centre(_ n: Int) -> Range<Int> {
+            let start = Int((Double(n - m) / 2).rounded(.down))  // Python's floor division
+            return pythonSlice(start, start + m, count: n)
+        }
         let rows: Range<Int>, cols: Range<Int>
         if h < m && w < m { (rows, cols) = (0..<h, 0..<w) }
         else if h < m && w > m { (rows, cols) = (0..<h, centre(w)) }
