@@ -9,9 +9,7 @@ structure), so both sides run identical layer graphs.
 """
 import json
 import os
-import statistics
 import sys
-import time
 
 try:
     import torch
@@ -20,6 +18,8 @@ except ImportError:
     sys.exit(0)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Scripts"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_timing import time_models  # noqa: E402
 import make_model_fixtures as m  # noqa: E402
 
 threads = int(sys.argv[1])
@@ -35,17 +35,4 @@ models = {
     "rrdbnet_23": lambda: m.RRDBNet(4, 64, 23, 32),
 }
 x = torch.rand(1, 3, height, width)
-res = {"torch": torch.__version__, "threads": threads}
-with torch.inference_mode():
-    for name, make in models.items():
-        if only and name not in only:
-            continue
-        net = make().eval()
-        net(torch.rand(1, 3, 16, 16))  # warm-up
-        ts = []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            net(x)
-            ts.append(time.perf_counter() - t)
-        res[name] = {"seconds": statistics.median(ts)}
-print(json.dumps(res))
+print(json.dumps(time_models(models, x, repeats, only, threads)))

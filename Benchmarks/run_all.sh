@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${1:-2}
 status=0
-for step in "bench_core.sh" "bench_models.sh $THREADS" "bench_load.sh"; do
+for step in "bench_core.sh" "bench_models.sh $THREADS" "bench_zoo_a.sh $THREADS" "bench_load.sh"; do
   echo "=== Benchmarks/$step"
   bash Benchmarks/$step || { echo "=== Benchmarks/$step FAILED"; status=1; }
 done

@@ -27,6 +27,7 @@ PRETRAINED = [
 ]
 
 RUNNABLE_ENGINES = {"EDSR", "RCAN", "RDN", "RRDBNet", "SwinIR", "NLSN"}
+RUNNABLE_ENGINES |= {"SRFBN", "SAN", "DRN", "LIIF"}  # zoo-a (issue 15)
 
 
 def custom_config(arch, scale):
@@ -100,6 +101,9 @@ def pretrained_spec(arch, scale, loss):
         return "RRDBNet", rrdb(scale), weights(f, "pytorch-pth", "basicsr", "params_ema",
                                                f"https://github.com/xinntao/Real-ESRGAN/releases/download/{tag}/{f}"), \
             "x2 uses pixel-unshuffle input; Real-ESRGAN pads to even size (reflect)" if scale == 2 else None
+    spec = zoo_a_spec(arch, scale)
+    if spec is not None:
+        return spec
     other = {
         "DRN": ("DRNS4x.pt", "pytorch-pth", "drn", "", "guoyongcs/DRN releases", "DRN-S vs DRN-L unknown"),
         "EnhanceNet": ("weights", "tensorflow", "enhancenet-tf1", "", "msmsajjadi/EnhanceNet-Code", "TensorFlow 1 checkpoint"),
@@ -113,6 +117,33 @@ def pretrained_spec(arch, scale, loss):
     }[arch]
     f, fmt, layout, container, source, note = other
     return arch, {"upscale": scale}, weights(f, fmt, layout, container, source), note
+
+
+# --- zoo-a (issue 15): SRFBN, SAN, DRN, LIIF. Config keys are the official constructors' / options' names.
+def zoo_a_spec(arch, scale):
+    if arch == "SRFBN":
+        f = f"SRFBN_x{scale}_BI.pth"
+        cfg = {"in_channels": 3, "out_channels": 3, "num_features": 64, "num_steps": 4, "num_groups": 6,
+               "upscale_factor": scale, "act_type": "prelu"}
+        return "SRFBN", cfg, weights(f, "pytorch-pth", "srfbn", "state_dict", "Paper99/SRFBN_CVPR19 (Google Drive)"), \
+            "official SRFBN (64 features, 4 steps, 6 groups), output of the last step; image in [0,255] as in the official test; " \
+            "whole image (the official test chops)"
+    if arch == "SAN":
+        cfg = {"n_resgroups": 20, "n_resblocks": 10, "n_feats": 64, "reduction": 16, "rgb_range": 255, "scale": scale}
+        return "SAN", cfg, weights("SAN_BIX4.pt", "pytorch-pth", "san", "", "daitao/SAN (README: ../model/SAN_BIX4.pt, Google Drive)"), \
+            "official SAN 20x10x64; mean shifts read from the file; whole image (the README's test command chops, " \
+            "which changes the output: both attentions are global)"
+    if arch == "DRN":
+        cfg = {"n_blocks": 30, "n_feats": 16, "negval": 0.2, "rgb_range": 255, "scale": scale}
+        return "DRN", cfg, weights("DRNS4x.pt", "pytorch-pth", "drn", "", "guoyongcs/DRN releases"), \
+            "DRN-S primal model: the file of the official README's x4 test command; the paper does not say S or L. " \
+            "DRNL4x.pt (DRN-L, 40 blocks, 20 features) runs by swapping the file and config (sizes are inferred)"
+    if arch == "LIIF":
+        return "LIIF", {"scale": scale}, weights("edsr-baseline-liif.pth", "pytorch-pth", "liif", "model.sd", "yinboc/liif (Dropbox)"), \
+            "one checkpoint serves x2 and x4 (queried at the target size); EDSR-baseline encoder assumed (the README's " \
+            "first model, the paper does not say); rdn-liif.pth also runs: the encoder is read from the checkpoint"
+    return None
+# --- end zoo-a
 
 
 def entry(name, arch, scale, loss, dataset, seed, pretrained, engine, config, w, note):

@@ -78,3 +78,24 @@ struct ParityStats {
 func quantizeByte(_ v: Float) -> UInt8 {
     UInt8((min(max(v, 0), 1) * 255).rounded(.toNearestOrEven))
 }
+
+/// Builds `fixture`'s network from its checkpoint in `dir` and checks it against the recorded PyTorch
+/// output, with every 3x3 convolution by im2col and then by Winograd (fixtures are narrower than the
+/// default Winograd threshold): max abs error <= 1e-4, uint8 equal on >= 99.9%, at most 1 apart.
+func checkParity(_ fixture: Fixtures.ModelFixture, in dir: URL) throws {
+    let dict = try loadStateDict(dir.appendingPathComponent(fixture.weights))
+    let arch = try Architecture(named: fixture.arch)
+    let net = try arch.build(configJSON: fixture.configJSON, stateDict: dict, name: fixture.weights, scale: fixture.scale)
+    #expect(net.scale == fixture.scale)
+    let x = try readNpy(dir.appendingPathComponent(fixture.input))
+    let expected = try readNpy(dir.appendingPathComponent(fixture.output))
+    for minChannels in [Int.max, 1] {
+        let y = EngineSettings.current.with(winogradMinInputChannels: minChannels).run { net(x) }
+        try #require(y.shape == expected.shape)
+        let stats = ParityStats(y, expected)
+        print("parity \(fixture.name) (Winograd from \(minChannels) channels): max abs \(stats.maxAbs), uint8 equal \(stats.equalFraction)")
+        #expect(stats.maxAbs <= 1e-4, "\(fixture.name): max abs error \(stats.maxAbs) (Winograd from \(minChannels) channels)")
+        #expect(stats.equalFraction >= 0.999, "\(fixture.name): uint8 agreement \(stats.equalFraction)")
+        #expect(stats.maxByteDiff <= 1)
+    }
+}

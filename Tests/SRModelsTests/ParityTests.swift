@@ -6,23 +6,7 @@ import Testing
 struct ParityTests {
     @Test("matches the PyTorch output", arguments: Fixtures.modelFixtures)
     func parity(_ fixture: Fixtures.ModelFixture) throws {
-        let dir = Fixtures.models
-        let dict = try loadStateDict(dir.appendingPathComponent(fixture.weights))
-        let arch = try Architecture(named: fixture.arch)
-        let net = try arch.build(configJSON: fixture.configJSON, stateDict: dict, name: fixture.weights, scale: fixture.scale)
-        #expect(net.scale == fixture.scale)
-        let x = try readNpy(dir.appendingPathComponent(fixture.input))
-        let expected = try readNpy(dir.appendingPathComponent(fixture.output))
-        // Every 3x3 convolution by im2col, then every one by Winograd (the fixtures are narrower than
-        // the default Winograd threshold).
-        for minChannels in [Int.max, 1] {
-            let y = EngineSettings.current.with(winogradMinInputChannels: minChannels).run { net(x) }
-            try #require(y.shape == expected.shape)
-            let stats = ParityStats(y, expected)
-            #expect(stats.maxAbs <= 1e-4, "max abs error \(stats.maxAbs) (Winograd from \(minChannels) channels)")
-            #expect(stats.equalFraction >= 0.999, "uint8 agreement \(stats.equalFraction)")
-            #expect(stats.maxByteDiff <= 1)
-        }
+        try checkParity(fixture, in: Fixtures.models)
     }
 
     @Test("sizes are inferred from the checkpoint, not taken from defaults")

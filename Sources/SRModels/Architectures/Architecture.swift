@@ -4,6 +4,7 @@ import Foundation
 /// The architectures the engine can build. Names are the lower-case CLI / manifest names.
 public enum Architecture: String, CaseIterable, Codable, Sendable {
     case edsr, rcan, rdn, rrdbnet, swinir, nlsn
+    case srfbn, san, drn, liif
 
     /// The architecture called `name` (case-insensitive), or ``ModelError/unknownArchitecture(_:)``.
     public init(named name: String) throws {
@@ -20,6 +21,10 @@ public enum Architecture: String, CaseIterable, Codable, Sendable {
         case .rrdbnet: return RRDBNetConfig.self
         case .swinir: return SwinIRConfig.self
         case .nlsn: return NLSNConfig.self
+        case .srfbn: return SRFBNConfig.self
+        case .san: return SANConfig.self
+        case .drn: return DRNConfig.self
+        case .liif: return LIIFConfig.self
         }
     }
 
@@ -84,7 +89,9 @@ public enum Architecture: String, CaseIterable, Codable, Sendable {
                     throw ModelError.invalidConfig("\(key) = \(given) contradicts the checkpoint \(checkpoint.name), which has \(found)")
                 }
             }
-            if let scale, scale != config.upscaleFactor {
+            if let scale, scale != config.upscaleFactor, C.outputScaleIsFree {
+                config.upscaleFactor = scale
+            } else if let scale, scale != config.upscaleFactor {
                 throw ModelError.invalidConfig("scale \(scale) requested, but \(checkpoint.name) is a x\(config.upscaleFactor) model")
             }
         } else if let scale {

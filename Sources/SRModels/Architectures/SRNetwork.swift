@@ -26,6 +26,13 @@ public protocol ArchitectureConfig: Codable, Sendable, Equatable {
     func validate() throws
     /// Builds the network, reading every parameter from `weights`.
     func makeNetwork(_ weights: WeightScope) -> any SRNetwork
+    /// Whether the checkpoint leaves the output scale open, so a requested scale is applied rather than
+    /// checked (LIIF: one checkpoint serves every scale). Default false.
+    static var outputScaleIsFree: Bool { get }
+}
+
+extension ArchitectureConfig {
+    public static var outputScaleIsFree: Bool { false }
 }
 
 /// Read-only questions about the keys and shapes of a checkpoint, for size inference.

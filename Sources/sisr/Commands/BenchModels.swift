@@ -21,11 +21,20 @@ extension SISRCommand {
             ("rrdbnet_23", .rrdbnet, #"{"num_block": 23}"#),
         ]
 
+        /// Issue 15 architectures at the released models' sizes (run with `--only`, see
+        /// Benchmarks/bench_zoo_a.sh).
+        static let zooAModels: [(name: String, arch: Architecture, config: String)] = [
+            ("srfbn_x4", .srfbn, "{}"),
+            ("san_x4", .san, "{}"),
+            ("drn_s_x4", .drn, "{}"),
+            ("liif_edsr_x4", .liif, "{}"),
+        ]
+
         @Option(help: "Input width.") var width = 240
         @Option(help: "Input height.") var height = 180
         @OptionGroup var threads: ThreadsOption
         @Option(help: "Timed runs per network (the median is reported).") var repeats = 1
-        @Option(help: "Comma-separated subset of: \(models.map(\.name).joined(separator: ", ")).") var only: String?
+        @Option(help: "Comma-separated subset of: \((models + zooAModels).map(\.name).joined(separator: ", ")) (default: the first three).") var only: String?
         @Flag(help: "Use im2col for every convolution (no Winograd), for comparison.") var im2col = false
         @Option(help: "Fewest input channels for the Winograd path (default 64).") var winogradMinChannels: Int?
         @Flag(help: "Print JSON instead of a table.") var json = false
@@ -33,7 +42,7 @@ extension SISRCommand {
         func validate() throws {
             guard width >= 4, height >= 4, repeats >= 1 else { throw ValidationError("width/height >= 4 and repeats >= 1 required.") }
             if let only {
-                let known = Set(Self.models.map(\.name))
+                let known = Set((Self.models + Self.zooAModels).map(\.name))
                 for name in only.split(separator: ",") where !known.contains(String(name)) {
                     throw ValidationError("unknown network '\(name)' in --only (known: \(known.sorted().joined(separator: ", "))).")
                 }
@@ -54,7 +63,7 @@ extension SISRCommand {
             if !json {
                 print("input \(width)x\(height) -> x4, \(EngineSettings.current.summary), 3x3 conv \(im2col ? "im2col" : "Winograd F(2x2,3x3)")")
             }
-            for model in Self.models where selected?.contains(model.name) ?? true {
+            for model in Self.models + Self.zooAModels where selected?.contains(model.name) ?? Self.models.contains(where: { $0.name == model.name }) {
                 let net = try model.arch.random(configJSON: Data(model.config.utf8), scale: 4, seed: 1)
                 _ = net(Tensor(zeros: [1, 3, 16, 16]))  // warm-up: page in code and buffers
                 let counter = FLOPCounter()

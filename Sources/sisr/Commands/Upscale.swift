@@ -13,6 +13,9 @@ extension SISRCommand {
                 inline JSON or a JSON file, whose keys mirror BasicSR's constructor arguments \
                 (e.g. '{"res_scale": 0.1}'); absent keys take BasicSR's defaults. The whole image is \
                 processed at once (no tiling); output is clamped to [0,1] and rounded to 8 bits.
+                For srfbn, san, drn and liif the keys are the official constructors' / options' names \
+                and the official test scripts' image range and pre-processing are applied. LIIF: one \
+                checkpoint serves every scale, and --scale (default 2) picks the output scale.
                 """)
 
         @Option(help: "Architecture: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
