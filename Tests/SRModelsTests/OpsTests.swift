@@ -80,6 +80,10 @@ struct DeterminismTests {
             .rrdbnet: #"{"num_feat": 32, "num_block": 1, "num_grow_ch": 16}"#,
             .swinir: #"{"embed_dim": 12, "depths": [2], "num_heads": [2], "window_size": 4, "img_size": 8, "num_feat": 8}"#,
             .nlsn: #"{"n_feats": 8, "n_resblocks": 1, "chunk_size": 144, "n_hashes": 2}"#,
+            .prosr: #"{"num_init_features": 8, "growth_rate": 4, "bn_size": 2, "level_config": [[2], [1]], "max_scale": 4}"#,
+            .enhancenet: #"{"n": 8, "residual_blocks": 1}"#,
+            .spsr: #"{"nf": 8, "nb": 4, "gc": 4, "tap_blocks": [1, 2, 3, 4]}"#,
+            .ncsr: #"{"nf": 4, "nb": 2, "gc": 4, "K": 1, "L": 3, "hidden_channels": 4, "stackRRDB_blocks": [0, 1], "heat": 0.5}"#,
         ]
         let net = try arch.random(configJSON: Data(configs[arch]!.utf8), scale: 4, seed: 9)
         let x = randomTensor([1, 3, 37, 45], seed: 5).map { ($0 + 1) / 2 }

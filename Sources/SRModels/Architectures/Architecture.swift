@@ -3,6 +3,7 @@ import Foundation
 /// The architectures the engine can build. Names are the lower-case CLI / manifest names.
 public enum Architecture: String, CaseIterable, Codable, Sendable {
     case edsr, rcan, rdn, rrdbnet, swinir, nlsn
+    case prosr, enhancenet, spsr, ncsr
 
     /// The architecture called `name` (case-insensitive), or ``ModelError/unknownArchitecture(_:)``.
     public init(named name: String) throws {
@@ -19,6 +20,10 @@ public enum Architecture: String, CaseIterable, Codable, Sendable {
         case .rrdbnet: return RRDBNetConfig.self
         case .swinir: return SwinIRConfig.self
         case .nlsn: return NLSNConfig.self
+        case .prosr: return ProSRConfig.self
+        case .enhancenet: return EnhanceNetConfig.self
+        case .spsr: return SPSRConfig.self
+        case .ncsr: return NCSRConfig.self
         }
     }
 
