@@ -23,7 +23,8 @@ struct NetworkResolver: SuperResolver {
 /// Builds SRModels networks for zoo entries: seeded random weights (`seeded-init`) or a weights file.
 enum NetworkFactory {
     /// Engines implemented by SRModels (zoo `architecture.engine` names).
-    static let engines: Set<String> = ["EDSR", "RCAN", "RDN", "RRDBNet", "SwinIR", "NLSN"]
+    static let engines = Set(["EDSR", "RCAN", "RDN", "RRDBNet", "SwinIR", "NLSN"])
+        .union(["proSR", "EnhanceNet", "SPSR", "NCSR"])
 
     static func make(_ entry: ZooEntry, weightsDirectory: URL?) throws -> any SuperResolver {
         let configJSON = Data(try CanonicalJSON.encode(JSONValue.object(entry.architecture.config)))

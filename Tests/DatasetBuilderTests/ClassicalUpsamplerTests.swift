@@ -60,6 +60,6 @@ import Testing
             }
             checked += 1
         }
-        #expect(checked == 194)
+        #expect(checked == 194 + 5)  // + proSR x2, EnhanceNet, SPSR, NCSR
     }
 }
