@@ -78,3 +78,17 @@ struct ParityStats {
 func quantizeByte(_ v: Float) -> UInt8 {
     UInt8((min(max(v, 0), 1) * 255).rounded(.toNearestOrEven))
 }
+
+/// Runs `net` on `x` with every 3x3 convolution by im2col, then every one by Winograd, and checks both
+/// against the reference: max abs error <= 1e-4 after the [0,1] clamp, uint8 identical on >= 99.9%
+/// of values and never more than 1 apart.
+func expectParity(_ net: any SRNetwork, _ x: Tensor, _ expected: Tensor) throws {
+    for minChannels in [Int.max, 1] {
+        let y = Compute.$winogradMinInputChannelsOverride.withValue(minChannels) { net(x) }
+        try #require(y.shape == expected.shape)
+        let stats = ParityStats(y, expected)
+        #expect(stats.maxAbs <= 1e-4, "max abs error \(stats.maxAbs) (Winograd from \(minChannels) channels)")
+        #expect(stats.equalFraction >= 0.999, "uint8 agreement \(stats.equalFraction)")
+        #expect(stats.maxByteDiff <= 1)
+    }
+}

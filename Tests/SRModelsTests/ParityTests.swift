@@ -13,16 +13,7 @@ struct ParityTests {
         #expect(net.scale == fixture.scale)
         let x = try readNpy(dir.appendingPathComponent(fixture.input))
         let expected = try readNpy(dir.appendingPathComponent(fixture.output))
-        // Every 3x3 convolution by im2col, then every one by Winograd (the fixtures are narrower than
-        // the default Winograd threshold).
-        for minChannels in [Int.max, 1] {
-            let y = Compute.$winogradMinInputChannelsOverride.withValue(minChannels) { net(x) }
-            try #require(y.shape == expected.shape)
-            let stats = ParityStats(y, expected)
-            #expect(stats.maxAbs <= 1e-4, "max abs error \(stats.maxAbs) (Winograd from \(minChannels) channels)")
-            #expect(stats.equalFraction >= 0.999, "uint8 agreement \(stats.equalFraction)")
-            #expect(stats.maxByteDiff <= 1)
-        }
+        try expectParity(net, x, expected)
     }
 
     @Test("sizes are inferred from the checkpoint, not taken from defaults")

@@ -42,13 +42,7 @@ struct PretrainedParityTests {
         #expect(net.scale == e.scale)
         let x = try readNpy(PretrainedFixtures.dir.appendingPathComponent(e.input))
         let expected = try readNpy(PretrainedFixtures.dir.appendingPathComponent(e.output))
-        for minChannels in [Int.max, 1] {
-            let y = Compute.$winogradMinInputChannelsOverride.withValue(minChannels) { net(x) }
-            try #require(y.shape == expected.shape)
-            let stats = ParityStats(y, expected)
-            #expect(stats.maxAbs <= 1e-4, "max abs error \(stats.maxAbs) (Winograd from \(minChannels) channels)")
-            #expect(stats.equalFraction >= 0.999, "uint8 agreement \(stats.equalFraction)")
-        }
+        try expectParity(net, x, expected)
     }
 
     @Test("EnhanceNet's residual base is TensorFlow 1's legacy bicubic resize, bit for bit")

@@ -27,10 +27,17 @@ public func strideChannels(_ x: Tensor, start: Int, step: Int) -> Tensor {
 
 /// PyTorch `nn.ReflectionPad2d(p)`: mirror excluding the edge on all four sides.
 public func reflectPad(_ x: Tensor, _ p: Int) -> Tensor {
-    let (n, c, h, w) = x.nchw
+    let (_, _, h, w) = x.nchw
     precondition(p < h && p < w, "reflectPad: padding \(p) needs a side longer than \(p), got \(h)x\(w)")
     let oh = h + 2 * p, ow = w + 2 * p
-    let rows = (0..<oh).map { mirror($0 - p, h) }, cols = (0..<ow).map { mirror($0 - p, w) }
+    return gatherPlanes(x, rows: (0..<oh).map { mirror($0 - p, h) }, cols: (0..<ow).map { mirror($0 - p, w) })
+}
+
+/// `out[plane, y, x] = in[plane, rows[y], cols[x]]` for every plane of an NCHW tensor: padding and
+/// nearest resizing by precomputed source indices.
+public func gatherPlanes(_ x: Tensor, rows: [Int], cols: [Int]) -> Tensor {
+    let (n, c, h, w) = x.nchw
+    let oh = rows.count, ow = cols.count
     return Tensor.filled(shape: [n, c, oh, ow]) { out in
         x.data.withUnsafeBufferPointer { src in
             for plane in 0..<(n * c) {
@@ -76,18 +83,9 @@ public func gradientMagnitude(_ x: Tensor) -> Tensor {
 /// Nearest resize of an NCHW tensor to `height x width` (PyTorch `F.interpolate(mode='nearest')` and
 /// TensorFlow 1's legacy nearest resize, which agree: source index `floor(dst * in / out)`, in float).
 public func resizeNearest(_ x: Tensor, height oh: Int, width ow: Int) -> Tensor {
-    let (n, c, h, w) = x.nchw
+    let (_, _, h, w) = x.nchw
     let sy = Float(h) / Float(oh), sx = Float(w) / Float(ow)
     let rows = (0..<oh).map { min(Int((Float($0) * sy).rounded(.down)), h - 1) }
     let cols = (0..<ow).map { min(Int((Float($0) * sx).rounded(.down)), w - 1) }
-    return Tensor.filled(shape: [n, c, oh, ow]) { out in
-        x.data.withUnsafeBufferPointer { src in
-            for plane in 0..<(n * c) {
-                for y in 0..<oh {
-                    let s = (plane * h + rows[y]) * w, d = (plane * oh + y) * ow
-                    for xx in 0..<ow { out[d + xx] = src[s + cols[xx]] }
-                }
-            }
-        }
-    }
+    return gatherPlanes(x, rows: rows, cols: cols)
 }
