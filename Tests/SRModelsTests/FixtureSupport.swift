@@ -84,7 +84,7 @@ func quantizeByte(_ v: Float) -> UInt8 {
 /// of values and never more than 1 apart.
 func expectParity(_ net: any SRNetwork, _ x: Tensor, _ expected: Tensor) throws {
     for minChannels in [Int.max, 1] {
-        let y = Compute.$winogradMinInputChannelsOverride.withValue(minChannels) { net(x) }
+        let y = EngineSettings.current.with(winogradMinInputChannels: minChannels).run { net(x) }
         try #require(y.shape == expected.shape)
         let stats = ParityStats(y, expected)
         #expect(stats.maxAbs <= 1e-4, "max abs error \(stats.maxAbs) (Winograd from \(minChannels) channels)")

@@ -1,3 +1,4 @@
+import SISREngine
 /// EnhanceNet-PAT (Sajjadi et al. 2017) as built by the official `enhancenet.py`
 /// (msmsajjadi/EnhanceNet-Code): `conv` is `convolution2d(n=64, kernel 3, 'SAME')` and the generator
 /// is `[conv, relu] + residual_blocks x [conv, relu, conv] (+ input) + 2 x [upsample, conv, relu] +

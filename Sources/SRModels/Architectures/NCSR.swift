@@ -1,3 +1,4 @@
+import SISREngine
 /// Official NCSR `NCSRNet(in_nc, out_nc, nf, nb, gc=32, scale=4, K, opt)` with the flow options of
 /// `confs/4X.yml` (`network_G.flow`: `K` 16, `L` 3, `S` [0, 16, 16], `std_channels` 3,
 /// `additionalFlowNoAffine` 2, `stackRRDB.blocks` [1, 8, 15, 22] -> `stackRRDB_blocks`, coupling
@@ -97,7 +98,8 @@ public struct NCSRConfig: ArchitectureConfig {
         (c.L, c.K, c.additionalFlowNoAffine) = (levels.count, top.steps, top.extra)
         let coupling = Self.layers + "\(1 + top.extra).affine."
         c.hiddenChannels = try ck.shape(coupling + "fAffine.0.weight", rank: 4)[0]
-        c.stdChannels = try ck.shape(coupling + "fAffine_std.0.weight", rank: 4)[1] - 6
+        // fAffine_std sees the first half of the level-1 channels (4 * in_nc) plus the noise-level maps.
+        c.stdChannels = try ck.shape(coupling + "fAffine_std.0.weight", rank: 4)[1] - 4 * c.inNc / 2
         return c
     }
 

@@ -1,3 +1,4 @@
+import SISREngine
 // The invertible layers of the SRFlow / NCSR conditional flow, run in the sampling (reverse) direction.
 // Key names follow SRFlow's modules (`FlowStep`, `ActNorm2d`, `InvertibleConv1x1`,
 // `CondAffineSeparatedAndCond`, `Split2d`, glow `Conv2d` / `Conv2dZeros`).

@@ -1,3 +1,4 @@
+import SISREngine
 /// Official ProSR `ProSR(residual_denseblock, num_init_features, bn_size, growth_rate, ps_woReLU,
 /// level_config, level_compression, res_factor, max_num_feature, max_scale)` (fperazzi/proSR), with
 /// the defaults of its `prosr_params.G` (ProSR-L and ProSRGAN share them) and the normalisation of

@@ -1,3 +1,4 @@
+import SISREngine
 /// Official SPSR `SPSRNet(in_nc, out_nc, nf, nb, gc=32, upscale=4, norm_type=None,
 /// act_type='leakyrelu', mode='CNA', upsample_mode='upconv')` (Maclory/SPSR, `spsr.pth`: nf 64, nb 23).
 ///

@@ -1,3 +1,5 @@
+import SISREngine
+
 // Small NCHW operations used by the ProSR, SPSR and NCSR networks: channel slices, reflection
 // padding on every side, the fixed-kernel gradient magnitude, and per-element combinations.
 

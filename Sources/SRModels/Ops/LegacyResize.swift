@@ -1,3 +1,5 @@
+import SISREngine
+
 // The bicubic resizes that published test scripts add to their network outputs, reproduced exactly:
 // Pillow's 8-bit `Image.resize(BICUBIC)` (ProSR) and TensorFlow 1's legacy `resize_bicubic`
 // (`align_corners=False`, `half_pixel_centers=False`; EnhanceNet).

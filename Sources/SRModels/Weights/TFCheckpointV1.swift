@@ -1,3 +1,5 @@
+import SISREngine
+
 /// Reader for TensorFlow 1 `Saver` V1 checkpoints (`write_version=SaverDef.V1`: one file, the format
 /// of EnhanceNet's `weights`). Nothing is executed; every offset, length and count is checked against
 /// the file before it is used, every block's CRC-32C is verified, and allocations are bounded by the
