@@ -1,5 +1,5 @@
 import Foundation
-import SRModels
+@testable import SRModels
 import Testing
 
 /// Fixtures of Scripts/make_prosr_spsr_enhancenet_fixtures.py and make_ncsr_fixtures.py.
@@ -87,5 +87,26 @@ struct PretrainedParityTests {
     func spsrTapsValidated() throws {
         let dict = try loadStateDict(PretrainedFixtures.dir.appendingPathComponent("spsr.pth"))
         #expect(throws: ModelError.self) { try Architecture.spsr.build(stateDict: dict, name: "spsr.pth") }
+    }
+}
+
+@Suite("Instruction-set independence of ProSR, SPSR, EnhanceNet and NCSR", .serialized)
+struct PretrainedISAIdentityTests {
+    static var all: [PretrainedFixtures.Entry] { PretrainedFixtures.cnn + PretrainedFixtures.entries("ncsr.json") }
+
+    @Test("generic == AVX2 (im2col and Winograd)", .enabled(if: GEMM.detectedISA >= .avx2, "no AVX2+FMA on this CPU"), arguments: all)
+    func avx2(_ e: PretrainedFixtures.Entry) throws { try same(e, .avx2) }
+
+    @Test("generic == AVX-512 (im2col and Winograd)", .enabled(if: GEMM.detectedISA >= .avx512, "no AVX-512F on this CPU"), arguments: all)
+    func avx512(_ e: PretrainedFixtures.Entry) throws { try same(e, .avx512) }
+
+    func same(_ e: PretrainedFixtures.Entry, _ isa: ISA) throws {
+        let net = try PretrainedFixtures.network(e)
+        let x = try readNpy(PretrainedFixtures.dir.appendingPathComponent(e.input))
+        for minChannels in [Int.max, 1] {
+            let settings = EngineSettings.current.with(winogradMinInputChannels: minChannels)
+            let bytes = { (isa: ISA) in settings.with(isa: isa).run { net(x) }.data.withUnsafeBytes { Array($0) } }
+            #expect(bytes(.generic) == bytes(isa), "\(e.name): \(isa.rawValue) differs from generic")
+        }
     }
 }
