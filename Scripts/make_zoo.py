@@ -28,6 +28,7 @@ PRETRAINED = [
 
 RUNNABLE_ENGINES = {"EDSR", "RCAN", "RDN", "RRDBNet", "SwinIR", "NLSN"}
 RUNNABLE_ENGINES |= {"SRFBN", "SAN", "DRN", "LIIF"}  # zoo-a (issue 15)
+RUNNABLE_ENGINES |= {"proSR", "EnhanceNet", "SPSR", "NCSR"}
 
 
 def custom_config(arch, scale):
@@ -108,7 +109,7 @@ def pretrained_spec(arch, scale, loss):
         "DRN": ("DRNS4x.pt", "pytorch-pth", "drn", "", "guoyongcs/DRN releases", "DRN-S vs DRN-L unknown"),
         "EnhanceNet": ("weights", "tensorflow", "enhancenet-tf1", "", "msmsajjadi/EnhanceNet-Code", "TensorFlow 1 checkpoint"),
         "LIIF": ("edsr-baseline-liif.pth", "pytorch-pth", "liif", "model.sd", "yinboc/liif (Dropbox)", "LIIF encoder (EDSR-baseline or RDN) unknown"),
-        "NCSR": ("4X.pth", "pytorch-pth", "srflow", "", "younggeun-kim/NCSR", "normalising flow: sampling is stochastic"),
+        "NCSR": ("4X.pth", "pytorch-pth", "srflow", "", "younggeun-kim/NCSR", "normalising flow sampled at heat 0.9 (test.py's default; the paper's is not stated) with SeededRandom latents for the seed"),
         "SAN": ("SAN_BI4X.pt", "pytorch-pth", "edsr-pytorch", "", "daitao/SAN (Google Drive)", None),
         "SPSR": ("spsr.pth", "pytorch-pth", "mmsr", "", "Maclory/SPSR (Google Drive)", None),
         "SRFBN": (f"SRFBN_x{scale}_BI.pth", "pytorch-pth", "srfbn", "state_dict", "Paper99/SRFBN_CVPR19 (Google Drive)", None),
@@ -116,7 +117,11 @@ def pretrained_spec(arch, scale, loss):
                   "fperazzi/proSR (Dropbox)", None),
     }[arch]
     f, fmt, layout, container, source, note = other
-    return arch, {"upscale": scale}, weights(f, fmt, layout, container, source), note
+    config = {"upscale": scale}
+    # ProSR's forward argument; NCSR's test.py sampling arguments (heat 0.9, seed 0: the latents are
+    # drawn from SeededRandom with this seed, so the output is fixed for it).
+    config = {"proSR": {"upscale_factor": scale}, "NCSR": {"scale": scale, "heat": 0.9, "seed": 0}}.get(arch, config)
+    return arch, config, weights(f, fmt, layout, container, source), note
 
 
 # --- zoo-a (issue 15): SRFBN, SAN, DRN, LIIF. Config keys are the official constructors' / options' names.

@@ -25,6 +25,7 @@ enum NetworkFactory {
     /// Engines implemented by SRModels (zoo `architecture.engine` names).
     static let engines: Set<String> = Set(["EDSR", "RCAN", "RDN", "RRDBNet", "SwinIR", "NLSN"])
         .union(["SRFBN", "SAN", "DRN", "LIIF"])
+        .union(["proSR", "EnhanceNet", "SPSR", "NCSR"])
 
     static func make(_ entry: ZooEntry, weightsDirectory: URL?) throws -> any SuperResolver {
         let configJSON = Data(try CanonicalJSON.encode(JSONValue.object(entry.architecture.config)))

@@ -60,6 +60,6 @@ import Testing
             }
             checked += 1
         }
-        #expect(checked == 200)
+        #expect(checked == 194 + 6 + 5)  // + SRFBN x2/x4, SAN, DRN, LIIF x2/x4; proSR x2, EnhanceNet, SPSR, NCSR
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 public enum Architecture: String, CaseIterable, Codable, Sendable {
     case edsr, rcan, rdn, rrdbnet, swinir, nlsn
     case srfbn, san, drn, liif
+    case prosr, enhancenet, spsr, ncsr
 
     /// The architecture called `name` (case-insensitive), or ``ModelError/unknownArchitecture(_:)``.
     public init(named name: String) throws {
@@ -25,6 +26,10 @@ public enum Architecture: String, CaseIterable, Codable, Sendable {
         case .san: return SANConfig.self
         case .drn: return DRNConfig.self
         case .liif: return LIIFConfig.self
+        case .prosr: return ProSRConfig.self
+        case .enhancenet: return EnhanceNetConfig.self
+        case .spsr: return SPSRConfig.self
+        case .ncsr: return NCSRConfig.self
         }
     }
 

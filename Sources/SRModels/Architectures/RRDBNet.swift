@@ -64,13 +64,26 @@ public struct RRDBNetConfig: ArchitectureConfig {
     public func makeNetwork(_ weights: WeightScope) -> any SRNetwork { RRDBNet(config: self, weights: weights) }
 }
 
+/// How the convolutions of an RRDB are named in a checkpoint.
+enum RRDBKeys: Sendable {
+    /// BasicSR: `rdb1.conv1.weight`.
+    case basicSR
+    /// Official ESRGAN / SRFlow / NCSR: `RDB1.conv1.weight`.
+    case esrgan
+    /// Old BasicSR / mmsr `conv_block` Sequentials (SPSR): `RDB1.conv1.0.weight`.
+    case mmsr
+
+    func block(_ w: WeightScope, _ i: Int) -> WeightScope { self == .basicSR ? w["rdb\(i)"] : w["RDB\(i)"] }
+    func conv(_ w: WeightScope, _ i: Int) -> WeightScope { self == .mmsr ? w["conv\(i)"][0] : w["conv\(i)"] }
+}
+
 /// ESRGAN's residual dense block: five 3x3 convs on the growing concatenation, LeakyReLU 0.2 after the
 /// first four, output `0.2 * x5 + x`. Keys `conv1` ... `conv5`.
 struct DenseBlock5: Sendable {
     let convs: [Conv2d]
 
-    init(_ w: WeightScope, features f: Int, growth g: Int) {
-        convs = (0..<5).map { i in Conv2d(w["conv\(i + 1)"], in: f + i * g, out: i == 4 ? f : g, kernel: 3) }
+    init(_ w: WeightScope, features f: Int, growth g: Int, keys: RRDBKeys = .basicSR) {
+        convs = (0..<5).map { i in Conv2d(keys.conv(w, i + 1), in: f + i * g, out: i == 4 ? f : g, kernel: 3) }
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
@@ -84,8 +97,8 @@ struct DenseBlock5: Sendable {
 struct RRDB: Sendable {
     let blocks: [DenseBlock5]
 
-    init(_ w: WeightScope, features f: Int, growth g: Int) {
-        blocks = (1...3).map { DenseBlock5(w["rdb\($0)"], features: f, growth: g) }
+    init(_ w: WeightScope, features f: Int, growth g: Int, keys: RRDBKeys = .basicSR) {
+        blocks = (1...3).map { DenseBlock5(keys.block(w, $0), features: f, growth: g, keys: keys) }
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {

@@ -15,16 +15,7 @@ import SISREngine
 public enum NLSNRotations {
     public static func make(seed: UInt64, bodyIndex: Int, channels cm: Int, hashes: Int, buckets nb: Int) -> [Float] {
         var rng = SeededRandom(seed: seed, "nlsn", "body.\(bodyIndex)", "buckets.\(nb)")
-        let count = cm * hashes * (nb / 2)
-        var out: [Float] = []
-        out.reserveCapacity(count + 1)
-        while out.count < count {
-            let u1 = rng.nextDouble(), u2 = rng.nextDouble()
-            let r = (-2 * DMath.log(1 - u1)).squareRoot(), t = 2 * Double.pi * u2
-            out.append(Float(r * DMath.cos(t)))
-            out.append(Float(r * DMath.sin(t)))
-        }
-        return Array(out.prefix(count))
+        return seededNormals(&rng, count: cm * hashes * (nb / 2)).map { Float($0) }
     }
 }
 

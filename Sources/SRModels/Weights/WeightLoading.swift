@@ -37,6 +37,8 @@ public enum CheckpointFormat: String, Sendable, Codable {
     case torchZip = "torch zip"
     case torchLegacy = "torch legacy"
     case safetensors = "safetensors"
+    /// TensorFlow 1 `Saver` V1 (one table file; EnhanceNet's `weights`).
+    case tensorflowV1 = "tensorflow v1"
 }
 
 /// One tensor as stored: its (unwrapped) name, stored dtype and Float32 values in PyTorch's shape.
@@ -71,7 +73,7 @@ public struct Checkpoint: Sendable {
     }
 }
 
-/// Loads a checkpoint (torch zip, torch legacy or safetensors, detected by magic bytes) and returns
+/// Loads a checkpoint (torch zip, torch legacy, safetensors or TensorFlow 1 V1, detected by magic bytes) and returns
 /// its float tensors as Float32 by name, unwrapped as BasicSR does. See `WeightLoadOptions`.
 public func loadStateDict(_ url: URL, options: WeightLoadOptions = .init()) throws -> StateDict {
     try loadCheckpoint(url, options: options).stateDict(includeIntegerTensors: options.includeIntegerTensors)
@@ -96,6 +98,11 @@ func loadCheckpoint(bytes: [UInt8], path: String, options: WeightLoadOptions = .
         let st = try Safetensors.read(bytes, path: path)
         return try finish(path: path, format: format, rootKeys: st.entries.map(\.name), unwrapPath: [],
                           raw: st.entries, ignored: [], metadata: st.metadata, options: options)
+    }
+    if format == .tensorflowV1 {
+        let entries = try TFCheckpointV1.read(bytes, path: path)
+        return try finish(path: path, format: format, rootKeys: entries.map(\.name), unwrapPath: [],
+                          raw: entries, ignored: [], metadata: [:], options: options)
     }
     let pickle = format == .torchZip
         ? try TorchCheckpoint.readZip(bytes, path: path, options: options)
@@ -126,6 +133,7 @@ public func detectCheckpointFormat(_ bytes: [UInt8], path: String) throws -> Che
         }
         throw WeightError.unsupported(path: path, problem: "a plain pickle without the torch magic number, not a torch.save file")
     }
+    if TFCheckpointV1.looksLike(bytes) { return .tensorflowV1 }
     if bytes.count >= 9, bytes[8] == UInt8(ascii: "{") { return .safetensors }
     let head = bytes.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
     throw WeightError.corrupt(path: path, problem: "not a torch or safetensors checkpoint (first bytes \(head))")

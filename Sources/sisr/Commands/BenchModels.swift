@@ -19,6 +19,12 @@ extension SISRCommand {
             ("edsr_64x16", .edsr, #"{"num_feat": 64, "num_block": 16}"#),
             ("rcan_10x20", .rcan, #"{"num_group": 10, "num_block": 20}"#),
             ("rrdbnet_23", .rrdbnet, #"{"num_block": 23}"#),
+        ] + pretrainedModels
+
+        /// Paper-size pretrained-zoo networks, run only when named in `--only` (slow):
+        /// Benchmarks/bench_pretrained.sh times them next to PyTorch.
+        static let pretrainedModels: [(name: String, arch: Architecture, config: String)] = [
+            ("prosr", .prosr, "{}"), ("enhancenet", .enhancenet, "{}"), ("spsr", .spsr, "{}"), ("ncsr", .ncsr, "{}"),
         ]
 
         /// Issue 15 architectures at the released models' sizes (run with `--only`, see
@@ -63,7 +69,8 @@ extension SISRCommand {
             if !json {
                 print("input \(width)x\(height) -> x4, \(EngineSettings.current.summary), 3x3 conv \(im2col ? "im2col" : "Winograd F(2x2,3x3)")")
             }
-            for model in Self.models + Self.zooAModels where selected?.contains(model.name) ?? Self.models.contains(where: { $0.name == model.name }) {
+            let byDefault = Set(Self.models.map(\.name)).subtracting(Self.pretrainedModels.map(\.name))
+            for model in Self.models + Self.zooAModels where selected?.contains(model.name) ?? byDefault.contains(model.name) {
                 let net = try model.arch.random(configJSON: Data(model.config.utf8), scale: 4, seed: 1)
                 _ = net(Tensor(zeros: [1, 3, 16, 16]))  // warm-up: page in code and buffers
                 let counter = FLOPCounter()

@@ -21,7 +21,7 @@ extension SISRCommand {
         @Option(help: "Architecture: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
         var arch: String
 
-        @Option(help: "Checkpoint: torch .pth (zip or legacy) or .safetensors.")
+        @Option(help: "Checkpoint: torch .pth (zip or legacy), .safetensors, or a TensorFlow 1 Saver V1 file (EnhanceNet).")
         var weights: String
 
         @Option(help: "Expected upscaling factor; checked against the checkpoint (inferred when omitted).")

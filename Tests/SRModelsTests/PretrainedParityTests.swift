@@ -1,0 +1,112 @@
+import Foundation
+@testable import SRModels
+import Testing
+
+/// Fixtures of Scripts/make_prosr_spsr_enhancenet_fixtures.py and make_ncsr_fixtures.py.
+enum PretrainedFixtures {
+    static var dir: URL { Fixtures.root.appendingPathComponent("pretrained") }
+
+    struct Entry: CustomStringConvertible, Sendable {
+        let name: String, arch: String, weights: String, container: String
+        let configJSON: Data
+        let scale: Int
+        let input: String, output: String
+        var description: String { "\(name) (\(container))" }
+    }
+
+    static func entries(_ manifest: String) -> [Entry] {
+        let data = try! Data(contentsOf: dir.appendingPathComponent(manifest))
+        let root = try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+        return (root["fixtures"] as! [[String: Any]]).map { e in
+            Entry(
+                name: e["name"] as! String, arch: e["arch"] as! String, weights: e["weights"] as! String,
+                container: e["container"] as! String,
+                configJSON: try! JSONSerialization.data(withJSONObject: e["config"] as! [String: Any]),
+                scale: e["scale"] as! Int, input: e["input"] as! String, output: e["output"] as! String)
+        }
+    }
+
+    static let cnn = entries("prosr-spsr-enhancenet.json")
+
+    static func network(_ e: Entry) throws -> any SRNetwork {
+        let dict = try loadStateDict(dir.appendingPathComponent(e.weights))
+        return try Architecture(named: e.arch).build(configJSON: e.configJSON, stateDict: dict, name: e.weights, scale: e.scale)
+    }
+}
+
+@Suite("Reference parity of ProSR, SPSR and EnhanceNet")
+struct PretrainedParityTests {
+    @Test("matches the reference output", arguments: PretrainedFixtures.cnn)
+    func parity(_ e: PretrainedFixtures.Entry) throws {
+        let net = try PretrainedFixtures.network(e)
+        #expect(net.scale == e.scale)
+        let x = try readNpy(PretrainedFixtures.dir.appendingPathComponent(e.input))
+        let expected = try readNpy(PretrainedFixtures.dir.appendingPathComponent(e.output))
+        try expectParity(net, x, expected)
+    }
+
+    @Test("EnhanceNet's residual base is TensorFlow 1's legacy bicubic resize, bit for bit")
+    func tensorflowBicubic() throws {
+        let x = try readNpy(PretrainedFixtures.dir.appendingPathComponent("enhancenet_in.npy"))
+        let expected = try readNpy(PretrainedFixtures.dir.appendingPathComponent("enhancenet_bicubic.npy"))
+        let means: [Float] = [0.47614917, 0.45001204, 0.40904046]
+        let (_, _, h, w) = x.nchw
+        var xs = x
+        for c in 0..<3 {
+            for i in 0..<(h * w) {
+                let k = c * h * w + i
+                xs.data[k] = Float(Double((x.data[k] * 255).rounded()) / 255 - Double(means[c]))
+            }
+        }
+        let y = tfLegacyBicubicResize(xs, height: 4 * h, width: 4 * w)
+        let worst = zip(y.data, expected.data).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-6, "max abs difference \(worst)")
+    }
+
+    @Test("sizes are inferred from the checkpoints")
+    func inferred() throws {
+        let prosr = try #require(
+            try Architecture.prosr.resolveConfig(
+                configJSON: nil, stateDict: loadStateDict(PretrainedFixtures.dir.appendingPathComponent("prosr.pth")), scale: nil)
+                as? ProSRConfig)
+        #expect(prosr.numInitFeatures == 6 && prosr.growthRate == 3 && prosr.bnSize == 2)
+        #expect(prosr.levelConfig == [[2, 1], [1]] && prosr.maxScale == 4)
+        let spsr = try #require(
+            try Architecture.spsr.resolveConfig(
+                configJSON: #"{"tap_blocks": [1, 2, 3, 4]}"#.data(using: .utf8),
+                stateDict: loadStateDict(PretrainedFixtures.dir.appendingPathComponent("spsr.pth")), scale: nil) as? SPSRConfig)
+        #expect(spsr.nf == 2 && spsr.gc == 1 && spsr.upscale == 4 && spsr.nb >= 4)
+        let enhance = try #require(
+            try Architecture.enhancenet.resolveConfig(
+                configJSON: nil, stateDict: loadStateDict(PretrainedFixtures.dir.appendingPathComponent("enhancenet_weights")),
+                scale: nil) as? EnhanceNetConfig)
+        #expect(enhance.n == 4 && enhance.residualBlocks == 2)
+    }
+
+    @Test("SPSR's default taps (after blocks 5, 10, 15, 20) are refused for a 4-block checkpoint")
+    func spsrTapsValidated() throws {
+        let dict = try loadStateDict(PretrainedFixtures.dir.appendingPathComponent("spsr.pth"))
+        #expect(throws: ModelError.self) { try Architecture.spsr.build(stateDict: dict, name: "spsr.pth") }
+    }
+}
+
+@Suite("Instruction-set independence of ProSR, SPSR, EnhanceNet and NCSR", .serialized)
+struct PretrainedISAIdentityTests {
+    static var all: [PretrainedFixtures.Entry] { PretrainedFixtures.cnn + PretrainedFixtures.entries("ncsr.json") }
+
+    @Test("generic == AVX2 (im2col and Winograd)", .enabled(if: GEMM.detectedISA >= .avx2, "no AVX2+FMA on this CPU"), arguments: all)
+    func avx2(_ e: PretrainedFixtures.Entry) throws { try same(e, .avx2) }
+
+    @Test("generic == AVX-512 (im2col and Winograd)", .enabled(if: GEMM.detectedISA >= .avx512, "no AVX-512F on this CPU"), arguments: all)
+    func avx512(_ e: PretrainedFixtures.Entry) throws { try same(e, .avx512) }
+
+    func same(_ e: PretrainedFixtures.Entry, _ isa: ISA) throws {
+        let net = try PretrainedFixtures.network(e)
+        let x = try readNpy(PretrainedFixtures.dir.appendingPathComponent(e.input))
+        for minChannels in [Int.max, 1] {
+            let settings = EngineSettings.current.with(winogradMinInputChannels: minChannels)
+            let bytes = { (isa: ISA) in settings.with(isa: isa).run { net(x) }.data.withUnsafeBytes { Array($0) } }
+            #expect(bytes(.generic) == bytes(isa), "\(e.name): \(isa.rawValue) differs from generic")
+        }
+    }
+}
