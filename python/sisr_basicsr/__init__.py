@@ -6,14 +6,20 @@
 - ``ResNetPerceptualLoss`` (torchvision ResNet18 features, ``layer3`` in the paper) in ``LOSS_REGISTRY``.
 
 It also installs the ``torchvision.transforms.functional_tensor`` stand-in BasicSR 1.4.2 imports and
-current torchvision no longer has. Written from the published descriptions of the networks
+current torchvision no longer has, and makes ``PerceptualLoss(criterion='l2')`` work (BasicSR 1.4.2
+calls the nonexistent ``torch.nn.L2loss``; here it is ``torch.nn.MSELoss``). Written from the published descriptions of the networks
 (research notes of this project), not copied from their repositories.
 """
 import sys
 
+import torch.nn as _nn
 import torchvision.transforms.functional as _tvf
 
 sys.modules.setdefault("torchvision.transforms.functional_tensor", _tvf)
+# BasicSR 1.4.2's PerceptualLoss maps `criterion: l2` to `torch.nn.L2loss()`, which torch never had;
+# the evident intent (and what the option files mean by l2) is the mean squared error.
+if not hasattr(_nn, "L2loss"):
+    _nn.L2loss = _nn.MSELoss
 
 from . import archs, losses  # noqa: E402,F401  (registration happens on import)
 
