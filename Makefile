@@ -1,7 +1,7 @@
 # Two entry points (see README):
 #   make demo   set up, build release, build the built-in default release into ./release and verify it
 #   make test   set up, build, run every Swift test, then the Python package's tests
-.PHONY: setup build release demo test swift-test python-test bench clean test-training
+.PHONY: setup build release demo test swift-test python-test bench repro-check clean test-training
 
 setup:
 	@bash Scripts/setup.sh
@@ -28,6 +28,10 @@ test: swift-test python-test
 # Not in CI: BasicSR 1.4.2 from PyPI, its own training entry point on CPU, collect, build, compare.
 test-training: setup
 	bash Scripts/test-training.sh
+
+# Builds the default release under every pinnable code path (BLAS kernels, SISR_ISA) vs CHECKSUMS.
+repro-check: release
+	bash Scripts/check_reproducibility.sh .build/release/sisr
 
 bench: release
 	bash Benchmarks/run_all.sh
