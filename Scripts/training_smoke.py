@@ -89,14 +89,16 @@ def main():
     ap.add_argument("--sisr", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--archs", default=",".join(TINY))
+    ap.add_argument("--models", help="comma-separated zoo names instead of x2 L1, x4 VGG_GAN, x2 ResNet_GAN per arch")
+    ap.add_argument("--keep", action="store_true", help="reuse --work: skip models whose checkpoint exists")
     args = ap.parse_args()
     sisr = os.path.abspath(args.sisr)
     work = os.path.abspath(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
     torch.manual_seed(0)
     pre = os.path.join(work, "experiments", "pretrained_models")
-    os.makedirs(pre)
+    os.makedirs(pre, exist_ok=True)
     torch.save(torchvision.models.vgg19(weights=None).state_dict(), os.path.join(pre, "vgg19-dcbb9e9d.pth"))
     torch.save(torchvision.models.resnet18(weights=None).state_dict(), os.path.join(pre, "resnet18-f37072fd.pth"))
 
@@ -109,6 +111,8 @@ def main():
         zoo = json.load(f)
     entries = {m["name"]: m for m in zoo["models"]}
     chosen = [f"{a}-div2k-x{s}-{loss}-s1" for a in args.archs.split(",") for s, loss in zip([2, 4, 2], LOSSES)]
+    if args.models:
+        chosen = args.models.split(",")
     tiny_zoo = {**zoo, "name": "training-smoke", "models": []}
     options = {}
     for name in chosen:
@@ -120,7 +124,10 @@ def main():
         with open(path, "w") as f:
             yaml.safe_dump(opt, f, sort_keys=False)
         env = {**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")}
-        run([sys.executable, "-m", "sisr_basicsr.train", "-opt", path], cwd=work, env=env)
+        done = os.path.join(work, "experiments", name, "models", f"net_g_{ITERS}.pth")
+        if not (args.keep and os.path.exists(done)):
+            shutil.rmtree(os.path.join(work, "experiments", name), ignore_errors=True)
+            run([sys.executable, "-m", "sisr_basicsr.train", "-opt", path], cwd=work, env=env)
         m["architecture"]["config"] = engine_config(m["architecture"]["config"], m["labels"]["architecture"])
         tiny_zoo["models"].append(m)
     zoo_path = os.path.join(work, "tiny_zoo.json")
