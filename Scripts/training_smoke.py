@@ -79,8 +79,13 @@ def pytorch_sr(opt, checkpoint, lr_path):
     net.eval()
     img = cv2.imread(lr_path, cv2.IMREAD_COLOR)[:, :, ::-1].astype(np.float32) / 255
     x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))[None]
+    h, w = x.shape[-2:]
+    g = opt["network_g"]
+    if g["type"] == "SwinIR":  # BasicSR's SwinIRModel.test: reflect-pad bottom/right to the window
+        ws = g["window_size"]
+        x = torch.nn.functional.pad(x, (0, (ws - w % ws) % ws, 0, (ws - h % ws) % ws), mode="reflect")
     with torch.no_grad():
-        y = net(x)[0].clamp(0, 1).numpy().transpose(1, 2, 0)
+        y = net(x)[0, :, : h * opt["scale"], : w * opt["scale"]].clamp(0, 1).numpy().transpose(1, 2, 0)
     return np.floor(y * np.float32(255) + np.float32(0.5)).astype(np.uint8)
 
 
@@ -99,8 +104,9 @@ def main():
     torch.manual_seed(0)
     pre = os.path.join(work, "experiments", "pretrained_models")
     os.makedirs(pre, exist_ok=True)
-    torch.save(torchvision.models.vgg19(weights=None).state_dict(), os.path.join(pre, "vgg19-dcbb9e9d.pth"))
-    torch.save(torchvision.models.resnet18(weights=None).state_dict(), os.path.join(pre, "resnet18-f37072fd.pth"))
+    for net, file in [(torchvision.models.vgg19, "vgg19-dcbb9e9d.pth"), (torchvision.models.resnet18, "resnet18-f37072fd.pth")]:
+        if not os.path.exists(os.path.join(pre, file)):  # seeded random stand-ins for the ImageNet weights
+            torch.save(net(weights=None).state_dict(), os.path.join(pre, file))
 
     data = os.path.join(work, "datasets")
     run([sisr, "procedural", "--seed", "3", "--count", "6", "--width", "160", "--height", "144", os.path.join(work, "hr")])
