@@ -16,16 +16,14 @@ extension SISRCommand {
 
         @Option(help: "BasicSR experiments folder (holds <model>/models/).") var experiments = "experiments"
         @Option(help: "Weights folder to fill (pass it to `sisr build --weights`).") var out: String
-        @Option(help: "Zoo JSON.") var zoo = "manifests/zoo.json"
+        @Option(help: "Zoo: `paper` (manifests/zoo.json, found as the other commands find it) or a zoo JSON file.")
+        var zoo = "paper"
         @Option(help: "Iteration of the checkpoint to take.") var iter = 50000
         @Option(help: "Only these models (comma-separated names).") var models: String?
         @Flag(help: "Fail when a selected model has no checkpoint.") var all = false
 
         func run() throws {
-            let path = URL(fileURLWithPath: zoo)
-            let bytes: Data
-            do { bytes = try Data(contentsOf: path) } catch { throw SISRError.io(path: zoo, problem: "cannot read zoo file") }
-            let z = try CanonicalJSON.decode(Zoo.self, from: [UInt8](bytes), path: zoo)
+            let z = try ZooSource.load(zoo).zoo
             var entries = z.models.filter { $0.weights?.file != nil && $0.weights?.format != "seeded-init" }
             if let models {
                 let wanted = Set(models.split(separator: ",").map(String.init))
