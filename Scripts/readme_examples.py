@@ -38,7 +38,8 @@ SKIPS = [
     (r"^sisr bench-(models|transformer)", "benchmark: minutes of CPU time"),
     (r"Benchmarks/|SCRATCH=", "benchmark against PyTorch/Pillow/OpenCV peers: minutes, extra packages"),
     (r"^#SBATCH|^srun |^#!/bin/bash|^# afterwards", "needs a Slurm cluster"),
-    (r"^sisr prepare (lr|photos) ", "needs the DIV2K/Flickr2K downloads or a folder of photos"),
+    (r"^sisr prepare lr --hr /data/", "needs the DIV2K/Flickr2K downloads"),
+    (r"^sisr prepare photos --input photos/", "needs a folder of photos"),
     (r"sisr_basicsr\.train|^torchrun |^sbatch |^export PYTHONPATH", "GPU training with BasicSR (a cluster)"),
     (r"^sisr build --zoo manifests/zoo\.json --weights weights ", "needs the 180 trained checkpoints"),
 ]
