@@ -7,7 +7,8 @@
 
 It also installs the ``torchvision.transforms.functional_tensor`` stand-in BasicSR 1.4.2 imports and
 current torchvision no longer has, and makes ``PerceptualLoss(criterion='l2')`` work (BasicSR 1.4.2
-calls the nonexistent ``torch.nn.L2loss``; here it is ``torch.nn.MSELoss``). Written from the published descriptions of the networks
+calls the nonexistent ``torch.nn.L2loss``; here it is ``torch.nn.MSELoss``), and gives
+``VGGStyleDiscriminator`` a contiguous input (its ``.view`` fails on SwinIR's x4 output). Written from the published descriptions of the networks
 (research notes of this project), not copied from their repositories.
 """
 import sys
@@ -21,6 +22,18 @@ sys.modules.setdefault("torchvision.transforms.functional_tensor", _tvf)
 if not hasattr(_nn, "L2loss"):
     _nn.L2loss = _nn.MSELoss
 
+from basicsr.archs.discriminator_arch import VGGStyleDiscriminator as _VGGStyleDiscriminator  # noqa: E402
+
 from . import archs, losses  # noqa: E402,F401  (registration happens on import)
+
+# BasicSR 1.4.2's VGGStyleDiscriminator flattens with `.view`, which fails on a non-contiguous input
+# (SwinIR's output at x4 is one): the discriminator gets a contiguous copy; values are unchanged.
+_discriminator_forward = _VGGStyleDiscriminator.forward
+if not getattr(_discriminator_forward, "_sisr_contiguous", False):
+    def _contiguous_forward(self, x):
+        return _discriminator_forward(self, x.contiguous())
+
+    _contiguous_forward._sisr_contiguous = True
+    _VGGStyleDiscriminator.forward = _contiguous_forward
 
 __all__ = ["archs", "losses"]

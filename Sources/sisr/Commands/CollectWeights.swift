@@ -9,8 +9,8 @@ extension SISRCommand {
             commandName: "collect-weights",
             abstract: "Gather BasicSR's net_g_<iter>.pth files into the folder `sisr build --weights` reads, checking each loads.",
             discussion: """
-                For every model of the zoo with a weights file, copies <experiments>/<model>/models/net_g_<iter>.pth
-                to <out>/<weights.file> after building it strictly into its zoo architecture (as `sisr build` does).
+                For every model of the zoo with a weights file, copies <experiments>/<model>/models/net_g_<iter>.pth \
+                to <out>/<weights.file> after building it strictly into its zoo architecture, as `sisr build` does. \
                 Exit status 1 if a checkpoint fails to load, or (with --all) if one is missing.
                 """)
 
