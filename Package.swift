@@ -9,7 +9,8 @@ import PackageDescription
 //   SRModels        layers, architectures, checkpoint readers, CPU inference
 //   DatasetBuilder  plan -> LR -> SR -> PNG -> shards + manifest + CHECKSUMS
 //   DatasetLoader   shards -> selection -> order -> crops -> batches
-//   SISRTraining    BasicSR option files (Options/), data preparation, training
+//   SISRTraining    BasicSR option files (Options/), data preparation, backward passes, losses,
+//                   optimisers, the BasicSR-style training loop
 //   Baselines       acutance-kNN, PRNU, spectral classifier, evaluation
 //   SISRLoaderC     C ABI over DatasetLoader (shared library for Python)
 //   sisr            the command-line tool
@@ -24,8 +25,8 @@ let package = Package(
         .library(name: "SRModels", targets: ["SRModels"]),
         .library(name: "DatasetBuilder", targets: ["DatasetBuilder"]),
         .library(name: "DatasetLoader", targets: ["DatasetLoader"]),
-        .library(name: "SISRTraining", targets: ["SISRTraining"]),
         .library(name: "Baselines", targets: ["Baselines"]),
+        .library(name: "SISRTraining", targets: ["SISRTraining"]),
         .library(name: "SISRLoaderC", type: .dynamic, targets: ["SISRLoaderC"]),
     ],
     dependencies: [

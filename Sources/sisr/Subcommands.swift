@@ -17,6 +17,7 @@ extension SISRCommand {
         // Training data and weights
         Prepare.self,
         CollectWeights.self,
+        Train.self,
         // Loading, baselines, scoring
         LoadBench.self,
         Baseline.self,
