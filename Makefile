@@ -3,7 +3,7 @@
 #   make test   set up, build, run every Swift test, the Python package's tests, every README example,
 #               then each fuzz harness for 20 s (see Fuzz/run.sh)
 #   make fuzz   each fuzz harness for FUZZ_SECONDS (default 300)
-.PHONY: setup build release demo test swift-test python-test readme-test fuzz-build fuzz fuzz-ci bench repro-check clean demo-zoo-train training-fixtures training-check
+.PHONY: setup build release demo test swift-test python-test readme-test fuzz-build fuzz fuzz-ci bench repro-check clean demo-zoo-train training-fixtures training-check test-training
 
 setup:
 	@bash Scripts/setup.sh
@@ -41,6 +41,10 @@ fuzz-ci: fuzz-build
 	FUZZ_SECONDS=20 bash Fuzz/run.sh
 
 test: swift-test python-test readme-test fuzz-ci
+
+# Not in CI: BasicSR 1.4.2 from PyPI, its own training entry point on CPU, collect, build, compare.
+test-training: setup
+	bash Scripts/test-training.sh
 
 # Builds the default release under every pinnable code path (BLAS kernels, SISR_ISA) vs CHECKSUMS.
 repro-check: release

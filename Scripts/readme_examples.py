@@ -40,6 +40,10 @@ SKIPS = [
     (r"Benchmarks/|SCRATCH=", "benchmark against PyTorch/Pillow/OpenCV peers: minutes, extra packages"),
     (r"^#SBATCH|^srun |^#!/bin/bash|^# afterwards", "needs a Slurm cluster"),
     (r"^make fuzz|Fuzz/run\.sh|sisr-fuzz", "fuzzing: minutes per harness on the sanitizer build (make test runs each for 20 s)"),
+    (r"^sisr prepare lr --hr /data/", "needs the DIV2K/Flickr2K downloads"),
+    (r"^sisr prepare photos --input photos/", "needs a folder of photos"),
+    (r"sisr_basicsr\.train|^torchrun |^sbatch |^export PYTHONPATH", "GPU training with BasicSR (a cluster)"),
+    (r"^sisr build --zoo manifests/zoo\.json --weights weights ", "needs the 180 trained checkpoints"),
 ]
 
 

@@ -16,6 +16,7 @@ extension SISRCommand {
         InspectWeights.self,
         // Training data and weights
         Prepare.self,
+        CollectWeights.self,
         Train.self,
         // Loading, baselines, scoring
         LoadBench.self,

@@ -36,8 +36,7 @@ extension SISRCommand {
             @Option(help: "Output folder (e.g. datasets/DIV2K).") var out: String
             @Option(help: "Folder name prefix: DIV2K_train, DIV2K_valid, Flickr2K.") var name: String
             @Option(help: "Scales, comma-separated.") var scales = "2,4"
-            @Option(help: "Worker threads (the output is the same for any number).")
-            var threads = ProcessInfo.processInfo.activeProcessorCount
+            @OptionGroup var threads: ThreadsOption
 
             func run() throws {
                 let list = scales.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -45,7 +44,7 @@ extension SISRCommand {
                     throw ValidationError("--scales must be integers separated by commas, e.g. 2,4")
                 }
                 let job = SISRTraining.LRFolders(name: name, scales: list.map { $0! })
-                let n = try job.run(hrDir: URL(fileURLWithPath: hr), out: URL(fileURLWithPath: out), threads: threads)
+                let n = try job.run(hrDir: URL(fileURLWithPath: hr), out: URL(fileURLWithPath: out), threads: threads.count)
                 print("\(n) images: \(out)/\(job.hrFolder) (cropped to a multiple of \(job.modulus)), "
                     + job.scales.map { "\(out)/\(job.lrFolder(scale: $0))" }.joined(separator: ", "))
             }
@@ -60,8 +59,7 @@ extension SISRCommand {
             @Option(help: "Output folder (gets <stem>.png and photos.json).") var out: String
             @Option(help: "Gaussian sigma in source pixels, or 'auto' = (factor - 1) / 2 per photo.") var sigma = "auto"
             @Option(help: "Longest side of the output.") var size = 960
-            @Option(help: "Worker threads (the output is the same for any number).")
-            var threads = ProcessInfo.processInfo.activeProcessorCount
+            @OptionGroup var threads: ThreadsOption
 
             func run() throws {
                 var s: Double?
@@ -70,7 +68,7 @@ extension SISRCommand {
                     s = v
                 }
                 let job = PhotoPreparation(sigma: s, longestSide: size)
-                let r = try job.run(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: out), threads: threads)
+                let r = try job.run(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: out), threads: threads.count)
                 print("\(r.prepared) photos prepared, \(r.skipped) skipped (not larger than \(size) px): \(out)/photos.json")
             }
         }
