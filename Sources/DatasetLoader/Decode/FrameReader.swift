@@ -118,6 +118,16 @@ final class FrameReader {
         }
     }
 
+    /// Asks the kernel to start reading `ref`'s frame now (`POSIX_FADV_WILLNEED`), so that the disk
+    /// works on coming samples while this thread decodes; errors are left to the real read.
+    func prefetch(_ ref: SampleRef, shard: ShardInfo) {
+        guard let offset = ref.frameOffset, let size = ref.frameSize, offset >= 0, size > 0 else { return }
+        let f = fdShard == ref.shard && fd >= 0 ? fd : open(shard.url.path, O_RDONLY)
+        guard f >= 0 else { return }
+        _ = posix_fadvise(f, off_t(offset), off_t(size), Int32(POSIX_FADV_WILLNEED))
+        if f != fd { close(f) }
+    }
+
     private func openShard(_ shard: ShardInfo, _ index: Int) throws {
         if fdShard == index && fd >= 0 { return }
         if fd >= 0 { close(fd); fd = -1; fdShard = -1 }

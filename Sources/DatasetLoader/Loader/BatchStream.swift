@@ -83,6 +83,9 @@ public final class BatchStream: @unchecked Sendable {
         s.condition.unlock()
     }
 
+    /// Streaming: how many samples ahead a thread asks the kernel to read (keeps the disk busy).
+    static let readAhead = 8
+
     private static func work(
         state s: State, loader: BatchLoader, order: [Int], plan: EpochPlan, epoch: Int, indices: [Int], totalJobs: Int
     ) {
@@ -112,6 +115,11 @@ public final class BatchStream: @unchecked Sendable {
             let batch = s.batches[g]!
             s.condition.unlock()
             var failure: Error?
+            if let frames, job + Self.readAhead < totalJobs {
+                let ahead = job + Self.readAhead
+                let ref = loader.source.samples[order[plan.positions(ofBatch: indices[ahead / plan.batchSize])[ahead % plan.batchSize]]]
+                frames.prefetch(ref, shard: loader.source.shards[ref.shard])
+            }
             do {
                 let ref = loader.source.samples[order[batch.positions[slot]]]
                 let crop = try loader.cropPlan(ref, epoch: epoch)
