@@ -38,15 +38,16 @@ du -sh "$REL/shards" "$REL-format1/shards" "$REL-png" | sed 's/^/size: /'
 COMMON=(--split train --patch 224 --batch 32)
 LOG="$WORK/results.txt"
 : >"$LOG"
+: >"$WORK/runs.log"
 ours() {  # name release threads cold|warm
     local flag=(); [ "$4" = cold ] && flag=(--cold)
-    "$SISR" load-bench "$2" "${COMMON[@]}" --threads "$3" --epochs 1 "${flag[@]}" | tee /dev/stderr \
-        | sed -n "s/^epoch 0: .* \([0-9.]*\) images\/s.*peak RSS \([0-9]*\) MB/peer=$1-$4 images_per_s=\1 peak_rss_mb=\2/p" >>"$LOG"
+    "$SISR" load-bench "$2" "${COMMON[@]}" --threads "$3" --epochs 1 "${flag[@]}" | tee -a "$WORK/runs.log" \
+        | sed -n "s/^epoch 0: \([0-9]*\) images.* \([0-9.]*\) images\/s.*(CPU \([0-9.]*\) s), peak RSS \([0-9]*\) MB/peer=$1-$4 images=\1 images_per_s=\2 cpu_s=\3 peak_rss_mb=\4/p" >>"$LOG"
 }
 peer() {  # name cold|warm args...
     local name=$1 mode=$2; shift 2
     local flag=(); [ "$mode" = cold ] && flag=(--cold)
-    python3 Benchmarks/load_peer.py run "$@" "${COMMON[@]}" "${flag[@]}" | tee /dev/stderr \
+    python3 Benchmarks/load_peer.py run "$@" "${COMMON[@]}" "${flag[@]}" | tee -a "$WORK/runs.log" \
         | sed "s/^peer=[^ ]*/peer=$name-$mode/" >>"$LOG"
 }
 for round in $(seq 1 "$ROUNDS"); do
@@ -62,18 +63,22 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 python3 - "$LOG" <<'PY'
+# Wall-clock images/s, and images per CPU-second (user + system of the process and its workers):
+# on a shared machine the second is the steadier measure of what each loader costs.
 import re, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    m = re.search(r"peer=(\S+).*images_per_s=([\d.]+).*peak_rss_mb=(\d+)", line)
+    m = re.search(r"peer=(\S+) .*?images=(\d+).*images_per_s=([\d.]+).*cpu_s=([\d.]+).*peak_rss_mb=(\d+)", line)
     if m:
-        runs.setdefault(m[1], []).append((float(m[2]), int(m[3])))
-med = {k: statistics.median(r for r, _ in v) for k, v in runs.items()}
+        runs.setdefault(m[1], []).append((float(m[3]), int(m[2]) / max(float(m[4]), 1e-9), int(m[5])))
+med = {k: statistics.median(r for r, _, _ in v) for k, v in runs.items()}
+eff = {k: statistics.median(e for _, e, _ in v) for k, v in runs.items()}
 for k, v in runs.items():
-    print(f"{k:14s} {med[k]:8.1f} images/s (runs: {', '.join(f'{r:.0f}' for r, _ in v)}), peak RSS {max(m for _, m in v)} MB")
+    print(f"{k:18s} {med[k]:7.1f} images/s {eff[k]:7.1f} images/CPU-s (runs: {', '.join(f'{r:.0f}' for r, _, _ in v)}), "
+          f"peak RSS {max(m for _, _, m in v)} MB")
 def ratio(a, b):
     if a in med and b in med:
-        print(f"ratio {a}/{b}: {med[a] / med[b]:.2f}")
+        print(f"ratio {a} / {b}: {med[a] / med[b]:.2f} wall, {eff[a] / eff[b]:.2f} per CPU-second")
 for mode in ("cold", "warm"):
     for peer in ("pillow", "webdataset", "sisr-format1"):
         ratio(f"sisr-2t-{mode}", f"{peer}-{mode}")
