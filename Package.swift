@@ -4,7 +4,9 @@ import PackageDescription
 // Targets, bottom to top:
 //   C system libraries (each imported by exactly one Swift file of SISRCore)
 //   SISRCore        images, PNG, resampling, hashing, seeded randomness, zstd, tar, BLAS, manifest types
-//   SRModels        tensors, layers, architectures, checkpoint readers, CPU inference
+//   CSISRKernels    the engine's innermost loops in C (deterministic GEMM, per-function ISA targets)
+//   SISREngine      tensors, deterministic kernels and math, threading, the numeric settings
+//   SRModels        layers, architectures, checkpoint readers, CPU inference
 //   DatasetBuilder  plan -> LR -> SR -> PNG -> shards + manifest + CHECKSUMS
 //   DatasetLoader   shards -> selection -> order -> crops -> batches
 //   Baselines       acutance-kNN, PRNU, spectral classifier, evaluation
@@ -17,6 +19,7 @@ let package = Package(
     products: [
         .executable(name: "sisr", targets: ["sisr"]),
         .library(name: "SISRCore", targets: ["SISRCore"]),
+        .library(name: "SISREngine", targets: ["SISREngine"]),
         .library(name: "SRModels", targets: ["SRModels"]),
         .library(name: "DatasetBuilder", targets: ["DatasetBuilder"]),
         .library(name: "DatasetLoader", targets: ["DatasetLoader"]),
@@ -38,7 +41,13 @@ let package = Package(
                 "CPNG", "CZstd", "COpenBLAS", "CArchive",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "SRModels", dependencies: ["SISRCore"]),
+        // Optimised even in debug builds (the parity tests run through it), contraction off: every
+        // multiply-add in the kernels is an explicit fma, so results do not depend on the compiler.
+        .target(
+            name: "CSISRKernels",
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "SISREngine", dependencies: ["SISRCore", "CSISRKernels"]),
+        .target(name: "SRModels", dependencies: ["SISRCore", "SISREngine"]),
         .target(name: "DatasetBuilder", dependencies: ["SISRCore", "SRModels"]),
         .target(name: "DatasetLoader", dependencies: ["SISRCore"]),
         .target(name: "Baselines", dependencies: ["SISRCore", "DatasetLoader"]),
@@ -50,7 +59,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SISRCoreTests", dependencies: ["SISRCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SRModelsTests", dependencies: ["SRModels", "SISRCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SISREngineTests", dependencies: ["SISREngine", "SISRCore"]),
+        .testTarget(name: "SRModelsTests", dependencies: ["SRModels", "SISREngine", "SISRCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "SRModels", "SISRCore"],
             resources: [.copy("Fixtures")]),

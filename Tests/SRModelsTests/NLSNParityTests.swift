@@ -58,12 +58,8 @@ struct NLSNParityTests {
         let fx = try TransformerFixture("nlsn_x2")
         var cfg = try fx.decodeConfig(NLSNConfig.self)
         let a = try NLSN(config: cfg, weights: WeightScope(WeightStore(fx.weights, name: "a")))
-        let saved = Compute.threads
-        defer { Compute.threads = saved }
-        Compute.threads = 1
-        let one = a(fx.input)
-        Compute.threads = 2
-        #expect(a(fx.input).data == one.data)
+        let one = EngineSettings.current.with(threads: 1).run { a(fx.input) }
+        #expect(EngineSettings.current.with(threads: 2).run { a(fx.input) }.data == one.data)
         cfg.hashSeed += 1
         let b = try NLSN(config: cfg, weights: WeightScope(WeightStore(fx.weights, name: "b")))
         #expect(b(fx.input).data != one.data)

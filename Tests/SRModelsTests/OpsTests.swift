@@ -83,12 +83,8 @@ struct DeterminismTests {
         ]
         let net = try arch.random(configJSON: Data(configs[arch]!.utf8), scale: 4, seed: 9)
         let x = randomTensor([1, 3, 37, 45], seed: 5).map { ($0 + 1) / 2 }
-        let saved = Compute.threads
-        defer { Compute.threads = saved }
-        Compute.threads = 1
-        let one = net(x)
-        Compute.threads = 2
-        let two = net(x)
+        let one = EngineSettings.current.with(threads: 1).run { net(x) }
+        let two = EngineSettings.current.with(threads: 2).run { net(x) }
         #expect(one.shape == [1, 3, 148, 180])
         #expect(one.data.withUnsafeBytes { Array($0) } == two.data.withUnsafeBytes { Array($0) })
     }
@@ -97,12 +93,11 @@ struct DeterminismTests {
     func convolutions() {
         let x = randomTensor([1, 300, 90, 41], seed: 21)
         let w = randomTensor([16, 300, 3, 3], seed: 22)
-        let saved = Compute.threads
-        defer { Compute.threads = saved }
         var results: [[Tensor]] = []
         for t in [1, 2] {
-            Compute.threads = t
-            results.append([conv2dWinograd(x, weight: w, bias: nil), conv2dIm2col(x, weight: w, bias: nil, padding: 1)])
+            results.append(EngineSettings.current.with(threads: t).run {
+                [conv2dWinograd(x, weight: w, bias: nil), conv2dIm2col(x, weight: w, bias: nil, padding: 1)]
+            })
         }
         #expect(results[0] == results[1])
     }

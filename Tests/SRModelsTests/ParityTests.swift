@@ -16,7 +16,7 @@ struct ParityTests {
         // Every 3x3 convolution by im2col, then every one by Winograd (the fixtures are narrower than
         // the default Winograd threshold).
         for minChannels in [Int.max, 1] {
-            let y = Compute.$winogradMinInputChannelsOverride.withValue(minChannels) { net(x) }
+            let y = EngineSettings.current.with(winogradMinInputChannels: minChannels).run { net(x) }
             try #require(y.shape == expected.shape)
             let stats = ParityStats(y, expected)
             #expect(stats.maxAbs <= 1e-4, "max abs error \(stats.maxAbs) (Winograd from \(minChannels) channels)")

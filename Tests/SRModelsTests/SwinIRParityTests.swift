@@ -60,12 +60,8 @@ struct SwinIRParityTests {
         let fx = try TransformerFixture("swinir_x4")
         let net = try SwinIR(config: try fx.decodeConfig(SwinIRConfig.self),
                              weights: WeightScope(WeightStore(fx.weights, name: "swinir_x4")))
-        let saved = Compute.threads
-        defer { Compute.threads = saved }
-        Compute.threads = 1
-        let one = net(fx.input)
-        Compute.threads = 2
-        let two = net(fx.input)
+        let one = EngineSettings.current.with(threads: 1).run { net(fx.input) }
+        let two = EngineSettings.current.with(threads: 2).run { net(fx.input) }
         #expect(one.data == two.data)
     }
 

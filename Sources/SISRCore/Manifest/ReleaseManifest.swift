@@ -28,7 +28,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
 
     public init(command: [String], seed: UInt64, inputs: Inputs, png: PNGSettings, zstd: ZstdSettings,
                 samplesPerShard: Int, splitSamples: [String: Int], unavailable: [UnavailableModel],
-                shards: [ShardRecord], tool: Tool = Tool(name: "sisr", version: SISRVersion.string)) {
+                shards: [ShardRecord], tool: Tool = Tool(name: "sisr", version: SISRVersion.string, kernels: SISRVersion.kernels)) {
         self.format = Self.formatName
         self.formatVersion = Self.currentFormatVersion
         self.tool = tool
@@ -53,7 +53,13 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
     public struct Tool: Codable, Sendable, Equatable {
         public var name: String
         public var version: String
-        public init(name: String, version: String) { self.name = name; self.version = version }
+        /// The kernel family that computed the release's pixels (absent in releases before 0.2.0).
+        public var kernels: String?
+        public init(name: String, version: String, kernels: String? = nil) {
+            self.name = name
+            self.version = version
+            self.kernels = kernels
+        }
     }
 
     /// A file of the release and its SHA-256.

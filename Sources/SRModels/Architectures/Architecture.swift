@@ -1,3 +1,4 @@
+import SISREngine
 import Foundation
 
 /// The architectures the engine can build. Names are the lower-case CLI / manifest names.

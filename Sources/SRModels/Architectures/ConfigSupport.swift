@@ -1,3 +1,4 @@
+import SISREngine
 /// The DIV2K RGB mean used by every EDSR-family model.
 public enum DIV2K {
     public static let rgbMean: [Float] = [0.4488, 0.4371, 0.4040]

@@ -1,3 +1,4 @@
+import SISREngine
 /// BasicSR `EDSR(num_in_ch, num_out_ch, num_feat=64, num_block=16, upscale=4, res_scale=1,
 /// img_range=255., rgb_mean=(0.4488, 0.4371, 0.4040))`.
 public struct EDSRConfig: ArchitectureConfig {

@@ -1,3 +1,4 @@
+import SISREngine
 /// The key layouts in which published checkpoints of the convolutional architectures are stored, and
 /// their mapping to the BasicSR names the architecture code reads.
 ///

@@ -1,4 +1,5 @@
 import SISRCore
+import SISREngine
 
 /// NLSN (Mei et al. 2021, "Image Super-Resolution with Non-Local Sparse Attention"), with the key names
 /// of the official `src/model/nlsn.py`: `sub_mean`, `head.0`, `body.<i>` (attention at 0 and after every

@@ -1,3 +1,4 @@
+import SISREngine
 /// Hyperparameters of NLSN (the official `src/model/nlsn.py` options, snake_case in JSON), plus the seed
 /// of the LSH rotations. Defaults are the official/pretrained configuration (README, `demo.sh`).
 public struct NLSNConfig: ArchitectureConfig {

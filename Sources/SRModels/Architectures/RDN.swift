@@ -1,3 +1,4 @@
+import SISREngine
 /// RDN (Zhang et al. 2018) as in EDSR-PyTorch `rdn.py`. Keys: `num_feat` (G0), `num_block` (D),
 /// `num_layer` (C), `num_grow_ch` (G), `upscale`, and `img_range`: the network sees `x * img_range` and
 /// its output is divided by it (255 for EDSR-PyTorch checkpoints, 1 for ports trained on [0,1]).

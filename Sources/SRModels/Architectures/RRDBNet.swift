@@ -1,3 +1,4 @@
+import SISREngine
 /// BasicSR `RRDBNet(num_in_ch=3, num_out_ch=3, scale=4, num_feat=64, num_block=23, num_grow_ch=32)`.
 /// Scale 4 is ESRGAN; scales 2 and 1 first pixel-unshuffle the input by 2 or 4 (Real-ESRGAN x2plus).
 public struct RRDBNetConfig: ArchitectureConfig {

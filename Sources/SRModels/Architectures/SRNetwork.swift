@@ -1,4 +1,5 @@
 import SISRCore
+import SISREngine
 import Foundation
 
 /// A super-resolution network ready for inference.

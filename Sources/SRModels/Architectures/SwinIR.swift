@@ -1,4 +1,5 @@
 import SISRCore
+import SISREngine
 
 /// SwinIR (Liang et al. 2021) for classical (`pixelshuffle`) and real-world (`nearest+conv`) SR, with
 /// the key names of BasicSR's `swinir_arch.py` / the official `network_swinir.py`.

@@ -1,4 +1,5 @@
 import SISRCore
+import SISREngine
 
 /// `nn.LayerNorm(C)` parameters (eps 1e-5).
 struct LayerNorm {

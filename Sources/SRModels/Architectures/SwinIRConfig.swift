@@ -1,3 +1,4 @@
+import SISREngine
 /// Hyperparameters of SwinIR, with the keys and defaults of BasicSR's `SwinIR(...)` constructor
 /// (snake_case in JSON), plus `num_feat` (fixed 64 upstream) and the inference `padding` rule.
 ///

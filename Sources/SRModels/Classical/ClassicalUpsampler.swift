@@ -1,5 +1,6 @@
 import Foundation
 import SISRCore
+import SISREngine
 
 /// Parameter-free upsamplers: the "models" of the built-in demo zoo that need no weights.
 ///
@@ -59,7 +60,7 @@ public enum ClassicalUpsampler: String, CaseIterable, Sendable, Codable {
         if ax < 1e-12 { return 1 }
         if ax >= 3 { return 0 }
         let px = Double.pi * x
-        return 3 * sin(px) * sin(px / 3) / (px * px)
+        return 3 * DMath.sin(px) * DMath.sin(px / 3) / (px * px)
     }
 
     /// Per output index: clamped input indices and normalised weights (`taps` = 2 * radius each).

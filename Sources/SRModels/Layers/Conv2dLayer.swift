@@ -1,3 +1,4 @@
+import SISREngine
 /// A PyTorch `nn.Conv2d` with stride 1 and "same" zero padding `kernel / 2`, weights read from a scope
 /// as `weight` `[out, in, k, k]` and `bias` `[out]`.
 public struct Conv2d: Sendable {

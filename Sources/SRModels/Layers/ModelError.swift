@@ -1,3 +1,4 @@
+import SISREngine
 /// A parameter whose stored shape differs from the one the architecture needs.
 public struct ShapeMismatch: Sendable, Equatable, CustomStringConvertible {
     public let key: String

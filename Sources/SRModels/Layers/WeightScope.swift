@@ -1,4 +1,5 @@
 import SISRCore
+import SISREngine
 
 /// Where a network's parameters come from while it is being built, and a record of what was used.
 ///

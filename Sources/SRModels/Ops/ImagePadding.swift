@@ -1,3 +1,4 @@
+import SISREngine
 /// How an input is padded before a network that needs sides divisible by a window size (SwinIR).
 public enum WindowPadding: String, Codable, Sendable, CaseIterable {
     /// BasicSR `SwinIRModel.test`: only when a side is not a multiple of the window, pad the bottom /

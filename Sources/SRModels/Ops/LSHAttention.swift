@@ -1,5 +1,6 @@
 import Foundation
 import SISRCore
+import SISREngine
 
 /// The LSH rotations of NLSN, drawn from a seed instead of `torch.randn` on every call.
 ///
@@ -19,9 +20,9 @@ public enum NLSNRotations {
         out.reserveCapacity(count + 1)
         while out.count < count {
             let u1 = rng.nextDouble(), u2 = rng.nextDouble()
-            let r = (-2 * log(1 - u1)).squareRoot(), t = 2 * Double.pi * u2
-            out.append(Float(r * cos(t)))
-            out.append(Float(r * sin(t)))
+            let r = (-2 * DMath.log(1 - u1)).squareRoot(), t = 2 * Double.pi * u2
+            out.append(Float(r * DMath.cos(t)))
+            out.append(Float(r * DMath.sin(t)))
         }
         return Array(out.prefix(count))
     }
@@ -54,7 +55,6 @@ struct LSHAttention: Sendable {
         let half = nb / 2
         precondition(rotations.count == cm * hashes * half && nb >= 2, "LSH rotations do not fit")
         let pad = (chunk - l % chunk) % chunk, lp = l + pad, chunks = lp / chunk
-        _ = Compute.blasSingleThreaded
         // L2-normalised keys
         var keys = match
         for t in 0..<l {
@@ -90,16 +90,16 @@ struct LSHAttention: Sendable {
                                     for e in 0..<c { v[row * c + e] = assembly[t * c + e] }
                                 }
                             }
-                            BLAS.sgemm(transB: true, m: chunk, n: 3 * chunk, k: cm, a: q, b: k, c: &score)
+                            GEMM.sgemm(transB: true, m: chunk, n: 3 * chunk, k: cm, a: q, b: k, c: &score)
                             var lse = [Float](repeating: 0, count: chunk)
                             score.withUnsafeMutableBufferPointer { ps in
                                 for i in 0..<chunk {
                                     let m = TokenOps.logSumExp(UnsafeBufferPointer(ps), cols: 3 * chunk, row: i)
                                     lse[i] = m
-                                    for j in 0..<(3 * chunk) { ps[i * 3 * chunk + j] = expf(ps[i * 3 * chunk + j] - m) }
+                                    for j in 0..<(3 * chunk) { ps[i * 3 * chunk + j] = DMath.exp(ps[i * 3 * chunk + j] - m) }
                                 }
                             }
-                            BLAS.sgemm(m: chunk, n: c, k: 3 * chunk, a: score, b: v, c: &o)
+                            GEMM.sgemm(m: chunk, n: c, k: 3 * chunk, a: score, b: v, c: &o)
                             for i in 0..<chunk where ck * chunk + i < l {
                                 let t = src[ck * chunk + i]
                                 lseBox.value[r * l + t] = lse[i]
@@ -120,7 +120,7 @@ struct LSHAttention: Sendable {
             var w = [Float](repeating: 0, count: hashes)
             var sum: Float = 0
             for r in 0..<hashes {
-                w[r] = expf(lses[r * l + t] - m)
+                w[r] = DMath.exp(lses[r * l + t] - m)
                 sum += w[r]
             }
             for r in 0..<hashes {
@@ -139,7 +139,7 @@ struct LSHAttention: Sendable {
         match.withUnsafeBufferPointer { pa in
             rotations.withUnsafeBufferPointer { pr in
                 v.withUnsafeMutableBufferPointer { pv in
-                    BLAS.sgemm(m: l, n: half, k: cm, a: pa, b: UnsafeBufferPointer(rebasing: pr[(r * half)...]),
+                    GEMM.sgemm(m: l, n: half, k: cm, a: pa, b: UnsafeBufferPointer(rebasing: pr[(r * half)...]),
                                ldb: hashes * half, c: pv)
                 }
             }

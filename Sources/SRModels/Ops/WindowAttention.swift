@@ -1,4 +1,5 @@
 import SISRCore
+import SISREngine
 
 /// Geometry of the (shifted) window attention of a Swin layer on an `H x W` token grid.
 ///
@@ -104,7 +105,7 @@ struct WindowSelfAttention {
                 let q = UnsafeBufferPointer(rebasing: qkv[(base + h * hd)...])
                 let k = UnsafeBufferPointer(rebasing: qkv[(base + c + h * hd)...])
                 let v = UnsafeBufferPointer(rebasing: qkv[(base + 2 * c + h * hd)...])
-                BLAS.sgemm(transB: true, m: n, n: n, k: hd, a: q, lda: ld, b: k, ldb: ld, c: scores, ldc: n)
+                GEMM.sgemm(transB: true, m: n, n: n, k: hd, a: q, lda: ld, b: k, ldb: ld, c: scores, ldc: n)
                 let bOff = h * n * n
                 for i in 0..<(n * n) { scores[i] += positionBias[bOff + i] }
                 if let lab = labels[w] {
@@ -113,7 +114,7 @@ struct WindowSelfAttention {
                     }
                 }
                 TokenOps.softmaxRows(scores, rows: n, cols: n)
-                BLAS.sgemm(m: n, n: hd, k: n, a: UnsafeBufferPointer(scores), b: v, ldb: ld,
+                GEMM.sgemm(m: n, n: hd, k: n, a: UnsafeBufferPointer(scores), b: v, ldb: ld,
                            c: UnsafeMutableBufferPointer(rebasing: concat[(w * n * c + h * hd)...]), ldc: c)
             }
         }

@@ -1,3 +1,4 @@
+import SISREngine
 /// Bounds-checked little-endian reads over a byte array. Every read past `end` throws
 /// `WeightError.truncated` naming the file and what was being read.
 struct ByteCursor {

@@ -1,4 +1,5 @@
 import SISRCore
+import SISREngine
 
 /// A small strict JSON parser for safetensors headers. Unlike JSONSerialization it keeps key order
 /// and rejects duplicate keys. Numbers are kept as their text (integers are all the format uses).

@@ -1,3 +1,4 @@
+import SISREngine
 /// The GLOBAL allowlist of the safe unpickler. A pickle can name any Python callable; this reader
 /// only recognises the few a checkpoint needs and refuses everything else at the GLOBAL opcode,
 /// before any REDUCE could "call" it. Nothing is ever executed: recognised globals are interpreted

@@ -1,3 +1,4 @@
+import SISREngine
 /// Values produced by the safe unpickler. Mutable containers are classes because a pickle may
 /// reference one container from several places (via the memo) and fill it later.
 indirect enum PickleValue {

@@ -1,5 +1,6 @@
 import Foundation
 import SISRCore
+import SISREngine
 
 /// safetensors: `u64 LE N`, N bytes of JSON header, then the data buffer. Offsets in the header are
 /// relative to the buffer and must tile it exactly.

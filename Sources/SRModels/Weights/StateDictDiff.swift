@@ -1,3 +1,4 @@
+import SISREngine
 /// How a loaded state dict differs from what an architecture expects: the basis of strict loading.
 public struct StateDictDiff: Sendable, Equatable, CustomStringConvertible {
     /// Expected keys absent from the checkpoint, sorted.

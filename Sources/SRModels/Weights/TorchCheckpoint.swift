@@ -1,3 +1,4 @@
+import SISREngine
 import Foundation
 
 /// Readers for the two `torch.save` containers. Each returns the main pickle's root value plus a

@@ -1,3 +1,4 @@
+import SISREngine
 /// A safe pickle interpreter for PyTorch checkpoints (protocols 0-5, the opcodes a state dict
 /// needs). It never executes anything: GLOBALs are checked against `PickleGlobal`'s allowlist and
 /// REDUCE/NEWOBJ/BUILD only build data. Unknown opcodes and disallowed globals throw.

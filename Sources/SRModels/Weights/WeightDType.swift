@@ -1,3 +1,4 @@
+import SISREngine
 /// Element types found in checkpoints. Names follow safetensors (`F32`, `BF16`, ...).
 public enum WeightDType: String, Sendable, CaseIterable, Codable {
     case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"

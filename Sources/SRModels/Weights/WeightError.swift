@@ -1,3 +1,4 @@
+import SISREngine
 /// Problems found while reading a checkpoint. Every case names the file, so `description` can be
 /// shown to a person as is.
 public enum WeightError: Error, CustomStringConvertible, Equatable, Sendable {

@@ -1,3 +1,4 @@
+import SISREngine
 import Foundation
 
 /// How `loadCheckpoint` / `loadStateDict` unwrap and filter a checkpoint.

@@ -1,3 +1,4 @@
+import SISREngine
 /// A minimal, bounds-checked reader for the STORED (uncompressed) PKZIP archives that `torch.save`
 /// writes. It reads the central directory, takes each entry's sizes from it, and finds each entry's
 /// data start from the LOCAL header's own name and extra lengths (PyTorch pads the local extra field

@@ -42,15 +42,18 @@ extension SISRCommand {
         }
 
         func run() throws {
-            if let threads { Compute.threads = threads }
-            Compute.winograd = !im2col
-            if let winogradMinChannels { Compute.winogradMinInputChannels = winogradMinChannels }
+            let settings = EngineSettings.current.with(
+                threads: threads, winograd: !im2col, winogradMinInputChannels: winogradMinChannels)
+            try settings.run { try measure() }
+        }
+
+        private func measure() throws {
             let selected = only.map { Set($0.split(separator: ",").map(String.init)) }
             var rng = SeededRandom(seed: 0, "bench-models", "input")
             let x = Tensor(shape: [1, 3, height, width], data: (0..<(3 * width * height)).map { _ in Float(rng.nextDouble()) })
             var results: [String: [String: Double]] = [:]
             if !json {
-                print("input \(width)x\(height) -> x4, threads \(Compute.threads), BLAS core \(BLAS.coreName), 3x3 conv \(im2col ? "im2col" : "Winograd F(2x2,3x3)")")
+                print("input \(width)x\(height) -> x4, \(EngineSettings.current.summary), 3x3 conv \(im2col ? "im2col" : "Winograd F(2x2,3x3)")")
             }
             for model in Self.models where selected?.contains(model.name) ?? true {
                 let net = try model.arch.random(configJSON: Data(model.config.utf8), scale: 4, seed: 1)
@@ -72,7 +75,7 @@ extension SISRCommand {
             }
             if json {
                 var obj: [String: Any] = results
-                obj["blas_core"] = BLAS.coreName
+                obj["kernels"] = EngineSettings.current.isa.rawValue
                 obj["conv3x3"] = im2col ? "im2col" : "winograd"
                 let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))

@@ -38,8 +38,11 @@ extension SISRCommand {
 
         func run() throws {
             let t = threads ?? ProcessInfo.processInfo.activeProcessorCount
-            Compute.threads = t
-            print("sisr bench-transformer: threads \(t), OpenBLAS core \(BLAS.coreName)")
+            try EngineSettings.current.with(threads: t).run { try measure(threads: t) }
+        }
+
+        private func measure(threads t: Int) throws {
+            print("sisr bench-transformer: \(EngineSettings.current.summary)")
             var cases: [(name: String, scale: Int, width: Int, height: Int)] = [("swinir_x4_240x180", 4, 240, 180)]
             if !skipX2 { cases.append(("swinir_x2_480x360", 2, 480, 360)) }
             var swift: [String: Double] = [:]

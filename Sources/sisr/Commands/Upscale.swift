@@ -42,7 +42,10 @@ extension SISRCommand {
         }
 
         func run() throws {
-            if let threads { Compute.threads = threads }
+            try EngineSettings.current.with(threads: threads).run { try upscale() }
+        }
+
+        private func upscale() throws {
             let architecture = try Architecture(named: arch)
             let weightsURL = URL(fileURLWithPath: weights)
             let dict = try loadStateDict(weightsURL)

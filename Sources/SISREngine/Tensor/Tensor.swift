@@ -27,7 +27,7 @@ public struct Tensor: Sendable, Equatable {
     }
 
     /// A tensor of the given shape whose storage is filled by `fill` (which must write every element).
-    static func filled(shape: [Int], _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> Tensor {
+    package static func filled(shape: [Int], _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> Tensor {
         let n = shape.reduce(1, *)
         let data = [Float](unsafeUninitializedCapacity: n) { buf, initialized in
             fill(buf)

@@ -30,7 +30,7 @@ extension Tensor {
     }
 
     /// Applies `f(value, channel)` to every element of an NCHW tensor.
-    func mapChannels(_ f: (Float, Int) -> Float) -> Tensor {
+    package func mapChannels(_ f: (Float, Int) -> Float) -> Tensor {
         let (n, c, h, w) = nchw
         let plane = h * w
         return Tensor.filled(shape: shape) { out in
@@ -53,7 +53,7 @@ public func relu(_ x: Tensor) -> Tensor { x.map { $0 > 0 ? $0 : 0 } }
 public func leakyReLU(_ x: Tensor, slope: Float) -> Tensor { x.map { $0 >= 0 ? $0 : $0 * slope } }
 
 /// Logistic sigmoid `1 / (1 + exp(-x))`.
-public func sigmoid(_ x: Tensor) -> Tensor { x.map { 1 / (1 + Foundation.exp(-$0)) } }
+public func sigmoid(_ x: Tensor) -> Tensor { x.map { DMath.sigmoid($0) } }
 
 /// `a + b * scale` (default `a + b`), same shapes: the residual update `identity + out * res_scale` of
 /// the reference code (the product is rounded to float before the sum, as in PyTorch). The result is

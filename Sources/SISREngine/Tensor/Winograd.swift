@@ -13,7 +13,6 @@ public func conv2dWinograd(_ x: Tensor, weight: Tensor, bias: Tensor?, activatio
     let (cout, wcin, kh, kw) = weight.nchw
     precondition(kh == 3 && kw == 3 && cin == wcin, "conv2dWinograd: needs a [Cout, \(cin), 3, 3] weight")
     if let bias { precondition(bias.count == cout, "conv2dWinograd: bias has \(bias.count) values for \(cout) channels") }
-    _ = Compute.blasSingleThreaded
     Compute.flopCounter?.add(2 * Double(n) * Double(cout) * Double(cin * 9) * Double(h * w))
     let u = winogradWeights(weight)
     let tilesY = (h + 1) / 2, tilesX = (w + 1) / 2
@@ -47,7 +46,7 @@ public func conv2dWinograd(_ x: Tensor, weight: Tensor, bias: Tensor?, activatio
                             }
                             winogradInputTransform(pad, channels: cin, rows: ty1 - ty0, tilesX: tilesX, paddedWidth: pw, into: v, stride: t)
                             for xi in 0..<16 {
-                                BLAS.sgemm(
+                                GEMM.sgemm(
                                     m: cout, n: t, k: cin, a: UnsafeBufferPointer(rebasing: pu[(xi * cout * cin)...]),
                                     b: UnsafeBufferPointer(start: v + xi * cin * t, count: cin * t),
                                     c: UnsafeMutableBufferPointer(start: m + xi * cout * t, count: cout * t))
@@ -67,7 +66,7 @@ public func conv2dWinograd(_ x: Tensor, weight: Tensor, bias: Tensor?, activatio
 }
 
 /// `U[ξ][o][c] = (G g G^T)[ξ]` for every 3x3 kernel `g = weight[o, c]`, `G = [[1,0,0],[½,½,½],[½,-½,½],[0,0,1]]`.
-func winogradWeights(_ weight: Tensor) -> [Float] {
+package func winogradWeights(_ weight: Tensor) -> [Float] {
     let (cout, cin, _, _) = weight.nchw
     var u = [Float](repeating: 0, count: 16 * cout * cin)
     let plane = cout * cin
@@ -96,7 +95,7 @@ func winogradWeights(_ weight: Tensor) -> [Float] {
 
 /// `V[ξ][c][tile] = (B^T d B)[ξ]` for the 4x4 patch `d` of every tile, `B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]`.
 @inline(__always)
-func winogradInputTransform(
+package func winogradInputTransform(
     _ pad: UnsafeMutablePointer<Float>, channels: Int, rows: Int, tilesX: Int, paddedWidth pw: Int,
     into v: UnsafeMutablePointer<Float>, stride t: Int
 ) {
@@ -165,7 +164,7 @@ private func storeColumnTransform(_ s: SIMD4<Float>, _ o: UnsafeMutablePointer<F
 /// `Y = A^T M A` for each tile of one output channel, `A^T = [[1,1,1,0],[0,1,-1,-1]]`, then bias and
 /// activation; writes the 2x2 outputs that fall inside the image.
 @inline(__always)
-func winogradOutputTransform(
+package func winogradOutputTransform(
     _ m: UnsafeMutablePointer<Float>, stride s: Int, tiles t: Int, tilesX: Int, firstRow: Int, height h: Int,
     width w: Int, bias: Float, _ activation: Activation, into out: UnsafeMutablePointer<Float>
 ) {
@@ -228,7 +227,7 @@ private func activate8(_ v: SIMD8<Float>, _ activation: Activation) -> SIMD8<Flo
 }
 
 @inline(__always)
-func activate(_ v: Float, _ activation: Activation) -> Float {
+package func activate(_ v: Float, _ activation: Activation) -> Float {
     switch activation {
     case .identity: return v
     case .relu: return max(v, 0)

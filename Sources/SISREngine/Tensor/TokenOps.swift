@@ -6,18 +6,17 @@ import SISRCore
 ///
 /// These functions work on buffers so that callers can apply them to slices of a larger matrix
 /// without copying; they are single-threaded (callers split work into items themselves).
-enum TokenOps {
+package enum TokenOps {
     /// `PyTorch nn.Linear`: `y[r, o] = sum_i x[r, i] * weight[o, i] + bias[o]`.
     /// `x` is `rows x inFeatures` (leading dimension `ldx`), `y` is `rows x outFeatures` (`ldy`).
-    static func linear(
+    package static func linear(
         _ x: UnsafeBufferPointer<Float>, rows: Int, ldx: Int? = nil, weight: Tensor, bias: Tensor?,
         into y: UnsafeMutableBufferPointer<Float>, ldy: Int? = nil
     ) {
         let (outF, inF) = (weight.shape[0], weight.shape[1])
         let ldy = ldy ?? outF
-        _ = Compute.blasSingleThreaded
         weight.data.withUnsafeBufferPointer { pw in
-            BLAS.sgemm(transB: true, m: rows, n: outF, k: inF, a: x, lda: ldx ?? inF, b: pw, ldb: inF,
+            GEMM.sgemm(transB: true, m: rows, n: outF, k: inF, a: x, lda: ldx ?? inF, b: pw, ldb: inF,
                        c: y, ldc: ldy)
         }
         Compute.flopCounter?.add(2 * Double(rows) * Double(outF) * Double(inF))
@@ -33,7 +32,7 @@ enum TokenOps {
 
     /// `nn.LayerNorm(features)` (eps 1e-5, affine) applied to every row, from `x` into `y`
     /// (which may be the same memory). Statistics are accumulated in double precision.
-    static func layerNorm(
+    package static func layerNorm(
         _ x: UnsafeBufferPointer<Float>, rows: Int, features c: Int, weight: [Float], bias: [Float],
         eps: Double = 1e-5, into y: UnsafeMutableBufferPointer<Float>
     ) {
@@ -55,49 +54,48 @@ enum TokenOps {
     }
 
     /// Exact GELU, `0.5 x (1 + erf(x / sqrt 2))` (PyTorch `approximate='none'`), in place.
-    static func gelu(_ x: UnsafeMutableBufferPointer<Float>) {
+    package static func gelu(_ x: UnsafeMutableBufferPointer<Float>) {
         let invSqrt2: Float = 0.70710678118654752440
-        for i in 0..<x.count {
-            let v = x[i]
-            x[i] = 0.5 * v * (1 + erf(v * invSqrt2))
+        ScratchPool.shared.with(count: x.count) { e in
+            for i in 0..<x.count { e[i] = x[i] * invSqrt2 }
+            DMath.erf(inPlace: e)
+            for i in 0..<x.count { x[i] = 0.5 * x[i] * (1 + e[i]) }
         }
     }
 
     /// Softmax of each row of a `rows x cols` matrix (leading dimension `ld`), in place.
-    static func softmaxRows(_ s: UnsafeMutableBufferPointer<Float>, rows: Int, cols: Int, ld: Int? = nil) {
+    package static func softmaxRows(_ s: UnsafeMutableBufferPointer<Float>, rows: Int, cols: Int, ld: Int? = nil) {
         let ld = ld ?? cols
         for r in 0..<rows {
             let base = r * ld
             var m = -Float.infinity
             for j in 0..<cols { m = max(m, s[base + j]) }
+            for j in 0..<cols { s[base + j] -= m }
+            DMath.exp(inPlace: UnsafeMutableBufferPointer(rebasing: s[base..<(base + cols)]))
             var sum: Float = 0
-            for j in 0..<cols {
-                let e = expf(s[base + j] - m)
-                s[base + j] = e
-                sum += e
-            }
+            for j in 0..<cols { sum += s[base + j] }
             let inv = 1 / sum
             for j in 0..<cols { s[base + j] *= inv }
         }
     }
 
     /// `log(sum_j exp(s[r, j]))` of each row, as `torch.logsumexp` (max-shifted).
-    static func logSumExp(_ s: UnsafeBufferPointer<Float>, cols: Int, row r: Int) -> Float {
+    package static func logSumExp(_ s: UnsafeBufferPointer<Float>, cols: Int, row r: Int) -> Float {
         let base = r * cols
         var m = -Float.infinity
         for j in 0..<cols { m = max(m, s[base + j]) }
         if m == -Float.infinity { return m }
         var sum: Float = 0
-        for j in 0..<cols { sum += expf(s[base + j] - m) }
-        return m + logf(sum)
+        for j in 0..<cols { sum += DMath.exp(s[base + j] - m) }
+        return m + DMath.log(sum)
     }
 }
 
 /// Conversions between NCHW images (batch 1) and token matrices `[H*W, C]` (row-major pixel order),
 /// PyTorch's `flatten(2).transpose(1, 2)` and its inverse.
-enum TokenLayout {
+package enum TokenLayout {
     /// `[1, C, H, W]` -> `H*W x C` tokens.
-    static func tokens(_ x: Tensor) -> [Float] {
+    package static func tokens(_ x: Tensor) -> [Float] {
         let (n, c, h, w) = x.nchw
         precondition(n == 1, "token layout expects batch 1")
         let l = h * w
@@ -114,7 +112,7 @@ enum TokenLayout {
     }
 
     /// `H*W x C` tokens -> `[1, C, H, W]`.
-    static func image(_ t: [Float], channels c: Int, height h: Int, width w: Int) -> Tensor {
+    package static func image(_ t: [Float], channels c: Int, height h: Int, width w: Int) -> Tensor {
         let l = h * w
         precondition(t.count == l * c, "token matrix does not match \(c)x\(h)x\(w)")
         return Tensor.filled(shape: [1, c, h, w]) { dst in

@@ -22,15 +22,16 @@ public enum Activation: Sendable, Equatable {
 /// directly) and run one single-threaded SGEMM `out[Cout, tile] = W[Cout, Cin*kH*kW] x cols[.., tile]`,
 /// then add the bias and apply the activation while the tile is still in cache.
 ///
-/// 3x3 convolutions with padding 1 and at least ``Compute/winogradMinInputChannels`` input channels use
-/// ``conv2dWinograd(_:weight:bias:activation:)`` when ``Compute/winograd`` is on (the default); everything
+/// 3x3 convolutions with padding 1 and at least ``EngineSettings/winogradMinInputChannels`` input channels use
+/// ``conv2dWinograd(_:weight:bias:activation:)`` when ``EngineSettings/winograd`` is on (the default); everything
 /// else uses ``conv2dIm2col(_:weight:bias:padding:activation:)``.
 public func conv2d(
     _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int, activation: Activation = .identity
 ) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4, "conv2d expects NCHW input and OIHW weight")
-    if Compute.winograd && padding == 1 && weight.shape[2] == 3 && weight.shape[3] == 3
-        && weight.shape[1] >= (Compute.winogradMinInputChannelsOverride ?? Compute.winogradMinInputChannels)
+    let settings = EngineSettings.current
+    if settings.winograd && padding == 1 && weight.shape[2] == 3 && weight.shape[3] == 3
+        && weight.shape[1] >= settings.winogradMinInputChannels
     {
         return conv2dWinograd(x, weight: weight, bias: bias, activation: activation)
     }
@@ -48,7 +49,6 @@ public func conv2dIm2col(
     let oh = h + 2 * padding - kh + 1, ow = w + 2 * padding - kw + 1
     precondition(oh > 0 && ow > 0, "conv2d: kernel larger than padded input")
     if let bias { precondition(bias.count == cout, "conv2d: bias has \(bias.count) values for \(cout) channels") }
-    _ = Compute.blasSingleThreaded
     let kdim = cin * kh * kw, hw = oh * ow
     let direct = kh == 1 && kw == 1 && padding == 0
     let plan = ConvTiling(outHeight: oh, outWidth: ow, kdim: kdim)
@@ -70,14 +70,14 @@ public func conv2dIm2col(
                             rebasing: po[(b * cout * hw)..<((b + 1) * cout * hw)])
                         let cTile = UnsafeMutableBufferPointer(rebasing: outImage[cols0...])
                         if direct {
-                            BLAS.sgemm(
+                            GEMM.sgemm(
                                 m: cout, n: ncols, k: kdim, a: pw, b: UnsafeBufferPointer(rebasing: xImage[cols0...]),
                                 ldb: hw, c: cTile, ldc: hw)
                         } else {
                             im2colRows(
                                 xImage, channels: cin, height: h, width: w, kernelH: kh, kernelW: kw,
                                 padding: padding, outWidth: ow, rows: y0..<y1, into: pc)
-                            BLAS.sgemm(
+                            GEMM.sgemm(
                                 m: cout, n: ncols, k: kdim, a: pw, b: UnsafeBufferPointer(rebasing: pc[0..<(kdim * ncols)]),
                                 ldb: ncols, c: cTile, ldc: hw)
                         }
@@ -94,7 +94,7 @@ public func conv2dIm2col(
 }
 
 /// How a convolution's output is cut into row tiles. Depends only on the shapes.
-struct ConvTiling {
+package struct ConvTiling {
     let rowsPerTile: Int
     let tiles: Int
     var maxColumns: Int
@@ -109,7 +109,7 @@ struct ConvTiling {
 }
 
 /// Writes the im2col matrix of output rows `rows` into `cols` (shape `[Cin*kH*kW, rows.count*outWidth]`).
-func im2colRows(
+package func im2colRows(
     _ x: UnsafeBufferPointer<Float>, channels: Int, height h: Int, width w: Int, kernelH kh: Int, kernelW kw: Int,
     padding: Int, outWidth ow: Int, rows: Range<Int>, into cols: UnsafeMutableBufferPointer<Float>
 ) {
@@ -138,7 +138,7 @@ func im2colRows(
 }
 
 @inline(__always)
-func applyBiasActivation(_ row: UnsafeMutableBufferPointer<Float>, bias: Float, _ activation: Activation) {
+package func applyBiasActivation(_ row: UnsafeMutableBufferPointer<Float>, bias: Float, _ activation: Activation) {
     switch activation {
     case .identity:
         if bias != 0 { for i in row.indices { row[i] += bias } }

@@ -107,7 +107,7 @@ public func reflectPadBottomRight(_ x: Tensor, bottom: Int, right: Int) -> Tenso
 }
 
 /// Index `i >= 0` folded into `0..<n` by edge-excluding reflection.
-func reflectIndex(_ i: Int, _ n: Int) -> Int {
+package func reflectIndex(_ i: Int, _ n: Int) -> Int {
     if n == 1 { return 0 }
     let period = 2 * (n - 1), m = i % period
     return m < n ? m : period - m

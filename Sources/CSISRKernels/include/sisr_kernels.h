@@ -1,0 +1,56 @@
+// The engine's innermost loops: a single-precision GEMM whose every output element is one sequential
+// chain of fused multiply-adds over k = 0, 1, ..., K-1, whatever the instruction set, the blocking or
+// the thread that computes it. Vector lanes hold different output elements (never parts of one sum),
+// so the generic scalar path, AVX2 and AVX-512 give identical bits; they differ only in speed.
+//
+// This file is compiled with floating-point contraction off: every multiply-add is written as an
+// explicit fma, and nothing else is fused by the compiler.
+#ifndef SISR_KERNELS_H
+#define SISR_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction-set levels, lowest first. A level is usable only if the CPU has it.
+enum {
+    SISR_ISA_GENERIC = 0,  ///< portable C, one fmaf per multiply-add (the reference)
+    SISR_ISA_AVX2 = 1,     ///< x86-64 AVX2 + FMA
+    SISR_ISA_AVX512 = 2,   ///< x86-64 AVX-512F
+};
+
+/// The highest level this CPU supports.
+int sisr_isa_detect(void);
+
+/// Row-major `C = alpha * (C0 + op(A) op(B))` where `C0` is `C` when `accumulate` is non-zero and 0
+/// otherwise. For each element the sum is `fma(a[i][K-1], b[K-1][j], ... fma(a[i][0], b[0][j], C0))`,
+/// then multiplied by `alpha` if `alpha != 1`. `op(A)` is `m x k` (`A` stored `k x m` when `trans_a`),
+/// `op(B)` is `k x n` (`B` stored `n x k` when `trans_b`). Single-threaded; `isa` is clamped to
+/// what the CPU supports.
+void sisr_sgemm(int isa, int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, int accumulate, float *c,
+                ptrdiff_t ldc);
+
+/// `isa` lowered to what this CPU supports.
+int sisr_isa_clamp(int isa);
+
+/// The `MR x NR` micro-tile of the kernel that `isa` selects (for documentation and benchmarks).
+void sisr_sgemm_tile(int isa, int *mr, int *nr);
+
+// Deterministic math (math.c): the same bits on every platform and instruction set, about 1 ulp.
+float sisr_expf(float x);
+float sisr_erff(float x);
+double sisr_log(double x);
+double sisr_sin(double x);
+double sisr_cos(double x);
+/// `y[i] = f(x[i])` for `i < n` (`x` and `y` may be the same buffer), vectorised across elements.
+void sisr_vexpf(int isa, const float *x, float *y, ptrdiff_t n);
+void sisr_verff(int isa, const float *x, float *y, ptrdiff_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

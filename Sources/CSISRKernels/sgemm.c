@@ -1,0 +1,292 @@
+// Deterministic single-precision GEMM (see sisr_kernels.h for the contract).
+//
+// Structure (BLIS-style): loop over column blocks of NC, then over k blocks of KC (packed B panels of
+// NR columns), then over row blocks of MC (packed A panels of MR rows), then the micro-kernel over
+// MR x NR tiles. The k blocks run in increasing order and each continues the previous block's
+// partial sums stored in C, so every element is one sequential fma chain over k: blocking sizes,
+// tile shapes and SIMD widths change speed, never bits. Edge tiles are computed on zero-padded
+// panels into a local tile and only the valid part is written back.
+#pragma STDC FP_CONTRACT OFF
+
+#include "sisr_kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define SISR_X86 1
+#endif
+
+enum { KC = 256, NC = 3072, MC_TARGET = 96 };
+
+// ---------------------------------------------------------------------------------------------
+// CPU features
+
+int sisr_isa_detect(void) {
+#if SISR_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return SISR_ISA_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return SISR_ISA_AVX2;
+#endif
+    return SISR_ISA_GENERIC;
+}
+
+int sisr_isa_clamp(int isa) {
+    static int detected = -1;
+    if (detected < 0) detected = sisr_isa_detect();
+    if (isa > detected) isa = detected;
+    return isa < 0 ? 0 : isa;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic reference: element (i, j) accumulates p = 0..k-1 in order with one fmaf each.
+
+static void sgemm_generic(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
+                          ptrdiff_t lda, const float *b, ptrdiff_t ldb, int acc, float *c, ptrdiff_t ldc) {
+    for (ptrdiff_t i = 0; i < m; i++) {
+        float *ci = c + i * ldc;
+        if (!acc) memset(ci, 0, (size_t)n * sizeof(float));
+        for (ptrdiff_t p = 0; p < k; p++) {
+            const float av = ta ? a[p * lda + i] : a[i * lda + p];
+            if (tb) {
+                for (ptrdiff_t j = 0; j < n; j++) ci[j] = fmaf(av, b[j * ldb + p], ci[j]);
+            } else {
+                const float *bp = b + p * ldb;
+                for (ptrdiff_t j = 0; j < n; j++) ci[j] = fmaf(av, bp[j], ci[j]);
+            }
+        }
+        if (alpha != 1.0f)
+            for (ptrdiff_t j = 0; j < n; j++) ci[j] = ci[j] * alpha;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing (shared by the vector paths; plain copies, no arithmetic).
+
+// A block rows [0, mc) x k [0, kc) (already offset), into panels of mr rows: panel[p * mr + r].
+static void pack_a(int ta, const float *a, ptrdiff_t lda, ptrdiff_t mc, ptrdiff_t kc, int mr, float *dst) {
+    for (ptrdiff_t i0 = 0; i0 < mc; i0 += mr) {
+        const ptrdiff_t rows = mc - i0 < mr ? mc - i0 : mr;
+        for (ptrdiff_t p = 0; p < kc; p++) {
+            for (ptrdiff_t r = 0; r < rows; r++) {
+                const ptrdiff_t i = i0 + r;
+                dst[r] = ta ? a[p * lda + i] : a[i * lda + p];
+            }
+            for (ptrdiff_t r = rows; r < mr; r++) dst[r] = 0.0f;
+            dst += mr;
+        }
+    }
+}
+
+// B block k [0, kc) x columns [0, nc) (already offset), into panels of nr columns: panel[p * nr + col].
+static void pack_b(int tb, const float *b, ptrdiff_t ldb, ptrdiff_t kc, ptrdiff_t nc, int nr, float *dst) {
+    for (ptrdiff_t j0 = 0; j0 < nc; j0 += nr) {
+        const ptrdiff_t cols = nc - j0 < nr ? nc - j0 : nr;
+        for (ptrdiff_t p = 0; p < kc; p++) {
+            if (tb) {
+                for (ptrdiff_t q = 0; q < cols; q++) dst[q] = b[(j0 + q) * ldb + p];
+            } else {
+                const float *src = b + p * ldb + j0;
+                for (ptrdiff_t q = 0; q < cols; q++) dst[q] = src[q];
+            }
+            for (ptrdiff_t q = cols; q < nr; q++) dst[q] = 0.0f;
+            dst += nr;
+        }
+    }
+}
+
+// Per-thread packing buffers, grown on demand and kept for the thread's lifetime.
+static _Thread_local float *tls_pack_a, *tls_pack_b;
+static _Thread_local size_t tls_cap_a, tls_cap_b;
+
+static float *scratch(float **buf, size_t *cap, size_t count) {
+    if (*cap < count) {
+        free(*buf);
+        *buf = NULL;
+        if (posix_memalign((void **)buf, 64, count * sizeof(float)) != 0) abort();
+        *cap = count;
+    }
+    return *buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernels. `kern(kc, pa, pb, c, ldc, load, alpha)`: tile = (load ? tile : 0) + sum over the kc
+// packed steps, each step one fma per element; then tile *= alpha when alpha != 1.
+
+typedef void (*micro_fn)(ptrdiff_t kc, const float *pa, const float *pb, float *c, ptrdiff_t ldc, int load,
+                         float alpha);
+
+#if SISR_X86
+#define AVX2_MR 6
+#define AVX2_NR 16
+
+__attribute__((target("avx2,fma"))) static void micro_avx2(ptrdiff_t kc, const float *pa, const float *pb,
+                                                            float *c, ptrdiff_t ldc, int load, float alpha) {
+    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (load) {
+        c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
+        c10 = _mm256_loadu_ps(c + 1 * ldc); c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
+        c20 = _mm256_loadu_ps(c + 2 * ldc); c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
+        c30 = _mm256_loadu_ps(c + 3 * ldc); c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
+        c40 = _mm256_loadu_ps(c + 4 * ldc); c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
+        c50 = _mm256_loadu_ps(c + 5 * ldc); c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+    }
+    for (ptrdiff_t p = 0; p < kc; p++) {
+        const __m256 b0 = _mm256_load_ps(pb), b1 = _mm256_load_ps(pb + 8);
+        __m256 av;
+        av = _mm256_broadcast_ss(pa + 0); c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
+        av = _mm256_broadcast_ss(pa + 1); c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);
+        av = _mm256_broadcast_ss(pa + 2); c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21);
+        av = _mm256_broadcast_ss(pa + 3); c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31);
+        av = _mm256_broadcast_ss(pa + 4); c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);
+        av = _mm256_broadcast_ss(pa + 5); c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
+        pa += AVX2_MR;
+        pb += AVX2_NR;
+    }
+    if (alpha != 1.0f) {
+        const __m256 s = _mm256_set1_ps(alpha);
+        c00 = _mm256_mul_ps(c00, s); c01 = _mm256_mul_ps(c01, s); c10 = _mm256_mul_ps(c10, s);
+        c11 = _mm256_mul_ps(c11, s); c20 = _mm256_mul_ps(c20, s); c21 = _mm256_mul_ps(c21, s);
+        c30 = _mm256_mul_ps(c30, s); c31 = _mm256_mul_ps(c31, s); c40 = _mm256_mul_ps(c40, s);
+        c41 = _mm256_mul_ps(c41, s); c50 = _mm256_mul_ps(c50, s); c51 = _mm256_mul_ps(c51, s);
+    }
+    _mm256_storeu_ps(c + 0 * ldc, c00); _mm256_storeu_ps(c + 0 * ldc + 8, c01);
+    _mm256_storeu_ps(c + 1 * ldc, c10); _mm256_storeu_ps(c + 1 * ldc + 8, c11);
+    _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21);
+    _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
+    _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41);
+    _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+}
+
+#define AVX512_MR 8
+#define AVX512_NR 48
+
+__attribute__((target("avx512f"))) static void micro_avx512(ptrdiff_t kc, const float *pa, const float *pb,
+                                                             float *c, ptrdiff_t ldc, int load, float alpha) {
+    __m512 acc[AVX512_MR][3];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < AVX512_MR; r++) {
+        if (load) {
+            acc[r][0] = _mm512_loadu_ps(c + r * ldc);
+            acc[r][1] = _mm512_loadu_ps(c + r * ldc + 16);
+            acc[r][2] = _mm512_loadu_ps(c + r * ldc + 32);
+        } else {
+            acc[r][0] = acc[r][1] = acc[r][2] = _mm512_setzero_ps();
+        }
+    }
+    for (ptrdiff_t p = 0; p < kc; p++) {
+        const __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16), b2 = _mm512_load_ps(pb + 32);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < AVX512_MR; r++) {
+            const __m512 av = _mm512_set1_ps(pa[r]);
+            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+            acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);
+        }
+        pa += AVX512_MR;
+        pb += AVX512_NR;
+    }
+    const __m512 s = _mm512_set1_ps(alpha);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < AVX512_MR; r++) {
+        if (alpha != 1.0f) {
+            acc[r][0] = _mm512_mul_ps(acc[r][0], s);
+            acc[r][1] = _mm512_mul_ps(acc[r][1], s);
+            acc[r][2] = _mm512_mul_ps(acc[r][2], s);
+        }
+        _mm512_storeu_ps(c + r * ldc, acc[r][0]);
+        _mm512_storeu_ps(c + r * ldc + 16, acc[r][1]);
+        _mm512_storeu_ps(c + r * ldc + 32, acc[r][2]);
+    }
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Blocked driver for the vector kernels.
+
+static void sgemm_blocked(micro_fn kern, int mr, int nr, int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                          float alpha, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, int acc,
+                          float *c, ptrdiff_t ldc) {
+    const ptrdiff_t mc_max = (MC_TARGET / mr) * mr;
+    const ptrdiff_t nc_max = ((NC + nr - 1) / nr) * nr;
+    float *pa = scratch(&tls_pack_a, &tls_cap_a, (size_t)(mc_max * KC));
+    float *pb = scratch(&tls_pack_b, &tls_cap_b, (size_t)(nc_max * KC));
+    float tile[8 * 48] __attribute__((aligned(64)));
+
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += nc_max) {
+        const ptrdiff_t nc = n - j0 < nc_max ? n - j0 : nc_max;
+        for (ptrdiff_t p0 = 0; p0 < k; p0 += KC) {
+            const ptrdiff_t kc = k - p0 < KC ? k - p0 : KC;
+            const int load = acc || p0 > 0;
+            const float scale = p0 + kc >= k ? alpha : 1.0f;
+            pack_b(tb, tb ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, kc, nc, nr, pb);
+            for (ptrdiff_t i0 = 0; i0 < m; i0 += mc_max) {
+                const ptrdiff_t mc = m - i0 < mc_max ? m - i0 : mc_max;
+                pack_a(ta, ta ? a + p0 * lda + i0 : a + i0 * lda + p0, lda, mc, kc, mr, pa);
+                for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
+                    const ptrdiff_t cols = nc - jr < nr ? nc - jr : nr;
+                    const float *bpanel = pb + jr * kc;
+                    for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
+                        const ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
+                        const float *apanel = pa + ir * kc;
+                        float *ct = c + (i0 + ir) * ldc + j0 + jr;
+                        if (rows == mr && cols == nr) {
+                            kern(kc, apanel, bpanel, ct, ldc, load, scale);
+                        } else {
+                            if (load)
+                                for (ptrdiff_t r = 0; r < rows; r++)
+                                    memcpy(tile + r * nr, ct + r * ldc, (size_t)cols * sizeof(float));
+                            kern(kc, apanel, bpanel, tile, nr, load, scale);
+                            for (ptrdiff_t r = 0; r < rows; r++)
+                                memcpy(ct + r * ldc, tile + r * nr, (size_t)cols * sizeof(float));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+void sisr_sgemm_tile(int isa, int *mr, int *nr) {
+    switch (sisr_isa_clamp(isa)) {
+#if SISR_X86
+    case SISR_ISA_AVX512: *mr = AVX512_MR; *nr = AVX512_NR; return;
+    case SISR_ISA_AVX2: *mr = AVX2_MR; *nr = AVX2_NR; return;
+#endif
+    default: *mr = 1; *nr = 1; return;
+    }
+}
+
+void sisr_sgemm(int isa, int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, int accumulate, float *c,
+                ptrdiff_t ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (ptrdiff_t i = 0; i < m; i++)
+            for (ptrdiff_t j = 0; j < n; j++) {
+                const float v = accumulate ? c[i * ldc + j] : 0.0f;
+                c[i * ldc + j] = alpha != 1.0f ? v * alpha : v;
+            }
+        return;
+    }
+    switch (sisr_isa_clamp(isa)) {
+#if SISR_X86
+    case SISR_ISA_AVX512:
+        sgemm_blocked(micro_avx512, AVX512_MR, AVX512_NR, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
+                      accumulate, c, ldc);
+        return;
+    case SISR_ISA_AVX2:
+        sgemm_blocked(micro_avx2, AVX2_MR, AVX2_NR, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, accumulate,
+                      c, ldc);
+        return;
+#endif
+    default:
+        sgemm_generic(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, accumulate, c, ldc);
+        return;
+    }
+}

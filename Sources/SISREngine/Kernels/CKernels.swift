@@ -1,0 +1,87 @@
+import CSISRKernels
+
+// The one place the C kernels (Sources/CSISRKernels) are imported: the matrix product and the
+// deterministic math.
+
+/// The engine's matrix product.
+///
+/// Every output element is one sequential chain of fused multiply-adds over `k = 0 ..< K`, started
+/// from zero (or from `C` with `accumulate`), then multiplied by `alpha` when it is not 1. Vector lanes
+/// and threads hold different outputs, never parts of one sum, so the result is the same bits on every
+/// instruction set (``ISA``), for any blocking and any thread count. Single-threaded: callers split work
+/// into items themselves (``Compute``).
+public enum GEMM {
+    /// Row-major `C = alpha * (C0 + op(A) op(B))`, `C0 = accumulate ? C : 0`; `op(A)` is `m x k`,
+    /// `op(B)` is `k x n`. Leading dimensions default to the dense ones. Bounds are checked before the
+    /// call. Runs on the instruction set of ``EngineSettings/current``.
+    public static func sgemm(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafeBufferPointer<Float>, lda: Int? = nil,
+        b: UnsafeBufferPointer<Float>, ldb: Int? = nil,
+        accumulate: Bool = false, c: UnsafeMutableBufferPointer<Float>, ldc: Int? = nil
+    ) {
+        let lda = lda ?? (transA ? m : k)
+        let ldb = ldb ?? (transB ? k : n)
+        let ldc = ldc ?? n
+        guard m > 0, n > 0 else { return }
+        precondition(k == 0 || a.count >= (transA ? (k - 1) * lda + m : (m - 1) * lda + k), "sgemm: A too small")
+        precondition(k == 0 || b.count >= (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n), "sgemm: B too small")
+        precondition(c.count >= (m - 1) * ldc + n, "sgemm: C too small")
+        sisr_sgemm(
+            Int32(EngineSettings.current.isa.level), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
+            a.baseAddress, lda, b.baseAddress, ldb, accumulate ? 1 : 0, c.baseAddress, ldc)
+    }
+
+    /// ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:accumulate:c:ldc:)`` on arrays (dense layouts).
+    public static func sgemm(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: [Float], b: [Float], accumulate: Bool = false, c: inout [Float]
+    ) {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: pa, b: pb,
+                          accumulate: accumulate, c: pc)
+                }
+            }
+        }
+    }
+
+    /// The highest instruction set this CPU supports.
+    public static var detectedISA: ISA { ISA(level: Int(sisr_isa_detect())) }
+
+    /// `(rows, columns)` of the micro-tile the kernel for `isa` computes per step.
+    public static func tile(_ isa: ISA) -> (rows: Int, columns: Int) {
+        var mr: Int32 = 0, nr: Int32 = 0
+        sisr_sgemm_tile(Int32(isa.level), &mr, &nr)
+        return (Int(mr), Int(nr))
+    }
+}
+
+/// Transcendental functions that give the same bits on every platform and instruction set (about 1 ulp;
+/// see `Sources/CSISRKernels/math.c`). Use these, never Foundation's, in anything whose output reaches
+/// a release or a checkpoint: libm differs between platforms and versions.
+public enum DMath {
+    public static func exp(_ x: Float) -> Float { sisr_expf(x) }
+    public static func erf(_ x: Float) -> Float { sisr_erff(x) }
+    /// Natural logarithm in binary32 (computed in binary64, rounded once).
+    public static func log(_ x: Float) -> Float { Float(sisr_log(Double(x))) }
+    public static func log(_ x: Double) -> Double { sisr_log(x) }
+    /// Sine and cosine for |x| < 2^26 (NaN beyond).
+    public static func sin(_ x: Double) -> Double { sisr_sin(x) }
+    public static func cos(_ x: Double) -> Double { sisr_cos(x) }
+    /// `1 / (1 + exp(-x))`.
+    public static func sigmoid(_ x: Float) -> Float { 1 / (1 + sisr_expf(-x)) }
+
+    /// `x[i] = exp(x[i])`, vectorised on the instruction set of ``EngineSettings/current``.
+    public static func exp(inPlace x: UnsafeMutableBufferPointer<Float>) {
+        guard let p = x.baseAddress else { return }
+        sisr_vexpf(Int32(EngineSettings.current.isa.level), p, p, x.count)
+    }
+
+    /// `x[i] = erf(x[i])`, vectorised on the instruction set of ``EngineSettings/current``.
+    public static func erf(inPlace x: UnsafeMutableBufferPointer<Float>) {
+        guard let p = x.baseAddress else { return }
+        sisr_verff(Int32(EngineSettings.current.isa.level), p, p, x.count)
+    }
+}

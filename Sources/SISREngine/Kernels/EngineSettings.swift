@@ -1,0 +1,83 @@
+import Foundation
+
+/// Instruction-set levels the kernels can use. Results are identical on every level; only speed differs.
+public enum ISA: String, Sendable, CaseIterable, Comparable, Codable {
+    /// Portable scalar code, one `fma` per multiply-add: the reference, on any CPU.
+    case generic
+    /// x86-64 AVX2 + FMA.
+    case avx2
+    /// x86-64 AVX-512F.
+    case avx512
+
+    var level: Int {
+        switch self {
+        case .generic: 0
+        case .avx2: 1
+        case .avx512: 2
+        }
+    }
+
+    init(level: Int) { self = level >= 2 ? .avx512 : level == 1 ? .avx2 : .generic }
+
+    public static func < (a: ISA, b: ISA) -> Bool { a.level < b.level }
+}
+
+/// The engine's numeric settings, as a value. The settings in force are ``current``, a task-local
+/// that ``Compute`` carries into its worker threads, so concurrent tasks (test suites, a server) can
+/// run with different settings without racing on a global. None of them changes any output bit
+/// except ``winograd`` and ``winogradMinInputChannels``, which choose the convolution algorithm.
+public struct EngineSettings: Sendable, Equatable {
+    /// Worker threads for tensor operations (at least 1).
+    public var threads: Int
+    /// Instruction set of the kernels; always at most what the CPU supports.
+    public var isa: ISA
+    /// Whether 3x3 convolutions with padding 1 use Winograd F(2x2, 3x3) rather than im2col.
+    public var winograd: Bool
+    /// 3x3 convolutions with fewer input channels use im2col even when ``winograd`` is on.
+    public var winogradMinInputChannels: Int
+
+    public init(threads: Int, isa: ISA, winograd: Bool = true, winogradMinInputChannels: Int = 64) {
+        self.threads = max(1, threads)
+        self.isa = min(isa, GEMM.detectedISA)
+        self.winograd = winograd
+        self.winogradMinInputChannels = max(1, winogradMinInputChannels)
+    }
+
+    /// All cores, the CPU's best instruction set capped by the `SISR_ISA` environment variable
+    /// (`generic`, `avx2`, `avx512`; it never raises the level), Winograd from 64 input channels.
+    public static let processDefault: EngineSettings = {
+        let env = ProcessInfo.processInfo.environment
+        let cap = env["SISR_ISA"].flatMap { ISA(rawValue: $0.lowercased()) } ?? .avx512
+        return EngineSettings(threads: ProcessInfo.processInfo.activeProcessorCount, isa: cap)
+    }()
+
+    /// Why `SISR_ISA` was ignored, if it holds something other than a known level (for the CLI to report).
+    public static var isaEnvironmentProblem: String? {
+        guard let raw = ProcessInfo.processInfo.environment["SISR_ISA"], ISA(rawValue: raw.lowercased()) == nil
+        else { return nil }
+        return "SISR_ISA=\(raw) is not one of \(ISA.allCases.map(\.rawValue).joined(separator: ", ")); ignored"
+    }
+
+    /// The settings in force for the current task (and the workers ``Compute`` starts for it).
+    @TaskLocal public static var current: EngineSettings = processDefault
+
+    /// A copy with some values changed.
+    public func with(
+        threads: Int? = nil, isa: ISA? = nil, winograd: Bool? = nil, winogradMinInputChannels: Int? = nil
+    ) -> EngineSettings {
+        EngineSettings(
+            threads: threads ?? self.threads, isa: isa ?? self.isa, winograd: winograd ?? self.winograd,
+            winogradMinInputChannels: winogradMinInputChannels ?? self.winogradMinInputChannels)
+    }
+
+    /// Runs `body` with `self` as ``current``.
+    public func run<R>(_ body: () throws -> R) rethrows -> R {
+        try EngineSettings.$current.withValue(self, operation: body)
+    }
+
+    /// One line naming what runs, e.g. `kernels avx512 (GEMM tile 8x48, fma chain), threads 2`.
+    public var summary: String {
+        let t = GEMM.tile(isa)
+        return "kernels \(isa.rawValue) (GEMM tile \(t.rows)x\(t.columns), sequential fma chain), threads \(threads)"
+    }
+}
