@@ -2,7 +2,7 @@
 # Loader benchmark: cold first pass over full-size images, sisr next to its Python bindings and the
 # PyTorch-style peers, interleaved in one run; prints images/s, peak RSS and the ratios.
 #
-#   Benchmarks/bench_load.sh [WORKDIR]          (ROUNDS=1 COUNT=200 by default)
+#   Benchmarks/bench_load.sh [WORKDIR]          (ROUNDS=1 COUNT=200 by default; NO_BUILD=1 skips the build)
 #
 # Release: 4 classical upsamplers (quick to build) x COUNT procedural 960x720 images (the paper's
 # photo size), built by `sisr build` (format 2: one zstd frame per sample), and the same release
@@ -23,8 +23,10 @@ WORK=${1:-${TMPDIR:-/tmp}/sisr-bench-load}
 ROUNDS=${ROUNDS:-1}
 COUNT=${COUNT:-200}
 SCRATCH=.build-loader-release
-swift build -c release --scratch-path "$SCRATCH" --product sisr >/dev/null
-swift build -c release --scratch-path "$SCRATCH" --product SISRLoaderC >/dev/null
+if [ -z "${NO_BUILD:-}" ]; then  # NO_BUILD=1: use the binaries already in $SCRATCH
+    swift build -c release --scratch-path "$SCRATCH" --product sisr >/dev/null
+    swift build -c release --scratch-path "$SCRATCH" --product SISRLoaderC >/dev/null
+fi
 SISR="$SCRATCH/release/sisr"
 export SISR_LOADER_LIB="$PWD/$SCRATCH/release/libSISRLoaderC.so"
 MODELS=Nearest-NA-x2-NA-NA,Bilinear-NA-x2-NA-NA,Bicubic-NA-x4-NA-NA,Lanczos3-NA-x4-NA-NA
