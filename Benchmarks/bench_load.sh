@@ -70,7 +70,7 @@ python3 - "$LOG" <<'PY'
 import re, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    m = re.search(r"peer=(\S+) .*?images=(\d+).*images_per_s=([\d.]+).*cpu_s=([\d.]+).*peak_rss_mb=(\d+)", line)
+    m = re.search(r"peer=(\S+) .*?images=(\d+).*images_per_s=([\d.]+) cpu_s=([\d.]+).*peak_rss_mb=(\d+)", line)
     if m:
         runs.setdefault(m[1], []).append((float(m[3]), int(m[2]) / max(float(m[4]), 1e-9), int(m[5])))
 med = {k: statistics.median(r for r, _, _ in v) for k, v in runs.items()}
