@@ -1,7 +1,7 @@
 # Two entry points (see README):
 #   make demo   set up, build release, build the built-in default release into ./release and verify it
-#   make test   set up, build, run every Swift test, then the Python package's tests
-.PHONY: setup build release demo test swift-test python-test bench repro-check clean
+#   make test   set up, build, run every Swift test, the Python package's tests, then every README example
+.PHONY: setup build release demo test swift-test python-test readme-test bench repro-check clean
 
 setup:
 	@bash Scripts/setup.sh
@@ -23,7 +23,13 @@ swift-test: setup
 python-test: swift-test
 	bash Scripts/python-tests.sh
 
-test: swift-test python-test
+# Every command block of README.md and python/README.md, and the hints sisr prints, run from a scratch
+# folder outside the checkout (skipped commands are listed with the reason).
+readme-test: swift-test
+	@if command -v python3 >/dev/null 2>&1; then python3 Scripts/readme_examples.py --bin .build/debug; \
+	else echo "readme-test: python3 not found, skipped"; fi
+
+test: swift-test python-test readme-test
 
 # Builds the default release under every pinnable code path (BLAS kernels, SISR_ISA) vs CHECKSUMS.
 repro-check: release

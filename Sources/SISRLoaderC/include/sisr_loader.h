@@ -46,6 +46,11 @@ const char *sisr_loader_last_error(const sisr_loader *loader);
  *   cache_bytes (0 = read each sample from its own zstd frame, bounded memory; N > 0 = keep up to N
  *   bytes of whole decompressed shards, for small releases; format-1 releases always use a cache,
  *   4 GiB when 0), verify (true), protocol_dirs ([] extra folders to search for protocols).
+ * Unknown keys, values of the wrong type and values outside a list (split, tail, crop, layout), a
+ * negative threads, a patch larger than the smallest selected image and a split that selects
+ * nothing fail with SISR_ERR_ARGUMENT and a message naming the valid keys or values. A protocol name
+ * is looked up in protocol_dirs, $SISR_PROTOCOLS, manifests/protocols of the current folder and its
+ * parents, then manifests/protocols above this library's file.
  */
 int32_t sisr_loader_open(const char *release_dir, const char *options_json, sisr_loader **out);
 void sisr_loader_close(sisr_loader *loader);
