@@ -36,6 +36,7 @@ SKIPS = [
     (r"^sisr upscale .*--weights \S+\.(pth|pt|safetensors)", "needs a downloaded checkpoint"),
     (r"^sisr inspect-weights model\.pth", "needs a checkpoint file"),
     (r"^sisr bench-(models|transformer)", "benchmark: minutes of CPU time"),
+    (r"^sisr train ", "trains a network: needs the datasets its option file names (DIV2K), minutes to days of CPU"),
     (r"Benchmarks/|SCRATCH=", "benchmark against PyTorch/Pillow/OpenCV peers: minutes, extra packages"),
     (r"^#SBATCH|^srun |^#!/bin/bash|^# afterwards", "needs a Slurm cluster"),
 ]
