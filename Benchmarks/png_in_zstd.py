@@ -37,7 +37,7 @@ def main(root, levels):
     stored, normal, raw = [], [], []
     pixels = 0
     for shard in manifest["shards"]:
-        data = zstandard.ZstdDecompressor().decompress(open(f"{root}/{shard['path']}", "rb").read(), max_output_size=1 << 34)
+        data = zstandard.ZstdDecompressor().stream_reader(open(f"{root}/{shard['path']}", "rb"), read_across_frames=True).read()
         with tarfile.open(fileobj=io.BytesIO(data)) as tf:
             for m in tf.getmembers():
                 if not m.name.endswith(".png"):

@@ -4,8 +4,9 @@
 Usage: python3 Scripts/check_release.py RELEASE_DIR
 Needs: pip install zstandard Pillow
 
-Checks every shard's SHA-256 against manifest.json, decompresses it (one zstd frame), reads it with
-`tarfile`, and for every sample checks that the members are `<key>.png` then `<key>.json` at the
+Checks every shard's SHA-256 against manifest.json, decompresses it (format 1: one zstd frame;
+format 2: one frame per sample, each of which must also decompress on its own to that sample's tar
+bytes and hash to `frame_sha256`), reads it with `tarfile`, and for every sample checks that the members are `<key>.png` then `<key>.json` at the
 offsets in index.jsonl, that Pillow decodes the PNG to RGB pixels whose SHA-256 is `pixel_sha256`,
 and that the `.json` member parses to the index record's ids and labels. Exit 0 if all is well,
 1 (naming each bad shard or sample) otherwise.
@@ -23,6 +24,30 @@ try:
 except ImportError as e:
     sys.exit(f"check_release.py needs the Python packages zstandard and Pillow ({e.name} is missing): "
              "python3 -m pip install zstandard Pillow")
+
+
+def check_frames(path, data, tar_bytes, samples):
+    """Format 2: every sample's frame lies where the index says, hashes to frame_sha256 and
+    decompresses alone to the tar bytes from its .png header on; frames tile the file."""
+    problems, expected = [], 0
+    for s in sorted(samples, key=lambda s: s.get("frame_offset", -1)):
+        off, size = s.get("frame_offset"), s.get("frame_size")
+        if off is None or size is None or off != expected or off + size > len(data):
+            problems.append(f"{path}:{s['key']}: frame_offset/frame_size missing, out of order or outside the file")
+            continue
+        frame = data[off:off + size]
+        expected = off + size
+        if hashlib.sha256(frame).hexdigest() != s.get("frame_sha256"):
+            problems.append(f"{path}:{s['key']}: zstd frame differs from frame_sha256")
+        try:
+            part = zstandard.ZstdDecompressor().decompress(frame)
+        except zstandard.ZstdError as e:
+            problems.append(f"{path}:{s['key']}: frame does not decompress alone ({e})")
+            continue
+        start = s["png_offset"] - 512
+        if tar_bytes[start:start + len(part)] != part:
+            problems.append(f"{path}:{s['key']}: frame does not hold the sample's own tar bytes")
+    return problems
 
 
 def main(root):
@@ -47,10 +72,14 @@ def main(root):
         if hashlib.sha256(data).hexdigest() != shard["sha256"]:
             problems.append(f"{path}: SHA-256 does not match manifest.json")
         try:
-            tar_bytes = zstandard.ZstdDecompressor().decompress(data, max_output_size=1 << 34)
+            tar_bytes = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True).read()
         except zstandard.ZstdError as e:
             problems.append(f"{path}: cannot decompress ({e})")
             continue
+        if len(tar_bytes) != shard["tar_bytes"] or hashlib.sha256(tar_bytes).hexdigest() != shard["tar_sha256"]:
+            problems.append(f"{path}: decompressed tar differs from tar_bytes/tar_sha256")
+        if manifest["format_version"] >= 2:
+            problems += check_frames(path, data, tar_bytes, by_shard.get(i, []))
         members = {}
         with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as tf:
             for m in tf.getmembers():

@@ -11,25 +11,28 @@ public struct ShardMarker: Codable, Sendable, Equatable {
 /// Packs rendered samples into one reproducible `.tar.zst` shard.
 enum ShardWriter {
     /// Builds the tar (members `<key>.png`, `<key>.json` per sample, in order), compresses it into
-    /// one zstd frame and returns the bytes and the marker. `index` is the global shard number.
+    /// one zstd frame per sample (`FramedShard`) and returns the bytes and the marker. `index` is the
+    /// global shard number.
     static func pack(_ rendered: [RenderedSample], planned: PlannedShard, zstdLevel: Int,
                      times: inout StageTimes) throws -> (bytes: [UInt8], marker: ShardMarker) {
-        var tar = TarWriter()
-        var records = [SampleRecord]()
-        var tarBytes = [UInt8]()
-        times.tar += try seconds {
-            for r in rendered {
-                var rec = r.record
-                rec.shard = planned.index
-                rec.pngOffset = try tar.append(name: rec.key + ".png", data: r.png)
-                rec.jsonOffset = try tar.append(name: rec.key + ".json", data: r.json)
-                rec.jsonSize = r.json.count
-                records.append(rec)
-            }
-            tarBytes = tar.finish()
+        var packed: FramedShard.Packed?
+        times.zstd += try seconds {
+            packed = try FramedShard.pack(rendered.map { FramedShard.Sample(key: $0.record.key, png: $0.png, json: $0.json) },
+                                          level: zstdLevel)
         }
-        var compressed = [UInt8]()
-        times.zstd += seconds { compressed = Zstd.compress(tarBytes, level: zstdLevel) }
+        let tarBytes = packed!.tar, compressed = packed!.compressed
+        var records = [SampleRecord]()
+        for (r, place) in zip(rendered, packed!.placements) {
+            var rec = r.record
+            rec.shard = planned.index
+            rec.pngOffset = place.pngOffset
+            rec.jsonOffset = place.jsonOffset
+            rec.jsonSize = r.json.count
+            rec.frameOffset = place.frameOffset
+            rec.frameSize = place.frameSize
+            rec.frameSHA256 = place.frameSHA256
+            records.append(rec)
+        }
         var tarHash = "", hash = ""
         times.hash += seconds {
             tarHash = SHA256Hasher.hex(tarBytes)

@@ -130,6 +130,9 @@ public enum Verifier {
             return [.init(subject: shard.path, problem: "cannot decompress: \(error)")]
         }
         var problems = [VerifyProblem]()
+        if samples.contains(where: { $0.frameOffset != nil }) {
+            problems += checkFrames(shard: shard, compressed: compressed, tar: tar, samples: samples)
+        }
         if tar.count != shard.tarBytes || SHA256Hasher.hex(tar) != shard.tarSHA256 {
             problems.append(.init(subject: shard.path, problem: "decompressed tar differs from the manifest (tar_sha256/tar_bytes)"))
         }

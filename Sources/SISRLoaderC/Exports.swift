@@ -6,7 +6,7 @@ import SISRCore
 // whenever a signature or a meaning changes.
 
 @_cdecl("sisr_loader_abi_version")
-public func sisr_loader_abi_version() -> UInt32 { 1 }
+public func sisr_loader_abi_version() -> UInt32 { 2 }
 
 @_cdecl("sisr_loader_last_error")
 public func sisr_loader_last_error(_ loader: OpaquePointer?) -> UnsafePointer<CChar>? {
@@ -54,7 +54,7 @@ public func sisr_loader_info(_ loader: OpaquePointer?, _ out: UnsafeMutablePoint
     return guarded(h) {
         let l = h.loader, o = l.options
         let info: [String: Any] = [
-            "abi": 1, "classes": l.classes, "samples": l.sampleCount, "batches_per_epoch": try l.plan().batchCount,
+            "abi": 2, "streams": l.streams, "classes": l.classes, "samples": l.sampleCount, "batches_per_epoch": try l.plan().batchCount,
             "split": o.split, "manifest_sha256": l.source.manifestSHA256, "patch": o.patch, "layout": o.layout.rawValue,
             "batch_size": o.batchSize, "rank": o.rank, "world": o.world, "shuffle": o.shuffles, "crop": o.cropMode.rawValue,
         ]
@@ -144,6 +144,12 @@ public func sisr_batch_labels(_ batch: OpaquePointer?) -> UnsafePointer<Int32>? 
 public func sisr_batch_key(_ batch: OpaquePointer?, _ i: Int64) -> UnsafePointer<CChar>? {
     guard let b = batchHandle(batch), i >= 0, i < b.keys.count else { return nil }
     return UnsafePointer(b.keys[Int(i)].pointer)
+}
+
+@_cdecl("sisr_batch_keys")
+public func sisr_batch_keys(_ batch: OpaquePointer?) -> UnsafePointer<CChar>? {
+    guard let b = batchHandle(batch) else { return nil }
+    return UnsafePointer(b.joinedKeys.pointer)
 }
 
 @_cdecl("sisr_batch_free")

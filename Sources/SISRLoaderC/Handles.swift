@@ -70,10 +70,13 @@ final class LoaderHandle {
 final class BatchHandle {
     let batch: Batch
     let keys: [CString]
+    /// Every key, each followed by LF (one string for the whole batch).
+    let joinedKeys: CString
     let labels: UnsafeMutableBufferPointer<Int32>
     init(batch: Batch) {
         self.batch = batch
         keys = batch.keys.map(CString.init)
+        joinedKeys = CString(batch.keys.map { $0 + "\n" }.joined())
         labels = .allocate(capacity: max(batch.count, 1))
         _ = labels.initialize(from: batch.labels)
     }

@@ -42,12 +42,15 @@ import Testing
         var bytes = [UInt8](try Data(contentsOf: s0))
         bytes[bytes.count / 2] ^= 0x01
         try Data(bytes).write(to: s0)
-        // 2. One byte changed inside a sample's pixels in shard 1, recompressed as a valid shard.
+        // 2. One byte changed inside a sample's pixels in shard 1: its last sample's frame is
+        //    recompressed in place, so the shard stays a valid .tar.zst.
         let s1 = release.shardURL(1)
-        var tar = try Zstd.decompress([UInt8](try Data(contentsOf: s1)))
-        let victim = release.samples.first { $0.shard == 1 }!
-        tar[victim.pngOffset + victim.pngSize - 40] ^= 0x10  // inside the last IDAT's stored pixel data
-        try Data(Zstd.compress(tar)).write(to: s1)
+        let file = [UInt8](try Data(contentsOf: s1))
+        let victim = release.samples.last { $0.shard == 1 }!
+        let frame = victim.frameOffset!..<(victim.frameOffset! + victim.frameSize!)
+        var part = try Zstd.decompress(Array(file[frame]))
+        part[512 + victim.pngSize - 40] ^= 0x10  // inside the last IDAT's stored pixel data
+        try Data(Array(file[..<frame.lowerBound]) + Zstd.compress(part) + Array(file[frame.upperBound...])).write(to: s1)
 
         let fast = Verifier.verify(t.url, deep: false)
         #expect(Set(fast.problems.map(\.subject)) == [release.manifest.shards[0].path, release.manifest.shards[1].path])

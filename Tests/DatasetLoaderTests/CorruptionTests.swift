@@ -35,15 +35,61 @@ import Testing
         #expect(message.contains(shardPath(url)))
     }
 
-    @Test func corruptMemberNamesTheSample() throws {
+    @Test(arguments: [ReleaseManifest.FrameLayout.perSample, .single])
+    func corruptMemberNamesTheSample(frames: ReleaseManifest.FrameLayout) throws {
+        let victim = KeyRules.sampleKey(model: TestRelease.models[1].model, image: TestRelease.images[6].id)  // a val sample
+        let url = try TestRelease.make(frames: frames, editPNG: { key, png in if key == victim { for i in 0..<8 { png[i] = 0 } } })
+        let message = try #require(try firstError(url))
+        #expect(message.contains("shards/val/") && message.contains(victim) && message.contains("signature"), "\(message)")
+    }
+
+    @Test func flippedByteInAFrameNamesTheSample() throws {
         let url = try TestRelease.make()
         let release = try Release.open(url)
-        let sample = try #require(release.samples.first { release.manifest.shards[$0.shard].path == shardPath(url) })
-        let file = url.appendingPathComponent(shardPath(url))
-        var tar = try Zstd.decompress([UInt8](try Data(contentsOf: file)))
-        for i in 0..<8 { tar[sample.pngOffset + i] = 0 }  // destroy the PNG signature
-        try Data(Zstd.compress(tar, level: 1)).write(to: file)
-        let message = try #require(try firstError(url, verify: false))
-        #expect(message.contains(shardPath(url)) && message.contains(sample.key))
+        let sample = try #require(release.samples.first { $0.split == "val" })
+        let file = url.appendingPathComponent(release.manifest.shards[sample.shard].path)
+        var bytes = [UInt8](try Data(contentsOf: file))
+        bytes[try #require(sample.frameOffset) + sample.frameSize! / 2] ^= 0x10
+        try Data(bytes).write(to: file)
+        let message = try #require(try firstError(url))
+        #expect(message.contains(release.manifest.shards[sample.shard].path) && message.contains(sample.key)
+                && message.contains("SHA-256 mismatch"), "\(message)")
+    }
+
+    /// issue #12: offsets and sizes near Int.max in a hash-consistent index are refused with the
+    /// shard and sample named, in every reading mode (they used to trap in a loader thread).
+    @Test(arguments: [(Int.max - 100, 64), (600, Int.max - 300), (Int.max, Int.max), (Int.min, 10)])
+    func hugeOffsetsInTheIndexAreErrors(offset: Int, size: Int) throws {
+        var victim = ""
+        let edit: (inout [SampleRecord]) -> Void = { records in
+            let i = records.firstIndex { $0.split == "val" }!
+            victim = records[i].key
+            records[i].pngOffset = offset
+            records[i].pngSize = size
+        }
+        for (frames, cache) in [(ReleaseManifest.FrameLayout.perSample, 0), (.perSample, 1 << 26), (.single, 0)] {
+            let url = try TestRelease.make(frames: frames, editIndex: edit)
+            let loader = try BatchLoader(release: url, options: TestRelease.options { $0.split = "val"; $0.cacheBytes = cache })
+            var message = ""
+            do {
+                let stream = try loader.batches(epoch: 0)
+                while try stream.next() != nil {}
+            } catch { message = "\(error)" }
+            #expect(message.contains("shards/val/") && message.contains(victim), "\(frames) cache \(cache): \(message)")
+            #expect(throws: LoaderError.self) { try loader.pngBytes(key: victim) }
+            let release = try Release.open(url)
+            let sample = try #require(release.samples.first { $0.key == victim })
+            #expect(throws: LoaderError.self) { try SampleImages(release: release).image(of: sample) }
+        }
+    }
+
+    @Test func hugeFrameOffsetsAreRefusedWhenOpening() throws {
+        let url = try TestRelease.make(editIndex: { records in
+            records[3].frameOffset = Int.max - 10
+            records[3].frameSize = 100
+        })
+        #expect {
+            try Release.open(url)
+        } throws: { error in "\(error)".contains("frame_offset") && "\(error)".contains("line 4") }
     }
 }

@@ -95,6 +95,22 @@ import Testing
         #expect(try drain(other).map(\.bytes) == shardFormat.map(\.bytes))
     }
 
+    /// The three ways of reading give the same bytes: one frame per sample (streaming, the default),
+    /// the same release through the shard cache, and a format-1 release (one frame per shard).
+    @Test func streamingCacheAndFormatOneAgree() throws {
+        let streaming = try loader { $0.hflip = true; $0.threads = 2 }
+        #expect(streaming.streams)
+        let cached = try loader { $0.hflip = true; $0.cacheBytes = 1 << 26 }
+        #expect(!cached.streams)
+        #expect(try drain(streaming, epoch: 3).map(\.bytes) == drain(cached, epoch: 3).map(\.bytes))
+        // Across formats the manifest (so the shuffle) differs: compare sequential val batches.
+        let format1 = try BatchLoader(release: try TestRelease.make(frames: .single), options: TestRelease.options { $0.split = "val" })
+        #expect(!format1.streams)
+        #expect(try drain(format1).map(\.bytes) == drain(loader { $0.split = "val" }).map(\.bytes))
+        let key = streaming.source.samples[5].key
+        #expect(try streaming.pngBytes(key: key) == cached.pngBytes(key: key))
+    }
+
     @Test func flipsMirrorTheCrop() throws {
         let plain = try loader { $0.layout = .uint8NHWC }
         let flipped = try loader { $0.layout = .uint8NHWC; $0.hflip = true }

@@ -101,3 +101,34 @@ def test_torch_workers_share_without_duplicates(release):
     assert got == expected
     images, labels, _ = next(iter(torch.utils.data.DataLoader(ds, batch_size=None)))
     assert images.shape == (4, 3, 32, 32) and labels.dtype == torch.int64
+
+
+def test_huge_offsets_in_the_index_raise_instead_of_crashing(release, tmp_path):
+    """issue #12: an index.jsonl with png_offset/png_size near 2**63 (hashes fixed up) must raise a
+    LoaderError naming the shard and sample, not kill the Python process."""
+    import hashlib
+    broken = tmp_path / "huge"
+    shutil.copytree(release, broken)
+    lines = (broken / "index.jsonl").read_text().splitlines()
+    victim = next(i for i, line in enumerate(lines) if json.loads(line)["split"] == "val")
+    record = json.loads(lines[victim])
+    record["png_offset"], record["png_size"] = 2**63 - 100, 2**63 - 600
+    lines[victim] = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    index = ("\n".join(lines) + "\n").encode()
+    (broken / "index.jsonl").write_bytes(index)
+    manifest = json.loads((broken / "manifest.json").read_text())
+    manifest["inputs"]["index"]["sha256"] = hashlib.sha256(index).hexdigest()
+    (broken / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    for cache in (0, 1 << 26):
+        with Loader(str(broken), split="val", batch_size=4, patch=32, cache_bytes=cache) as loader:
+            with pytest.raises(LoaderError, match=record["key"]):
+                for _ in loader.epoch(0):
+                    pass
+
+
+def test_batches_outlive_the_loader_without_copies(release):
+    with Loader(release, split="val", batch_size=4, patch=32, layout="uint8-nhwc") as loader:
+        batches = [images for images, _, _ in loader.epoch(0)]
+        again = [images.copy() for images, _, _ in loader.epoch(0)]
+    assert not batches[0].flags.owndata  # a view of the library's buffer
+    assert all(np.array_equal(a, b) for a, b in zip(batches, again))

@@ -18,7 +18,7 @@ import glob
 import os
 import warnings
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 LIB_NAMES = ("libSISRLoaderC.so", "libSISRLoaderC.dylib")
 
 
@@ -105,6 +105,7 @@ def load():
         "sisr_batch_pixels": (vp, [vp, c.POINTER(c.c_size_t)]),
         "sisr_batch_labels": (c.POINTER(c.c_int32), [vp]),
         "sisr_batch_key": (cp, [vp, i64]),
+        "sisr_batch_keys": (cp, [vp]),
         "sisr_batch_free": (None, [vp]),
     }
     for name, (res, args) in sigs.items():

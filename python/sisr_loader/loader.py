@@ -17,6 +17,28 @@ class LoaderError(RuntimeError):
         self.status = status
 
 
+class _BatchOwner:
+    """Frees a library batch when the last NumPy view of its pixels goes away."""
+
+    def __init__(self, lib, batch):
+        self.lib, self.batch = lib, batch
+
+    def __del__(self):
+        if self.batch:
+            self.lib.sisr_batch_free(self.batch)
+            self.batch = None
+
+
+class _BatchBuffer:
+    """A writable buffer over a batch's pixels that keeps the batch alive."""
+
+    @staticmethod
+    def from_address(ptr, nbytes, owner):
+        array = (ctypes.c_uint8 * nbytes).from_address(ptr)
+        array._owner = owner  # ctypes arrays accept attributes; NumPy keeps the array as its base
+        return array
+
+
 class Loader:
     """Deterministic batches of a release split (options as in the C header, include/sisr_loader.h).
 
@@ -78,14 +100,16 @@ class Loader:
                 n = self._lib.sisr_batch_size(batch)
                 nbytes = ctypes.c_size_t()
                 ptr = self._lib.sisr_batch_pixels(batch, ctypes.byref(nbytes))
-                raw = (ctypes.c_uint8 * nbytes.value).from_address(ptr)
-                pixels = np.frombuffer(raw, dtype=np.float32 if float_layout else np.uint8).copy()
-                pixels = pixels.reshape((n, 3, p, p) if float_layout else (n, p, p, 3))
                 labels = np.ctypeslib.as_array(self._lib.sisr_batch_labels(batch), shape=(n,)).astype(np.int64)
-                keys = [self._lib.sisr_batch_key(batch, i).decode() for i in range(n)]
+                keys = self._lib.sisr_batch_keys(batch).decode().split("\n")[:n]
                 self.counter = self._lib.sisr_batch_counter(batch)
-            finally:
+            except BaseException:
                 self._lib.sisr_batch_free(batch)
+                raise
+            # The pixels stay in the library's buffer (no copy); it is freed when the array is.
+            raw = _BatchBuffer.from_address(ptr, nbytes.value, _BatchOwner(self._lib, batch))
+            pixels = np.frombuffer(raw, dtype=np.float32 if float_layout else np.uint8)
+            pixels = pixels.reshape((n, 3, p, p) if float_layout else (n, p, p, 3))
             yield pixels, labels, keys
 
     def epoch_keys(self, epoch, start=0):

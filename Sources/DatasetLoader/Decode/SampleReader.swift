@@ -9,8 +9,13 @@ public struct SampleRef: Sendable, Equatable {
     public let width: Int
     public let height: Int
     public let classId: Int32
+    /// Format 2: the sample's zstd frame in the shard file (offset, size, SHA-256 of those bytes).
+    public let frameOffset: Int?
+    public let frameSize: Int?
+    public let frameSHA256: String?
 
-    public init(key: String, shard: Int, pngOffset: Int, pngSize: Int, width: Int, height: Int, classId: Int32) {
+    public init(key: String, shard: Int, pngOffset: Int, pngSize: Int, width: Int, height: Int, classId: Int32,
+                frameOffset: Int? = nil, frameSize: Int? = nil, frameSHA256: String? = nil) {
         self.key = key
         self.shard = shard
         self.pngOffset = pngOffset
@@ -18,43 +23,70 @@ public struct SampleRef: Sendable, Equatable {
         self.width = width
         self.height = height
         self.classId = classId
+        self.frameOffset = frameOffset
+        self.frameSize = frameSize
+        self.frameSHA256 = frameSHA256
     }
 }
 
-/// Cuts one sample's patch out of a decompressed shard.
+/// Cuts one sample's patch out of decompressed tar bytes.
+///
+/// Every offset and size from the index is checked with overflow-safe arithmetic before it is used,
+/// so a hostile `index.jsonl` gives an error naming the shard and sample, never a trap.
 enum SampleReader {
-    /// Writes the RGB8 patch `plan` of `ref` into `out` (`size * size * 3` bytes). Uses the shard-PNG
-    /// fast path when the member is in the shard format, and `PNG.decode` for any other PNG.
+    /// `offset ..< offset + size` if it lies inside `0 ..< count` (no arithmetic can overflow).
+    static func range(offset: Int, size: Int, within count: Int) -> Range<Int>? {
+        guard offset >= 0, size >= 0, offset <= count, size <= count - offset else { return nil }
+        return offset..<(offset + size)
+    }
+
+    /// Writes the RGB8 patch `plan` of `ref` into `out` (`size * size * 3` bytes) from the whole
+    /// decompressed tar of its shard.
     /// - Throws: ``LoaderError/sample(shard:key:problem:)`` naming the shard and the sample.
     static func crop(_ ref: SampleRef, tar: [UInt8], shardPath: String, plan: CropPlan, into out: UnsafeMutablePointer<UInt8>) throws {
+        _ = try tar.withUnsafeBytes { raw in
+            try crop(ref, bytes: raw, base: 0, complete: true, shardPath: shardPath, plan: plan, into: out)
+        }
+    }
+
+    /// The same from `bytes`, the tar bytes from offset `base` on. With `complete` false they may
+    /// stop anywhere after the PNG member's start (a partial decompression); then the result is
+    /// false if they stop before the rows the patch needs (decompress further and call again).
+    /// Uses the shard-PNG fast path when the member is in the shard format, `PNG.decode` otherwise.
+    static func crop(_ ref: SampleRef, bytes: UnsafeRawBufferPointer, base: Int, complete: Bool, shardPath: String,
+                     plan: CropPlan, into out: UnsafeMutablePointer<UInt8>) throws -> Bool {
         func fail(_ problem: String) -> LoaderError { .sample(shard: shardPath, key: ref.key, problem: problem) }
-        guard ref.pngOffset >= 512, ref.pngSize > 0, ref.pngOffset + ref.pngSize <= tar.count else {
-            throw fail("PNG member (\(ref.pngSize) bytes at \(ref.pngOffset)) lies outside the \(tar.count)-byte tar (truncated shard?)")
+        let (local, overflow) = ref.pngOffset.subtractingReportingOverflow(base)
+        let whole = overflow ? nil : range(offset: local, size: ref.pngSize, within: bytes.count)
+        guard !overflow, local >= 512, ref.pngSize > 0, whole != nil || (!complete && local <= bytes.count) else {
+            throw fail("PNG member (\(ref.pngSize) bytes at \(ref.pngOffset)) lies outside the tar data (\(bytes.count) bytes from \(base); truncated shard or bad index?)")
         }
         let expected = Array((ref.key + ".png").utf8)
-        let nameMatches = tar.withUnsafeBufferPointer { t in
-            let header = t.baseAddress! + ref.pngOffset - 512
-            return expected.count <= 100 && (0..<expected.count).allSatisfy { header[$0] == expected[$0] }
-                && (expected.count == 100 || header[expected.count] == 0)
-        }
+        let header = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + local - 512
+        let nameMatches = expected.count <= 100 && (0..<expected.count).allSatisfy { header[$0] == expected[$0] }
+            && (expected.count == 100 || header[expected.count] == 0)
         guard nameMatches else { throw fail("the tar member at byte \(ref.pngOffset - 512) is not \(ref.key).png (index and shard disagree)") }
-        let fast: (width: Int, height: Int)?
+        let available = whole?.count ?? (bytes.count - local)
+        let png = UnsafeRawBufferPointer(rebasing: bytes[local..<(local + available)])
+        let outcome: ShardPNG.Outcome
         do {
-            fast = try tar.withUnsafeBytes { raw in
-                try ShardPNG.crop(UnsafeRawBufferPointer(rebasing: raw[ref.pngOffset..<(ref.pngOffset + ref.pngSize)]),
-                                  x: plan.x, y: plan.y, size: plan.size, into: out)
-            }
+            outcome = try ShardPNG.crop(png, x: plan.x, y: plan.y, size: plan.size, into: out, complete: whole != nil)
         } catch let failure as ShardPNG.Failure {
             throw fail(failure.description)
         }
-        if let dims = fast {
-            guard dims.width == ref.width, dims.height == ref.height else {
-                throw fail("PNG is \(dims.width)x\(dims.height), the index says \(ref.width)x\(ref.height)")
+        switch outcome {
+        case .needsMore:
+            return false
+        case let .cropped(width, height):
+            guard width == ref.width, height == ref.height else {
+                throw fail("PNG is \(width)x\(height), the index says \(ref.width)x\(ref.height)")
             }
-            return
+            return true
+        case .notShardFormat:
+            guard whole != nil else { return false }
         }
         let image: RGBImage
-        do { image = try PNG.decode(Array(tar[ref.pngOffset..<(ref.pngOffset + ref.pngSize)]), name: ref.key + ".png") } catch {
+        do { image = try PNG.decode(Array(png), name: ref.key + ".png") } catch {
             throw fail("\(error)")
         }
         guard image.width == ref.width, image.height == ref.height else {
@@ -66,5 +98,6 @@ enum SampleReader {
                 (out + row * rowBytes).update(from: px.baseAddress! + ((plan.y + row) * image.width + plan.x) * 3, count: rowBytes)
             }
         }
+        return true
     }
 }

@@ -10,13 +10,17 @@ public struct LoaderSource: Sendable {
     /// Selected samples, in release order; `classId` indexes `classes`.
     public let samples: [SampleRef]
     public let classes: [String]
+    /// The shards hold one zstd frame per sample (format 2) and `samples` give each frame's place.
+    public let perSampleFrames: Bool
 
-    public init(manifestSHA256: String, split: String, shards: [ShardInfo], samples: [SampleRef], classes: [String]) {
+    public init(manifestSHA256: String, split: String, shards: [ShardInfo], samples: [SampleRef], classes: [String],
+                perSampleFrames: Bool = false) {
         self.manifestSHA256 = manifestSHA256
         self.split = split
         self.shards = shards
         self.samples = samples
         self.classes = classes
+        self.perSampleFrames = perSampleFrames
     }
 }
 
@@ -35,6 +39,9 @@ public final class BatchLoader: Sendable {
     public let source: LoaderSource
     public let options: LoaderOptions
     let store: ShardStore
+    /// True when samples are read one frame at a time (format 2 and no shard cache asked for); false
+    /// when whole shards are decompressed into the cache (format 1, or `cacheBytes > 0`).
+    public let streams: Bool
 
     /// A loader over already selected samples (see ``ProtocolSelection`` for building one from a release).
     public init(source: LoaderSource, options: LoaderOptions) throws {
@@ -45,7 +52,9 @@ public final class BatchLoader: Sendable {
         try SelectionChecks.patchFits(source, patch: options.patch)
         self.source = source
         self.options = options
-        store = ShardStore(shards: source.shards, budget: options.cacheBytes, verify: options.verify)
+        streams = source.perSampleFrames && options.cacheBytes == 0
+        store = ShardStore(shards: source.shards, budget: options.cacheBytes > 0 ? options.cacheBytes : LoaderOptions.legacyCacheBytes,
+                           verify: options.verify)
     }
 
     /// Class names; a batch's labels index this list.
@@ -102,10 +111,18 @@ public final class BatchLoader: Sendable {
     public func patch(of sample: SampleRef, epoch: Int) throws -> [UInt8] {
         let plan = try cropPlan(sample, epoch: epoch)
         var out = [UInt8](repeating: 0, count: plan.size * plan.size * 3)
-        let tar = try store.tar(sample.shard)
-        try out.withUnsafeMutableBufferPointer {
-            try SampleReader.crop(sample, tar: tar.bytes, shardPath: source.shards[sample.shard].path, plan: plan, into: $0.baseAddress!)
-        }
+        try out.withUnsafeMutableBufferPointer { try readPatch(sample, plan: plan, frames: streams ? FrameReader() : nil, into: $0.baseAddress!) }
         return out
+    }
+
+    /// Writes `sample`'s patch into `out`: from its own frame with `frames` (streaming), otherwise
+    /// from its shard's cached tar.
+    func readPatch(_ sample: SampleRef, plan: CropPlan, frames: FrameReader?, into out: UnsafeMutablePointer<UInt8>) throws {
+        let shard = source.shards[sample.shard]
+        if let frames {
+            try frames.crop(sample, shard: shard, plan: plan, verify: options.verify, into: out)
+        } else {
+            try SampleReader.crop(sample, tar: try store.tar(sample.shard).bytes, shardPath: shard.path, plan: plan, into: out)
+        }
     }
 }

@@ -5,7 +5,7 @@ import SISRCore
 ///
 /// Work is split per sample (batch `g`, slot `i`); each sample's patch depends only on its key, the
 /// seed and the epoch, so the bytes do not depend on the number of threads. Memory stays bounded:
-/// at most `prefetch` batches exist besides the shard cache.
+/// at most `prefetch` batches exist, plus each thread's frame buffers (streaming) or the shard cache.
 public final class BatchStream: @unchecked Sendable {
     private final class State: @unchecked Sendable {
         let condition = NSCondition()
@@ -83,12 +83,16 @@ public final class BatchStream: @unchecked Sendable {
         s.condition.unlock()
     }
 
+    /// Streaming: how many samples ahead a thread asks the kernel to read (keeps the disk busy).
+    static let readAhead = 8
+
     private static func work(
         state s: State, loader: BatchLoader, order: [Int], plan: EpochPlan, epoch: Int, indices: [Int], totalJobs: Int
     ) {
         let options = loader.options
         let writer = PixelWriter(layout: options.layout, patch: options.patch, normalize: options.normalize)
         var scratch = [UInt8](repeating: 0, count: options.patch * options.patch * 3)
+        let frames = loader.streams ? FrameReader() : nil
         s.condition.lock()
         while true {
             if s.stopped || s.nextJob >= totalJobs { break }
@@ -111,10 +115,15 @@ public final class BatchStream: @unchecked Sendable {
             let batch = s.batches[g]!
             s.condition.unlock()
             var failure: Error?
+            if let frames, job + Self.readAhead < totalJobs {
+                let ahead = job + Self.readAhead
+                let ref = loader.source.samples[order[plan.positions(ofBatch: indices[ahead / plan.batchSize])[ahead % plan.batchSize]]]
+                frames.prefetch(ref, shard: loader.source.shards[ref.shard])
+            }
             do {
                 let ref = loader.source.samples[order[batch.positions[slot]]]
                 let crop = try loader.cropPlan(ref, epoch: epoch)
-                if loader.store.isLoading(ref.shard) {
+                if frames == nil && loader.store.isLoading(ref.shard) {
                     // Rather than wait for another thread's decompression, decompress a shard that a
                     // coming job needs (keeps every core busy while shards are first read).
                     let ahead = (job + 1)..<min(totalJobs, job + 1 + 2 * plan.batchSize * options.prefetch)
@@ -124,9 +133,8 @@ public final class BatchStream: @unchecked Sendable {
                         _ = try? loader.store.tar(next)
                     }
                 }
-                let tar = try loader.store.tar(ref.shard)
                 try scratch.withUnsafeMutableBufferPointer { buf in
-                    try SampleReader.crop(ref, tar: tar.bytes, shardPath: loader.source.shards[ref.shard].path, plan: crop, into: buf.baseAddress!)
+                    try loader.readPatch(ref, plan: crop, frames: frames, into: buf.baseAddress!)
                     writer.write(buf.baseAddress!, flip: crop.flip, into: batch, slot: slot)
                 }
             } catch {

@@ -29,12 +29,20 @@ public struct LoaderOptions: Sendable, Equatable {
     public var threads: Int = 0
     /// Batches decoded ahead of the consumer.
     public var prefetch: Int = 4
-    /// Memory for decompressed shards (least recently used are dropped; one is always kept).
-    public var cacheBytes: Int = 4 << 30
+    /// Memory for a cache of whole decompressed shards (least recently used are dropped; one is
+    /// always kept). 0, the default, reads each sample from its own zstd frame instead (format 2):
+    /// memory then stays at the batches in flight plus about 3x the largest sample per thread,
+    /// whatever the corpus size. A cache pays off only for releases that fit in it, from the second
+    /// epoch on. Format-1 releases (one frame per shard) always use the cache
+    /// (``legacyCacheBytes`` when this is 0).
+    public var cacheBytes: Int = 0
     /// Check each shard's SHA-256 (compressed and tar) against the manifest before use.
     public var verify: Bool = true
 
     public init() {}
+
+    /// The shard cache of a format-1 release when `cacheBytes` is 0.
+    public static let legacyCacheBytes = 4 << 30
 
     /// The effective shuffle flag.
     public var shuffles: Bool { shuffle ?? (split == "train") }

@@ -33,11 +33,11 @@ public final class SampleImages: Sendable {
         }
         let tar = try store.tar(sample.shard)
         func fail(_ problem: String) -> LoaderError { .sample(shard: paths[sample.shard], key: sample.key, problem: problem) }
-        guard let range = sample.pngRange(inTarOf: tar.bytes.count) else {
-            throw fail("PNG member lies outside the \(tar.bytes.count)-byte tar (truncated shard?)")
+        guard sample.pngSize > 0, let r = SampleReader.range(offset: sample.pngOffset, size: sample.pngSize, within: tar.bytes.count) else {
+            throw fail("PNG member (\(sample.pngSize) bytes at \(sample.pngOffset)) lies outside the \(tar.bytes.count)-byte tar (truncated shard?)")
         }
         let image: RGBImage
-        do { image = try PNG.decode(Array(tar.bytes[range]), name: sample.key + ".png") } catch {
+        do { image = try PNG.decode(Array(tar.bytes[r]), name: sample.key + ".png") } catch {
             throw fail("\(error)")
         }
         guard image.width == sample.width, image.height == sample.height else {

@@ -58,7 +58,8 @@ extension BatchLoader {
         try SelectionChecks.splitNotEmpty(selection, release: release)
         let refs = zip(selection.samples, selection.classIds).map { s, id in
             SampleRef(key: s.key, shard: s.shard, pngOffset: s.pngOffset, pngSize: s.pngSize,
-                      width: s.width, height: s.height, classId: Int32(id))
+                      width: s.width, height: s.height, classId: Int32(id),
+                      frameOffset: s.frameOffset, frameSize: s.frameSize, frameSHA256: s.frameSHA256)
         }
         let manifestURL = release.url.appendingPathComponent("manifest.json")
         let manifestSHA256: String
@@ -69,7 +70,8 @@ extension BatchLoader {
             ShardInfo(path: s.path, url: release.shardURL(i), sha256: s.sha256, tarBytes: s.tarBytes, tarSHA256: s.tarSHA256)
         }
         try self.init(source: LoaderSource(manifestSHA256: manifestSHA256, split: options.split,
-                                           shards: shards, samples: refs, classes: selection.classes),
+                                           shards: shards, samples: refs, classes: selection.classes,
+                                           perSampleFrames: release.manifest.zstd.frames == .perSample),
                       options: options)
     }
 
@@ -78,10 +80,11 @@ extension BatchLoader {
         guard let ref = source.samples.first(where: { $0.key == key }) else {
             throw LoaderError.argument("sample \(key) is not in this loader's selection")
         }
+        if streams { return try FrameReader().png(ref, shard: source.shards[ref.shard], verify: options.verify) }
         let tar = try store.tar(ref.shard)
-        guard ref.pngOffset + ref.pngSize <= tar.bytes.count else {
+        guard let r = SampleReader.range(offset: ref.pngOffset, size: ref.pngSize, within: tar.bytes.count) else {
             throw LoaderError.sample(shard: source.shards[ref.shard].path, key: key, problem: "PNG member lies outside the tar (truncated shard?)")
         }
-        return Array(tar.bytes[ref.pngOffset..<(ref.pngOffset + ref.pngSize)])
+        return Array(tar.bytes[r])
     }
 }

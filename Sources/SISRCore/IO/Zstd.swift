@@ -125,3 +125,96 @@ public enum Zstd {
         }
     }
 }
+
+extension Zstd {
+    /// Decompresses one frame at a time, as far as the caller needs, reusing one context and one
+    /// output buffer (no allocation or page faults per frame once warmed up).
+    ///
+    /// ```swift
+    /// let decoder = Zstd.FrameDecoder()
+    /// try decoder.begin(frame, limit: 1 << 24, name: path)
+    /// while decoder.produced < needed, try decoder.step(inputBytes: 1 << 17) {}
+    /// // decoder.output[0..<decoder.produced]
+    /// ```
+    public final class FrameDecoder {
+        private let dctx: OpaquePointer
+        /// Output storage (grown as needed, never shrunk).
+        public private(set) var output: UnsafeMutablePointer<UInt8>
+        private var capacity: Int
+        /// The frame's declared content size.
+        public private(set) var contentSize = 0
+        /// Bytes decompressed so far into `output`.
+        public private(set) var produced = 0
+        /// Compressed bytes consumed so far.
+        public private(set) var consumed = 0
+        private var input = UnsafeRawBufferPointer(start: nil, count: 0)
+        private var name = ""
+        private var finished = false
+
+        public init() {
+            guard let d = ZSTD_createDCtx() else { fatalError("zstd: out of memory") }
+            dctx = d
+            capacity = 1 << 16
+            output = .allocate(capacity: capacity)
+        }
+
+        deinit {
+            ZSTD_freeDCtx(dctx)
+            output.deallocate()
+        }
+
+        /// Starts decoding the single frame in `frame` (which must stay valid until the last `step`).
+        /// - Throws: `SISRError.corrupt` if the bytes do not start with a frame that declares a
+        ///   content size of at most `limit` bytes.
+        public func begin(_ frame: UnsafeRawBufferPointer, limit: Int, name: String) throws {
+            self.name = name
+            ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only)
+            guard let base = frame.baseAddress, frame.count > 0 else { throw SISRError.corrupt(path: name, problem: "empty zstd frame") }
+            let size = ZSTD_getFrameContentSize(base, frame.count)
+            guard size != ZSTD_CONTENTSIZE_ERROR else { throw SISRError.corrupt(path: name, problem: "not a zstd frame") }
+            guard size != ZSTD_CONTENTSIZE_UNKNOWN else { throw SISRError.corrupt(path: name, problem: "zstd frame does not declare its size") }
+            guard size <= UInt64(max(limit, 0)) else {
+                throw SISRError.corrupt(path: name, problem: "zstd frame declares \(size) bytes, more than the \(limit) allowed")
+            }
+            contentSize = Int(size)
+            if contentSize > capacity {
+                output.deallocate()
+                capacity = contentSize
+                output = .allocate(capacity: capacity)
+            }
+            input = frame
+            produced = 0
+            consumed = 0
+            finished = false
+        }
+
+        /// Feeds up to `inputBytes` more compressed bytes. Returns false once the frame is complete
+        /// (its checksum verified) or the input is used up.
+        /// - Throws: `SISRError.corrupt` for corrupt data, a frame larger than declared, or input that
+        ///   ends before the frame does.
+        @discardableResult
+        public func step(inputBytes: Int) throws -> Bool {
+            guard !finished else { return false }
+            let end = min(input.count, consumed + max(inputBytes, 1))
+            var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: end, pos: consumed)
+            var outBuf = ZSTD_outBuffer(dst: output, size: contentSize, pos: produced)
+            let r = ZSTD_decompressStream(dctx, &outBuf, &inBuf)
+            if ZSTD_isError(r) != 0 {
+                throw SISRError.corrupt(path: name, problem: "zstd data is corrupt: \(String(cString: ZSTD_getErrorName(r)))")
+            }
+            consumed = inBuf.pos
+            produced = outBuf.pos
+            if r == 0 {
+                finished = true
+                guard produced == contentSize else {
+                    throw SISRError.corrupt(path: name, problem: "zstd frame holds \(produced) bytes, it declares \(contentSize)")
+                }
+                return false
+            }
+            if consumed == input.count {
+                throw SISRError.corrupt(path: name, problem: "zstd frame is truncated (\(input.count) compressed bytes end before the frame does)")
+            }
+            return true
+        }
+    }
+}

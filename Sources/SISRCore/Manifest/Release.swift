@@ -25,8 +25,12 @@ public struct Release: Sendable {
         guard manifest.format == ReleaseManifest.formatName else {
             throw SISRError.corrupt(path: manifestURL.path, problem: "not a SISR release manifest (format \"\(manifest.format)\")")
         }
-        guard manifest.formatVersion == ReleaseManifest.currentFormatVersion else {
-            throw SISRError.corrupt(path: manifestURL.path, problem: "format_version \(manifest.formatVersion) is not supported by this tool (it reads \(ReleaseManifest.currentFormatVersion)); update sisr")
+        let readable = ReleaseManifest.readableFormatVersions
+        guard readable.contains(manifest.formatVersion) else {
+            throw SISRError.corrupt(path: manifestURL.path, problem: "format_version \(manifest.formatVersion) is not supported by this tool (it reads \(readable.lowerBound)-\(readable.upperBound)); update sisr")
+        }
+        guard (manifest.formatVersion >= 2) == (manifest.zstd.frames == .perSample) else {
+            throw SISRError.corrupt(path: manifestURL.path, problem: "format_version \(manifest.formatVersion) does not match zstd.frames (format 1 has one frame per shard, format 2 one per sample)")
         }
         func load(_ ref: ReleaseManifest.FileRef) throws -> [UInt8] {
             let u = url.appendingPathComponent(ref.path)
@@ -94,6 +98,12 @@ public struct Release: Sendable {
             }
             guard manifest.shards[s.shard].split == s.split else {
                 throw SISRError.corrupt(path: "\(indexPath) line \(line + 1)", problem: "sample \(s.key) is in split \(s.split) but its shard holds \(manifest.shards[s.shard].split)")
+            }
+            if manifest.zstd.frames == .perSample {
+                guard let offset = s.frameOffset, let size = s.frameSize, s.frameSHA256 != nil, offset >= 0, size > 0,
+                      size <= manifest.shards[s.shard].bytes, offset <= manifest.shards[s.shard].bytes - size else {
+                    throw SISRError.corrupt(path: "\(indexPath) line \(line + 1)", problem: "sample \(s.key) lacks a valid frame_offset/frame_size/frame_sha256 inside its \(manifest.shards[s.shard].bytes)-byte shard (format 2)")
+                }
             }
             guard keys.insert(s.key).inserted else {
                 throw SISRError.corrupt(path: "\(indexPath) line \(line + 1)", problem: "sample key \(s.key) appears twice")

@@ -1,7 +1,11 @@
 /// `manifest.json`: the root of trust of a release (docs/FORMAT.md). Key names are snake_case in JSON.
 public struct ReleaseManifest: Codable, Sendable, Equatable {
     public static let formatName = "sisr-release"
-    public static let currentFormatVersion = 1
+    /// The version this tool writes: 2 (one zstd frame per sample). Version 1 (one frame per shard)
+    /// is still read.
+    public static let currentFormatVersion = 2
+    /// The versions this tool reads.
+    public static let readableFormatVersions = 1...2
 
     public var format: String
     public var formatVersion: Int
@@ -97,10 +101,32 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
 
     public struct ZstdSettings: Codable, Sendable, Equatable {
         public var level: Int
-        public var frames: Int
+        public var frames: FrameLayout
         public var checksum: Bool
-        public init(level: Int, frames: Int = 1, checksum: Bool = true) {
+        public init(level: Int, frames: FrameLayout = .perSample, checksum: Bool = true) {
             self.level = level; self.frames = frames; self.checksum = checksum
+        }
+    }
+
+    /// How a shard's tar is cut into zstd frames: `1` (format 1: one frame per shard) or
+    /// `"per-sample"` (format 2: one frame per sample, then one for the end-of-archive blocks).
+    public enum FrameLayout: Codable, Sendable, Equatable {
+        case single
+        case perSample
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let n = try? c.decode(Int.self), n == 1 { self = .single; return }
+            if let s = try? c.decode(String.self), s == "per-sample" { self = .perSample; return }
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "zstd.frames must be 1 or \"per-sample\"")
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .single: try c.encode(1)
+            case .perSample: try c.encode("per-sample")
+            }
         }
     }
 
@@ -165,14 +191,22 @@ public struct SampleRecord: Codable, Sendable, Equatable {
     public var jsonSize: Int
     public var pngSHA256: String
     public var pixelSHA256: String
+    /// Format 2: where the sample's zstd frame lies in the `.tar.zst` file (byte offset and size) and
+    /// the SHA-256 of those compressed bytes. The frame decompresses to the tar bytes from the `.png`
+    /// member's header (`png_offset - 512`) to the end of the `.json` member's padding. nil in format 1.
+    public var frameOffset: Int?
+    public var frameSize: Int?
+    public var frameSHA256: String?
 
     public init(key: String, model: String, image: String, split: String, labels: Labels, width: Int,
                 height: Int, psnr: Double?, shard: Int, pngOffset: Int, pngSize: Int, jsonOffset: Int,
-                jsonSize: Int, pngSHA256: String, pixelSHA256: String) {
+                jsonSize: Int, pngSHA256: String, pixelSHA256: String,
+                frameOffset: Int? = nil, frameSize: Int? = nil, frameSHA256: String? = nil) {
         self.key = key; self.model = model; self.image = image; self.split = split; self.labels = labels
         self.width = width; self.height = height; self.psnr = psnr; self.shard = shard
         self.pngOffset = pngOffset; self.pngSize = pngSize; self.jsonOffset = jsonOffset; self.jsonSize = jsonSize
         self.pngSHA256 = pngSHA256; self.pixelSHA256 = pixelSHA256
+        self.frameOffset = frameOffset; self.frameSize = frameSize; self.frameSHA256 = frameSHA256
     }
 
     /// Where the PNG member lies in a tar of `tarCount` bytes; nil if the recorded offset and size
@@ -190,6 +224,9 @@ public struct SampleRecord: Codable, Sendable, Equatable {
         case jsonSize = "json_size"
         case pngSHA256 = "png_sha256"
         case pixelSHA256 = "pixel_sha256"
+        case frameOffset = "frame_offset"
+        case frameSize = "frame_size"
+        case frameSHA256 = "frame_sha256"
     }
 
     /// The content of the sample's `<key>.json` member: everything except the shard position.

@@ -1,7 +1,7 @@
 /*
  * sisr_loader.h - C ABI of the SISR Fingerprints dataset loader (libSISRLoaderC).
  *
- * ABI version 1. Every call returns a status (0 = success, 1 = end of epoch, negative = error).
+ * ABI version 2 (2 added sisr_batch_keys; cache_bytes 0 became the default). Every call returns a status (0 = success, 1 = end of epoch, negative = error).
  * After an error, sisr_loader_last_error(handle) (or NULL for sisr_loader_open) gives a message that
  * names the file, shard or sample. Handles are opaque; a loader handle must not be used from two
  * threads at once (different handles may). Strings and buffers returned by the library stay valid
@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define SISR_LOADER_ABI_VERSION 1
+#define SISR_LOADER_ABI_VERSION 2
 
 typedef struct sisr_loader sisr_loader;
 typedef struct sisr_batch sisr_batch;
@@ -43,7 +43,9 @@ const char *sisr_loader_last_error(const sisr_loader *loader);
  *   shuffle (null = train only), window (8), batch_size (32), rank (0), world (1),
  *   tail ("wrap" | "drop" | "partial"), patch (224), crop (null | "random" | "center"), hflip (false),
  *   layout ("float32-nchw" | "uint8-nhwc"), normalize (false), threads (0 = all cores), prefetch (4),
- *   cache_bytes (4 GiB), verify (true), protocol_dirs ([] extra folders to search for protocols).
+ *   cache_bytes (0 = read each sample from its own zstd frame, bounded memory; N > 0 = keep up to N
+ *   bytes of whole decompressed shards, for small releases; format-1 releases always use a cache,
+ *   4 GiB when 0), verify (true), protocol_dirs ([] extra folders to search for protocols).
  * Unknown keys, values of the wrong type and values outside a list (split, tail, crop, layout), a
  * negative threads, a patch larger than the smallest selected image and a split that selects
  * nothing fail with SISR_ERR_ARGUMENT and a message naming the valid keys or values. A protocol name
@@ -53,7 +55,7 @@ const char *sisr_loader_last_error(const sisr_loader *loader);
 int32_t sisr_loader_open(const char *release_dir, const char *options_json, sisr_loader **out);
 void sisr_loader_close(sisr_loader *loader);
 
-/* JSON: {"abi":1,"classes":[...],"samples":N,"batches_per_epoch":B,"split":...,"manifest_sha256":...,
+/* JSON: {"abi":2,"streams":true|false,"classes":[...],"samples":N,"batches_per_epoch":B,"split":...,"manifest_sha256":...,
  *        "patch":P,"layout":...,"batch_size":...,"rank":...,"world":...}. Valid until close. */
 int32_t sisr_loader_info(sisr_loader *loader, const char **json_out);
 
@@ -78,6 +80,8 @@ int64_t sisr_batch_counter(const sisr_batch *batch);       /* resume counter aft
 const void *sisr_batch_pixels(const sisr_batch *batch, size_t *nbytes);
 const int32_t *sisr_batch_labels(const sisr_batch *batch); /* N class ids */
 const char *sisr_batch_key(const sisr_batch *batch, int64_t i);
+/* All N keys in batch order, each followed by "\n" (one call per batch instead of N). */
+const char *sisr_batch_keys(const sisr_batch *batch);
 void sisr_batch_free(sisr_batch *batch);
 
 #ifdef __cplusplus

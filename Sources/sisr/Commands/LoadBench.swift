@@ -20,12 +20,16 @@ extension SISRCommand {
         @Option(help: "Seed of order and crops.") var seed: UInt64 = 0
         @Option(help: "Pixel layout: float32-nchw or uint8-nhwc.") var layout = "float32-nchw"
         @Flag(help: "Mirror random crops horizontally at random.") var hflip = false
-        @Flag(help: "Skip the shard SHA-256 checks.") var noVerify = false
+        @Flag(help: "Skip the SHA-256 checks (of each sample's zstd frame, or of each shard with a cache).") var noVerify = false
+        @Option(help: "Bytes of whole decompressed shards to cache (0 = read each sample's own frame; format-1 releases always cache).")
+        var cacheBytes = 0
+        @Flag(help: "Drop the release's shard files from the page cache first (posix_fadvise DONTNEED), for a cold first pass.")
+        var cold = false
         @Option(help: "Write the first batch as a grid PNG here (and its keys and labels to <file>.txt).") var grid: String?
 
         func validate() throws {
-            guard patch ?? 1 >= 1, batch >= 1, epochs >= 1 else {
-                throw ValidationError("--patch, --batch and --epochs must be at least 1.")
+            guard patch ?? 1 >= 1, batch >= 1, epochs >= 1, cacheBytes >= 0 else {
+                throw ValidationError("--patch, --batch and --epochs must be at least 1, --cache-bytes at least 0.")
             }
             guard PixelLayout(rawValue: layout) != nil else { throw ValidationError("--layout must be float32-nchw or uint8-nhwc.") }
         }
@@ -42,11 +46,17 @@ extension SISRCommand {
             o.hflip = hflip
             o.verify = !noVerify
             o.layout = PixelLayout(rawValue: layout)!
+            o.cacheBytes = cacheBytes
             let experiment = try self.protocol.map { try ExperimentProtocol.load(nameOrPath: $0) } ?? .allModels
             let loader = try BatchLoader(release: opened, protocol: experiment, options: o)
             let pngBytes = Dictionary(uniqueKeysWithValues: loader.source.samples.map { ($0.key, $0.pngSize) })
             print("release \(release): split \(split), \(loader.sampleCount) samples, \(loader.classes.count) classes, "
-                  + "patch \(patch), batch \(batch), \(o.threadCount) threads, crop \(o.cropMode.rawValue)")
+                  + "patch \(patch), batch \(batch), \(o.threadCount) threads, crop \(o.cropMode.rawValue), "
+                + (loader.streams ? "reading each sample's zstd frame" : "shard cache \(o.cacheBytes > 0 ? o.cacheBytes : LoaderOptions.legacyCacheBytes) bytes"))
+            if cold {
+                let dropped = loader.source.shards.filter { Self.dropFromPageCache($0.url.path) }.count
+                print("cold: dropped \(dropped) of \(loader.source.shards.count) shard files from the page cache")
+            }
             for epoch in 0..<epochs {
                 let stream = try loader.batches(epoch: epoch)
                 let start = DispatchTime.now().uptimeNanoseconds, cpuStart = cpuSeconds()
@@ -58,10 +68,25 @@ extension SISRCommand {
                     inBytes += b.keys.reduce(0) { $0 + pngBytes[$1, default: 0] }
                 }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                print(String(format: "epoch %d: %d images in %.3f s: %.1f images/s, %.1f MB/s of batches, %.1f MB/s of PNG read (CPU %.2f s)",
+                print(String(format: "epoch %d: %d images in %.3f s: %.1f images/s, %.1f MB/s of batches, %.1f MB/s of PNG read (CPU %.2f s), peak RSS %.0f MB",
                              epoch, images, seconds, Double(images) / seconds, Double(outBytes) / seconds / 1e6,
-                             Double(inBytes) / seconds / 1e6, cpuSeconds() - cpuStart))
+                             Double(inBytes) / seconds / 1e6, cpuSeconds() - cpuStart, Self.peakResidentMB()))
             }
+        }
+
+        /// Peak resident memory of this process so far, in MB (`ru_maxrss`).
+        static func peakResidentMB() -> Double {
+            var u = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &u)
+            return Double(u.ru_maxrss) * 1024 / 1e6
+        }
+
+        /// Asks the kernel to drop a file's cached pages (clean pages go; works without root).
+        static func dropFromPageCache(_ path: String) -> Bool {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            return posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED)) == 0
         }
 
         /// User + system CPU time of this process so far (context for timings on a busy machine).

@@ -29,7 +29,12 @@ struct TestRelease {
     /// - Parameters:
     ///   - perShard: samples per shard.
     ///   - pngOptions: encoder options (`.standard` exercises the general decoder fallback).
-    static func make(perShard: Int = 7, pngOptions: PNGEncodeOptions = .shard) throws -> URL {
+    ///   - frames: `.perSample` writes format 2, `.single` format 1 (one zstd frame per shard).
+    ///   - editIndex: changes the index records before they are written (hashes are fixed up after).
+    ///   - editPNG: changes a sample's PNG bytes (by key) before packing, e.g. to corrupt one.
+    static func make(perShard: Int = 7, pngOptions: PNGEncodeOptions = .shard, frames: ReleaseManifest.FrameLayout = .perSample,
+                     editIndex: (inout [SampleRecord]) -> Void = { _ in },
+                     editPNG: (String, inout [UInt8]) -> Void = { _, _ in }) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sisr-loader-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("shards"), withIntermediateDirectories: true)
         func write(_ bytes: [UInt8], _ path: String) throws -> ReleaseManifest.FileRef {
@@ -43,7 +48,8 @@ struct TestRelease {
             for model in models {
                 for (n, image) in images.enumerated() where image.split == split {
                     let pixels = Procedural.image(seed: 3, index: n * 31 + model.model.count, width: image.width, height: image.height)
-                    let png = PNG.encode(pixels, options: pngOptions)
+                    var png = PNG.encode(pixels, options: pngOptions)
+                    editPNG(KeyRules.sampleKey(model: model.model, image: image.id), &png)
                     let record = SampleRecord(
                         key: KeyRules.sampleKey(model: model.model, image: image.id), model: model.model, image: image.id,
                         split: split, labels: model, width: image.width, height: image.height, psnr: 30, shard: 0,
@@ -55,16 +61,21 @@ struct TestRelease {
             var start = 0
             while start < pending.count {
                 let group = pending[start..<min(start + perShard, pending.count)]
-                var tar = TarWriter()
-                for var s in group {
-                    s.record.shard = shards.count
-                    s.record.pngOffset = try tar.append(name: s.record.key + ".png", data: s.png)
-                    s.record.jsonOffset = try tar.append(name: s.record.key + ".json", data: s.json)
-                    s.record.jsonSize = s.json.count
-                    records.append(s.record)
+                let packed = try FramedShard.pack(group.map { FramedShard.Sample(key: $0.record.key, png: $0.png, json: $0.json) },
+                                                  level: 3, frames: frames)
+                for (s, place) in zip(group, packed.placements) {
+                    var r = s.record
+                    r.shard = shards.count
+                    r.pngOffset = place.pngOffset
+                    r.jsonOffset = place.jsonOffset
+                    r.jsonSize = s.json.count
+                    r.frameOffset = place.frameOffset
+                    r.frameSize = place.frameSize
+                    r.frameSHA256 = place.frameSHA256
+                    records.append(r)
                 }
-                let tarBytes = tar.finish()
-                let compressed = Zstd.compress(tarBytes, level: 3)
+                let tarBytes = packed.tar
+                let compressed = packed.compressed
                 let path = "shards/\(split)/sisr-\(split)-\(String(format: "%06d", shards.count)).tar.zst"
                 try FileManager.default.createDirectory(at: dir.appendingPathComponent("shards/\(split)"), withIntermediateDirectories: true)
                 let ref = try write(compressed, path)
@@ -82,6 +93,7 @@ struct TestRelease {
         let imageList = ImageList(source: "procedural", seed: 3, images: images.map {
             ImageRecord(id: $0.id, width: $0.width, height: $0.height, sha256: "", origin: "procedural")
         })
+        editIndex(&records)
         var index = [UInt8]()
         for r in records { index += try CanonicalJSON.encode(r) + [0x0A] }
         let indexRef = try write(index, "index.jsonl")
@@ -92,9 +104,10 @@ struct TestRelease {
             index: .init(path: "index.jsonl", sha256: indexRef.sha256, samples: records.count))
         var counts = [String: Int]()
         for r in records { counts[r.split, default: 0] += 1 }
-        let manifest = ReleaseManifest(command: ["test"], seed: 3, inputs: inputs, png: .init(compressionLevel: 0, filter: "up"),
-                                       zstd: .init(level: 3), samplesPerShard: perShard, splitSamples: counts, unavailable: [],
+        var manifest = ReleaseManifest(command: ["test"], seed: 3, inputs: inputs, png: .init(compressionLevel: 0, filter: "up"),
+                                       zstd: .init(level: 3, frames: frames), samplesPerShard: perShard, splitSamples: counts, unavailable: [],
                                        shards: shards)
+        if frames == .single { manifest.formatVersion = 1 }
         _ = try write(try CanonicalJSON.encode(manifest, pretty: true), "manifest.json")
         return dir
     }

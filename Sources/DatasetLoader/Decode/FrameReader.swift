@@ -1,0 +1,162 @@
+import Foundation
+import SISRCore
+
+/// Reads single samples of format-2 shards (one zstd frame per sample), one thread's worth: its
+/// buffers and zstd context are reused from sample to sample, so memory stays at about
+/// (largest frame + largest sample's tar bytes + one zstd window) per thread, whatever the corpus.
+///
+/// For a patch it reads the sample's frame with `pread`, hashes it while decompressing (SHA-256 of
+/// the compressed bytes against `frame_sha256`, when verifying), and decompresses only as far as the
+/// patch's last row: with the Up filter, rows below the patch are never needed.
+final class FrameReader {
+    private let decoder = Zstd.FrameDecoder()
+    private var buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 64)
+    private var capacity = 1 << 16
+    private var fd: Int32 = -1
+    private var fdShard = -1
+    private var fileSize = 0
+    /// Compressed bytes fed to zstd per step (so decompression can stop soon after the needed rows).
+    static let step = 1 << 17
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        buffer.deallocate()
+    }
+
+    /// Writes the patch `plan` of `ref` into `out`.
+    /// - Throws: ``LoaderError`` naming the shard and sample (bad frame position, hash mismatch,
+    ///   corrupt data, index and shard disagreeing).
+    func crop(_ ref: SampleRef, shard: ShardInfo, plan: CropPlan, verify: Bool, into out: UnsafeMutablePointer<UInt8>) throws {
+        try withFrame(ref, shard: shard, verify: verify) { (fail) -> Void in
+            // The frame starts at the .png member's tar header; estimate the bytes down to the
+            // patch's last row (stored blocks and chunk headers add well under 1/64).
+            let (stride, o1) = ref.width.multipliedReportingOverflow(by: 3)
+            let (raw, o2) = (stride + 1).multipliedReportingOverflow(by: plan.y + plan.size)
+            var needed = o1 || o2 || raw > Int.max / 2 ? Int.max : 512 + 64 + raw + raw / 64 + 4096
+            while true {
+                try decode(upTo: needed)
+                let bytes = UnsafeRawBufferPointer(start: decoder.output, count: decoder.produced)
+                if try SampleReader.crop(ref, bytes: bytes, base: ref.pngOffset - 512, complete: decoder.produced == decoder.contentSize,
+                                         shardPath: shard.path, plan: plan, into: out) {
+                    return
+                }
+                guard decoder.produced < decoder.contentSize else { throw fail("PNG member does not fit in its frame") }
+                needed = decoder.contentSize
+            }
+        }
+    }
+
+    /// The PNG member's bytes of `ref` (decompresses the whole frame).
+    func png(_ ref: SampleRef, shard: ShardInfo, verify: Bool) throws -> [UInt8] {
+        try withFrame(ref, shard: shard, verify: verify) { (fail) -> [UInt8] in
+            try decode(upTo: Int.max)
+            guard let r = SampleReader.range(offset: 512, size: ref.pngSize, within: decoder.produced) else {
+                throw fail("PNG member (\(ref.pngSize) bytes) does not fit in its \(decoder.produced)-byte frame")
+            }
+            return Array(UnsafeRawBufferPointer(start: decoder.output, count: decoder.produced)[r])
+        }
+    }
+
+    private var hasher: SHA256Hasher?
+    private var hashed = 0
+    private var frameCount = 0
+
+    /// Reads `ref`'s frame, starts decoding it, runs `body`, then finishes the hash and compares it.
+    private func withFrame<T>(_ ref: SampleRef, shard: ShardInfo, verify: Bool, _ body: (_ fail: (String) -> LoaderError) throws -> T) throws -> T {
+        func fail(_ problem: String) -> LoaderError { .sample(shard: shard.path, key: ref.key, problem: problem) }
+        guard let offset = ref.frameOffset, let size = ref.frameSize, let sha = ref.frameSHA256 else {
+            throw fail("index.jsonl gives no frame_offset/frame_size/frame_sha256 (needed for format 2)")
+        }
+        try openShard(shard, ref.shard)
+        guard size > 0, SampleReader.range(offset: offset, size: size, within: fileSize) != nil else {
+            throw fail("zstd frame (\(size) bytes at \(offset)) lies outside the \(fileSize)-byte shard file (truncated shard or bad index?)")
+        }
+        guard ref.pngOffset >= 512 else { throw fail("png_offset \(ref.pngOffset) is before the first tar header") }
+        try readFrame(size, at: offset, shard)
+        frameCount = size
+        hasher = verify ? SHA256Hasher() : nil
+        hashed = 0
+        func checkHash() throws {
+            guard var h = hasher else { return }
+            if hashed < frameCount { h.update(UnsafeRawBufferPointer(start: buffer + hashed, count: frameCount - hashed)) }
+            hasher = nil
+            let actual = h.finalizeHex()
+            guard actual == sha else {
+                throw fail("zstd frame SHA-256 mismatch: file has \(actual), index.jsonl says \(sha); refusing the sample")
+            }
+        }
+        let result: T
+        do {
+            try decoder.begin(UnsafeRawBufferPointer(start: buffer, count: size), limit: shard.tarBytes, name: shard.path)
+            // The frame holds tar bytes from the .png header on: they must lie inside the shard's tar,
+            // and the PNG member inside the frame.
+            guard SampleReader.range(offset: ref.pngOffset - 512, size: decoder.contentSize, within: shard.tarBytes) != nil,
+                  SampleReader.range(offset: 512, size: ref.pngSize, within: decoder.contentSize) != nil, ref.pngSize > 0 else {
+                throw fail("PNG member (\(ref.pngSize) bytes at \(ref.pngOffset)) does not fit in its \(decoder.contentSize)-byte frame inside the \(shard.tarBytes)-byte tar (bad index?)")
+            }
+            result = try body(fail)
+        } catch {
+            try checkHash()  // a corrupt frame is reported as such when its hash says so
+            if let e = error as? LoaderError { throw e }
+            throw fail("\(error)")
+        }
+        try checkHash()
+        return result
+    }
+
+    /// Decompresses until at least `target` bytes are out (or the frame ends), hashing the
+    /// compressed bytes as they are consumed.
+    private func decode(upTo target: Int) throws {
+        while decoder.produced < min(target, decoder.contentSize) {
+            let more = try decoder.step(inputBytes: Self.step)
+            if var h = hasher, decoder.consumed > hashed {
+                h.update(UnsafeRawBufferPointer(start: buffer + hashed, count: decoder.consumed - hashed))
+                hasher = h
+                hashed = decoder.consumed
+            }
+            if !more { break }
+        }
+    }
+
+    /// Asks the kernel to start reading `ref`'s frame now (`POSIX_FADV_WILLNEED`), so that the disk
+    /// works on coming samples while this thread decodes; errors are left to the real read.
+    func prefetch(_ ref: SampleRef, shard: ShardInfo) {
+        guard let offset = ref.frameOffset, let size = ref.frameSize, offset >= 0, size > 0 else { return }
+        let f = fdShard == ref.shard && fd >= 0 ? fd : open(shard.url.path, O_RDONLY)
+        guard f >= 0 else { return }
+        _ = posix_fadvise(f, off_t(offset), off_t(size), Int32(POSIX_FADV_WILLNEED))
+        if f != fd { close(f) }
+    }
+
+    private func openShard(_ shard: ShardInfo, _ index: Int) throws {
+        if fdShard == index && fd >= 0 { return }
+        if fd >= 0 { close(fd); fd = -1; fdShard = -1 }
+        let f = open(shard.url.path, O_RDONLY)
+        guard f >= 0 else { throw LoaderError.shard(path: shard.path, problem: "cannot open \(shard.url.path) (\(String(cString: strerror(errno))))") }
+        var info = stat()
+        guard fstat(f, &info) == 0 else {
+            close(f)
+            throw LoaderError.shard(path: shard.path, problem: "cannot stat \(shard.url.path) (\(String(cString: strerror(errno))))")
+        }
+        fd = f
+        fdShard = index
+        fileSize = Int(info.st_size)
+    }
+
+    private func readFrame(_ count: Int, at offset: Int, _ shard: ShardInfo) throws {
+        if count > capacity {
+            buffer.deallocate()
+            capacity = count
+            buffer = .allocate(byteCount: count, alignment: 64)
+        }
+        var done = 0
+        while done < count {
+            let n = pread(fd, buffer + done, count - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw LoaderError.shard(path: shard.path, problem: "cannot read \(shard.url.path) (\(n == 0 ? "file shrank while reading" : String(cString: strerror(errno))))")
+            }
+            done += n
+        }
+    }
+}

@@ -1,0 +1,67 @@
+/// Packs samples into a shard in the release format (docs/FORMAT.md): a reproducible ustar archive
+/// (`<key>.png`, `<key>.json` per sample, in order) compressed either as one zstd frame per sample
+/// plus one frame for the end-of-archive blocks (format 2), or as one frame for the whole tar
+/// (format 1, kept for reading and testing old releases).
+///
+/// Every frame has the content size and an XXH64 checksum, so `zstd -d`, GNU `tar` and any zstd
+/// stream reader read the concatenation as one tar; a reader that knows a sample's frame (from
+/// `index.jsonl`) decompresses that sample alone.
+public enum FramedShard {
+    /// The members of one sample.
+    public struct Sample: Sendable {
+        public let key: String
+        public let png: [UInt8]
+        public let json: [UInt8]
+        public init(key: String, png: [UInt8], json: [UInt8]) {
+            self.key = key
+            self.png = png
+            self.json = json
+        }
+    }
+
+    /// Where one sample landed: member data offsets in the tar; its frame in the compressed file
+    /// (format 2 only).
+    public struct Placement: Sendable, Equatable {
+        public let pngOffset: Int
+        public let jsonOffset: Int
+        public let frameOffset: Int?
+        public let frameSize: Int?
+        public let frameSHA256: String?
+    }
+
+    public struct Packed: Sendable {
+        /// The `.tar.zst` file.
+        public let compressed: [UInt8]
+        /// The decompressed tar (its size and SHA-256 go in the manifest).
+        public let tar: [UInt8]
+        public let placements: [Placement]
+    }
+
+    /// Packs `samples` at zstd `level`; the same input always gives the same bytes.
+    /// - Throws: for an invalid member name (see `TarWriter.append`).
+    public static func pack(_ samples: [Sample], level: Int, frames: ReleaseManifest.FrameLayout = .perSample) throws -> Packed {
+        var tar = TarWriter()
+        var spans = [(start: Int, end: Int, png: Int, json: Int)]()
+        for s in samples {
+            let start = tar.bytes.count
+            let png = try tar.append(name: s.key + ".png", data: s.png)
+            let json = try tar.append(name: s.key + ".json", data: s.json)
+            spans.append((start, tar.bytes.count, png, json))
+        }
+        let tarBytes = tar.finish()
+        guard frames == .perSample else {
+            let placements = spans.map { Placement(pngOffset: $0.png, jsonOffset: $0.json, frameOffset: nil, frameSize: nil, frameSHA256: nil) }
+            return Packed(compressed: Zstd.compress(tarBytes, level: level), tar: tarBytes, placements: placements)
+        }
+        var compressed = [UInt8]()
+        var placements = [Placement]()
+        for span in spans {
+            let frame = Zstd.compress(Array(tarBytes[span.start..<span.end]), level: level)
+            placements.append(Placement(pngOffset: span.png, jsonOffset: span.json, frameOffset: compressed.count,
+                                        frameSize: frame.count, frameSHA256: SHA256Hasher.hex(frame)))
+            compressed += frame
+        }
+        compressed += Zstd.compress(Array(tarBytes[(spans.last?.end ?? 0)...]), level: level)
+        return Packed(compressed: compressed, tar: tarBytes, placements: placements)
+    }
+}
