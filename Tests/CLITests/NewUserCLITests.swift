@@ -227,7 +227,7 @@ struct NewUserCLITests {
         let dst = dir.appendingPathComponent("lr")
         let r = try CLI.run(["degrade", "--scale", "2", src.path, dst.path])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(try PNG.read(dst.appendingPathComponent("a1.png")) == degrade(Procedural.image(seed: 2, index: 1, width: 40, height: 30), scale: 2))
+        #expect(try PNG.read(dst.appendingPathComponent("a1.png")) == (try degrade(Procedural.image(seed: 2, index: 1, width: 40, height: 30), scale: 2)))
         let file = dst.appendingPathComponent("a0.png").path
         let bad = try CLI.run(["degrade", "--scale", "2", src.path, file])
         #expect(bad.status != 0 && bad.stderr.contains("must be a folder too"), "\(bad.stderr)")

@@ -138,7 +138,7 @@ struct PrepareTests {
         #expect(cropped == odd.cropped(x: 0, y: 0, width: 24, height: 16))
         for s in [2, 4] {
             let lr = try PNG.read(o.appendingPathComponent("DIV2K_train_LR_bicubic/X\(s)/0002x\(s).png"))
-            #expect(lr == degrade(cropped, scale: s) && lr.width * s == cropped.width && lr.height * s == cropped.height)
+            #expect(try lr == degrade(cropped, scale: s) && lr.width * s == cropped.width && lr.height * s == cropped.height)
             for f in ["0001x\(s).png", "0002x\(s).png"] {
                 let path = "DIV2K_train_LR_bicubic/X\(s)/\(f)"
                 #expect(try Data(contentsOf: o.appendingPathComponent(path)) == Data(contentsOf: dir.appendingPathComponent("o2/\(path)")))

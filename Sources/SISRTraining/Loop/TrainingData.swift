@@ -42,7 +42,7 @@ public struct PairedImages: Sendable {
                     throw SISRError.corrupt(path: name, problem: "\(hr.width)x\(hr.height) is smaller than the scale \(scale)")
                 }
                 gt.append(hr.modcropped(to: scale))
-                lq.append(degrade(hr, scale: scale))
+                lq.append(try degrade(hr, scale: scale, name: name))
             }
         }
         (self.names, self.gt, self.lq, self.scale) = (names, gt, lq, scale)

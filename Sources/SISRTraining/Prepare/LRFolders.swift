@@ -54,7 +54,7 @@ public struct LRFolders: Sendable {
             let target = hrOut.appendingPathComponent(files[i])
             try AtomicFile.write(hr == image ? bytes : PNG.encode(hr), to: target)
             for s in me.scales {
-                let lr = degrade(hr, scale: s)
+                let lr = try degrade(hr, scale: s, name: files[i])
                 try AtomicFile.write(
                     PNG.encode(lr), to: out.appendingPathComponent(me.lrFolder(scale: s)).appendingPathComponent(Self.lrName(files[i], scale: s)))
             }
