@@ -80,6 +80,10 @@ struct DeterminismTests {
             .rrdbnet: #"{"num_feat": 32, "num_block": 1, "num_grow_ch": 16}"#,
             .swinir: #"{"embed_dim": 12, "depths": [2], "num_heads": [2], "window_size": 4, "img_size": 8, "num_feat": 8}"#,
             .nlsn: #"{"n_feats": 8, "n_resblocks": 1, "chunk_size": 144, "n_hashes": 2}"#,
+            .srfbn: #"{"num_features": 8, "num_steps": 2, "num_groups": 2}"#,
+            .san: #"{"n_feats": 8, "n_resgroups": 1, "n_resblocks": 1, "reduction": 2}"#,
+            .drn: #"{"n_feats": 4, "n_blocks": 1}"#,
+            .liif: #"{"encoder_spec": {"name": "edsr-baseline", "args": {"n_resblocks": 1, "n_feats": 8}}, "imnet_spec": {"name": "mlp", "args": {"out_dim": 3, "hidden_list": [8]}}}"#,
         ]
         let net = try arch.random(configJSON: Data(configs[arch]!.utf8), scale: 4, seed: 9)
         let x = randomTensor([1, 3, 37, 45], seed: 5).map { ($0 + 1) / 2 }
