@@ -71,7 +71,7 @@ struct OpsTests {
 
 @Suite("Thread-count determinism", .serialized)
 struct DeterminismTests {
-    /// Random small networks; SRFBN, SAN, DRN and LIIF are checked on their fixtures (ZooAParityTests).
+    /// Small random networks of every architecture.
     static let configs: [Architecture: String] = [
         .edsr: #"{"num_feat": 32, "num_block": 2, "res_scale": 0.1}"#,
         .rcan: #"{"num_feat": 32, "num_group": 2, "num_block": 2, "squeeze_factor": 4}"#,
@@ -83,9 +83,13 @@ struct DeterminismTests {
         .enhancenet: #"{"n": 8, "residual_blocks": 1}"#,
         .spsr: #"{"nf": 8, "nb": 4, "gc": 4, "tap_blocks": [1, 2, 3, 4]}"#,
         .ncsr: #"{"nf": 4, "nb": 2, "gc": 4, "K": 1, "L": 3, "hidden_channels": 4, "stackRRDB_blocks": [0, 1], "heat": 0.5}"#,
+        .srfbn: #"{"num_features": 8, "num_steps": 2, "num_groups": 2}"#,
+        .san: #"{"n_feats": 8, "n_resgroups": 1, "n_resblocks": 1, "reduction": 2}"#,
+        .drn: #"{"n_feats": 4, "n_blocks": 1}"#,
+        .liif: #"{"encoder_spec": {"name": "edsr-baseline", "args": {"n_resblocks": 1, "n_feats": 8}}, "imnet_spec": {"name": "mlp", "args": {"out_dim": 3, "hidden_list": [8]}}}"#,
     ]
 
-    @Test("networks give byte-identical output with 1 and 2 threads", arguments: Array(configs.keys).sorted { $0.rawValue < $1.rawValue })
+    @Test("networks give byte-identical output with 1 and 2 threads", arguments: Architecture.allCases)
     func oneVersusTwoThreads(_ arch: Architecture) throws {
         let net = try arch.random(configJSON: Data(Self.configs[arch]!.utf8), scale: 4, seed: 9)
         let x = randomTensor([1, 3, 37, 45], seed: 5).map { ($0 + 1) / 2 }
