@@ -82,16 +82,34 @@ static void pack_a(int ta, const float *a, ptrdiff_t lda, ptrdiff_t mc, ptrdiff_
 }
 
 // B block k [0, kc) x columns [0, nc) (already offset), into panels of nr columns: panel[p * nr + col].
+// Untransposed B is read row by row (long contiguous runs the hardware prefetcher follows) and
+// scattered into the panels; transposed B is read column by column, which is contiguous there.
 static void pack_b(int tb, const float *b, ptrdiff_t ldb, ptrdiff_t kc, ptrdiff_t nc, int nr, float *dst) {
+    if (!tb) {
+        const ptrdiff_t full = nc / nr * nr;
+        for (ptrdiff_t p = 0; p < kc; p++) {
+            const float *src = b + p * ldb;
+            float *d = dst + p * nr;
+            ptrdiff_t j0 = 0;
+            if (nr == 16)
+                for (; j0 < full; j0 += 16, d += 16 * kc) memcpy(d, src + j0, 16 * sizeof(float));
+            else if (nr == 24)
+                for (; j0 < full; j0 += 24, d += 24 * kc) memcpy(d, src + j0, 24 * sizeof(float));
+            else if (nr == 48)
+                for (; j0 < full; j0 += 48, d += 48 * kc) memcpy(d, src + j0, 48 * sizeof(float));
+            for (; j0 < full; j0 += nr, d += nr * kc) memcpy(d, src + j0, (size_t)nr * sizeof(float));
+            if (full < nc) {
+                const ptrdiff_t cols = nc - full;
+                memcpy(d, src + full, (size_t)cols * sizeof(float));
+                memset(d + cols, 0, (size_t)(nr - cols) * sizeof(float));
+            }
+        }
+        return;
+    }
     for (ptrdiff_t j0 = 0; j0 < nc; j0 += nr) {
         const ptrdiff_t cols = nc - j0 < nr ? nc - j0 : nr;
         for (ptrdiff_t p = 0; p < kc; p++) {
-            if (tb) {
-                for (ptrdiff_t q = 0; q < cols; q++) dst[q] = b[(j0 + q) * ldb + p];
-            } else {
-                const float *src = b + p * ldb + j0;
-                for (ptrdiff_t q = 0; q < cols; q++) dst[q] = src[q];
-            }
+            for (ptrdiff_t q = 0; q < cols; q++) dst[q] = b[(j0 + q) * ldb + p];
             for (ptrdiff_t q = cols; q < nr; q++) dst[q] = 0.0f;
             dst += nr;
         }
@@ -207,16 +225,76 @@ __attribute__((target("avx512f"))) static void micro_avx512(ptrdiff_t kc, const 
 #endif
 
 // ---------------------------------------------------------------------------------------------
-// Blocked driver for the vector kernels.
+// Drivers for the vector kernels. Both visit the k blocks of every output tile in increasing order,
+// so they give the same bits; they differ in what they keep in which cache.
 
+// Runs the micro-kernel on one tile, through a local buffer when the tile is cut by the matrix edge.
+static inline void run_tile(micro_fn kern, int mr, int nr, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t kc,
+                            const float *apanel, const float *bpanel, float *ct, ptrdiff_t ldc, int load,
+                            float scale) {
+    if (rows == mr && cols == nr) {
+        kern(kc, apanel, bpanel, ct, ldc, load, scale);
+        return;
+    }
+    float tile[8 * 48] __attribute__((aligned(64)));
+    if (load)
+        for (ptrdiff_t r = 0; r < rows; r++) memcpy(tile + r * nr, ct + r * ldc, (size_t)cols * sizeof(float));
+    kern(kc, apanel, bpanel, tile, nr, load, scale);
+    for (ptrdiff_t r = 0; r < rows; r++) memcpy(ct + r * ldc, tile + r * nr, (size_t)cols * sizeof(float));
+}
+
+// Few rows (the weights of a convolution): all of A is packed once and stays in L2; B is packed in
+// groups of columns small enough to stay in L2 with it, right before use, and each micro-panel of B
+// stays in L1 while every row panel of A passes over it.
+enum { A_RESIDENT_FLOATS = 48 * 1024, B_GROUP_FLOATS = 32 * 1024 };
+
+static void sgemm_small_m(micro_fn kern, int mr, int nr, int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                          float alpha, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, int acc,
+                          float *c, ptrdiff_t ldc) {
+    const ptrdiff_t mpad = (m + mr - 1) / mr * mr;
+    float *pa = scratch(&tls_pack_a, &tls_cap_a, (size_t)(mpad * k));
+    // Columns per packed group of B: about B_GROUP_FLOATS for the largest k block, whole panels.
+    const ptrdiff_t kmax = k < KC ? k : KC;
+    ptrdiff_t group = B_GROUP_FLOATS / kmax / nr * nr;
+    if (group < nr) group = nr;
+    float *pb = scratch(&tls_pack_b, &tls_cap_b, (size_t)(group * kmax));
+    // Block p0 of A occupies pa[p0 * mpad, (p0 + kc) * mpad), row panel ir at offset ir * kc inside it.
+    for (ptrdiff_t p0 = 0; p0 < k; p0 += KC) {
+        const ptrdiff_t kc = k - p0 < KC ? k - p0 : KC;
+        pack_a(ta, ta ? a + p0 * lda : a + p0, lda, m, kc, mr, pa + p0 * mpad);
+    }
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += group) {
+        const ptrdiff_t nb = n - j0 < group ? n - j0 : group;
+        for (ptrdiff_t p0 = 0; p0 < k; p0 += KC) {
+            const ptrdiff_t kc = k - p0 < KC ? k - p0 : KC;
+            const int load = acc || p0 > 0;
+            const float scale = p0 + kc >= k ? alpha : 1.0f;
+            pack_b(tb, tb ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, kc, nb, nr, pb);
+            for (ptrdiff_t jr = 0; jr < nb; jr += nr) {
+                const ptrdiff_t cols = nb - jr < nr ? nb - jr : nr;
+                for (ptrdiff_t ir = 0; ir < m; ir += mr) {
+                    const ptrdiff_t rows = m - ir < mr ? m - ir : mr;
+                    run_tile(kern, mr, nr, rows, cols, kc, pa + p0 * mpad + ir * kc, pb + jr * kc,
+                             c + ir * ldc + j0 + jr, ldc, load, scale);
+                }
+            }
+        }
+    }
+}
+
+// General shapes: B is packed in blocks of KC x NC, A in blocks of MC x KC (BLIS order).
 static void sgemm_blocked(micro_fn kern, int mr, int nr, int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                           float alpha, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, int acc,
                           float *c, ptrdiff_t ldc) {
+    const ptrdiff_t mpad = (m + mr - 1) / mr * mr;
+    if (mpad * k <= A_RESIDENT_FLOATS) {
+        sgemm_small_m(kern, mr, nr, ta, tb, m, n, k, alpha, a, lda, b, ldb, acc, c, ldc);
+        return;
+    }
     const ptrdiff_t mc_max = (MC_TARGET / mr) * mr;
     const ptrdiff_t nc_max = ((NC + nr - 1) / nr) * nr;
     float *pa = scratch(&tls_pack_a, &tls_cap_a, (size_t)(mc_max * KC));
     float *pb = scratch(&tls_pack_b, &tls_cap_b, (size_t)(nc_max * KC));
-    float tile[8 * 48] __attribute__((aligned(64)));
 
     for (ptrdiff_t j0 = 0; j0 < n; j0 += nc_max) {
         const ptrdiff_t nc = n - j0 < nc_max ? n - j0 : nc_max;
@@ -230,21 +308,10 @@ static void sgemm_blocked(micro_fn kern, int mr, int nr, int ta, int tb, ptrdiff
                 pack_a(ta, ta ? a + p0 * lda + i0 : a + i0 * lda + p0, lda, mc, kc, mr, pa);
                 for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
                     const ptrdiff_t cols = nc - jr < nr ? nc - jr : nr;
-                    const float *bpanel = pb + jr * kc;
                     for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
                         const ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
-                        const float *apanel = pa + ir * kc;
-                        float *ct = c + (i0 + ir) * ldc + j0 + jr;
-                        if (rows == mr && cols == nr) {
-                            kern(kc, apanel, bpanel, ct, ldc, load, scale);
-                        } else {
-                            if (load)
-                                for (ptrdiff_t r = 0; r < rows; r++)
-                                    memcpy(tile + r * nr, ct + r * ldc, (size_t)cols * sizeof(float));
-                            kern(kc, apanel, bpanel, tile, nr, load, scale);
-                            for (ptrdiff_t r = 0; r < rows; r++)
-                                memcpy(ct + r * ldc, tile + r * nr, (size_t)cols * sizeof(float));
-                        }
+                        run_tile(kern, mr, nr, rows, cols, kc, pa + ir * kc, pb + jr * kc,
+                                 c + (i0 + ir) * ldc + j0 + jr, ldc, load, scale);
                     }
                 }
             }
