@@ -2,7 +2,7 @@
 // Shapes are those of the engine's convolutions (im2col 3x3 tiles and Winograd GEMMs). Runs are
 // interleaved (sisr, OpenBLAS, sisr, ...) and the best of REPEATS is reported for each, so machine
 // noise hits both alike; times are the thread's CPU time (time spent descheduled does not count). Also checks that the vector kernel gives the generic path's bits.
-// Build: cc -O2 -ffp-contract=off -I Sources/CSISRKernels/include Benchmarks/gemm_kernel.c \
+// Build (clang, as SwiftPM builds the kernels): clang -O3 -ffp-contract=off -I Sources/CSISRKernels/include Benchmarks/gemm_kernel.c \
 //        Sources/CSISRKernels/sgemm.c -lopenblas -lm
 // Usage: gemm_kernel [REPEATS [GHZ [SHAPE]]]   (GHZ: clock for the peak, default from /proc/cpuinfo,
 //        0 for that; SHAPE: index of one shape)
