@@ -9,6 +9,8 @@ import PackageDescription
 //   SRModels        layers, architectures, checkpoint readers, CPU inference
 //   DatasetBuilder  plan -> LR -> SR -> PNG -> shards + manifest + CHECKSUMS
 //   DatasetLoader   shards -> selection -> order -> crops -> batches
+//   SISRTraining    BasicSR option files (Options/), data preparation, backward passes, losses,
+//                   optimisers, the BasicSR-style training loop
 //   Baselines       acutance-kNN, PRNU, spectral classifier, evaluation
 //   SISRLoaderC     C ABI over DatasetLoader (shared library for Python)
 //   sisr            the command-line tool
@@ -24,11 +26,13 @@ let package = Package(
         .library(name: "DatasetBuilder", targets: ["DatasetBuilder"]),
         .library(name: "DatasetLoader", targets: ["DatasetLoader"]),
         .library(name: "Baselines", targets: ["Baselines"]),
+        .library(name: "SISRTraining", targets: ["SISRTraining"]),
         .library(name: "SISRLoaderC", type: .dynamic, targets: ["SISRLoaderC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -50,12 +54,15 @@ let package = Package(
         .target(name: "SRModels", dependencies: ["SISRCore", "SISREngine"]),
         .target(name: "DatasetBuilder", dependencies: ["SISRCore", "SRModels"]),
         .target(name: "DatasetLoader", dependencies: ["SISRCore"]),
+        .target(
+            name: "SISRTraining",
+            dependencies: ["SISRCore", "SRModels", .product(name: "Yams", package: "Yams")]),
         .target(name: "Baselines", dependencies: ["SISRCore", "DatasetLoader"]),
         .target(name: "SISRLoaderC", dependencies: ["DatasetLoader", "SISRCore"]),
         .executableTarget(
             name: "sisr",
             dependencies: [
-                "SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader", "Baselines",
+                "SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader", "Baselines", "SISRTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SISRCoreTests", dependencies: ["SISRCore"], resources: [.copy("Fixtures")]),
@@ -69,6 +76,9 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "BaselinesTests", dependencies: ["Baselines", "DatasetLoader", "DatasetBuilder", "SISRCore"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SISRTrainingTests", dependencies: ["SISRTraining", "SRModels", "SISRCore"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["sisr", "SISRCore"]),
     ],

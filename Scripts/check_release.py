@@ -2,6 +2,7 @@
 """Independent check of a SISR release with Python's tarfile + zstandard + Pillow.
 
 Usage: python3 Scripts/check_release.py RELEASE_DIR
+Needs: pip install zstandard Pillow
 
 Checks every shard's SHA-256 against manifest.json, decompresses it (one zstd frame), reads it with
 `tarfile`, and for every sample checks that the members are `<key>.png` then `<key>.json` at the
@@ -12,14 +13,23 @@ and that the `.json` member parses to the index record's ids and labels. Exit 0 
 import hashlib
 import io
 import json
+import os
 import sys
 import tarfile
 
-import zstandard
-from PIL import Image
+try:
+    import zstandard
+    from PIL import Image
+except ImportError as e:
+    sys.exit(f"check_release.py needs the Python packages zstandard and Pillow ({e.name} is missing): "
+             "python3 -m pip install zstandard Pillow")
 
 
 def main(root):
+    for name in ("manifest.json", "index.jsonl"):
+        if not os.path.isfile(f"{root}/{name}"):
+            print(f"BAD {root}/{name}: file not found (is {root} a SISR release folder?)")
+            return 1
     manifest = json.load(open(f"{root}/manifest.json"))
     samples = [json.loads(line) for line in open(f"{root}/index.jsonl", encoding="utf-8")]
     by_shard = {}
@@ -28,7 +38,12 @@ def main(root):
     problems = []
     for i, shard in enumerate(manifest["shards"]):
         path = shard["path"]
-        data = open(f"{root}/{path}", "rb").read()
+        try:
+            with open(f"{root}/{path}", "rb") as f:
+                data = f.read()
+        except OSError as e:
+            problems.append(f"{path}: cannot read the shard ({e.strerror})")
+            continue
         if hashlib.sha256(data).hexdigest() != shard["sha256"]:
             problems.append(f"{path}: SHA-256 does not match manifest.json")
         try:
@@ -65,4 +80,6 @@ def main(root):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python3 Scripts/check_release.py RELEASE_DIR")
     sys.exit(main(sys.argv[1]))

@@ -103,7 +103,8 @@ public struct BuildPlan: Codable, Sendable, Equatable {
         if let wanted = o.models {
             entries = try wanted.map { name in
                 guard let e = o.zoo.entry(named: name) else {
-                    throw SISRError.invalidArgument("model \(name) is not in zoo \(o.zooName)")
+                    let hint = o.zooName == "demo" ? "; the paper's 205 models are in --zoo paper" : ""
+                    throw SISRError.invalidArgument("model \(name) is not in zoo \(o.zooName) (\(o.zoo.models.count) models, e.g. \(o.zoo.models.prefix(3).map(\.name).joined(separator: ", "))\(hint); `sisr zoo --zoo \(o.zooName)` lists them)")
                 }
                 return e
             }
@@ -146,7 +147,9 @@ public struct BuildPlan: Codable, Sendable, Equatable {
             bySplit[split] = samples
         }
         let shards = cut(bySplit, seed: o.seed, samplesPerShard: o.samplesPerShard)
-        guard !shards.isEmpty else { throw SISRError.invalidArgument("nothing to build: no runnable model (\(unavailable.count) unavailable)") }
+        guard !shards.isEmpty else {
+            throw SISRError.invalidArgument("nothing to build: no runnable model (\(unavailable.count) unavailable" + (unavailable.first.map { ", e.g. \($0.model): \($0.reason)" } ?? "") + ")")
+        }
         return BuildPlan(command: o.command, seed: o.seed, samplesPerShard: o.samplesPerShard, zstdLevel: o.zstdLevel,
                          zoo: Zoo(name: o.zoo.name, description: o.zoo.description, models: entries), images: images,
                          splits: splits, unavailable: unavailable, referenceLabels: refLabels, shards: shards)

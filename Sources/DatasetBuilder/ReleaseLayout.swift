@@ -5,7 +5,7 @@ import SISRCore
 struct ReleaseLayout {
     let root: URL
     static let releaseFiles = ["manifest.json", "CHECKSUMS", "index.jsonl", "zoo.json", "splits.json", "images.json"]
-    static let stateDirectory = ".sisr-build"
+    static let stateDirectory = ReleaseFolder.buildStateDirectory
 
     var state: URL { root.appendingPathComponent(Self.stateDirectory) }
     var planURL: URL { state.appendingPathComponent("plan.json") }
@@ -31,7 +31,9 @@ struct ReleaseLayout {
         if let existing = fm.contents(atPath: planURL.path) {
             if [UInt8](existing) == planBytes { return }
             guard force else {
-                throw SISRError.invalidArgument("\(root.path) holds an unfinished build of different options (\(planURL.path)); pass --force to discard it, or rerun with the same options to resume")
+                let diff = PlanDifference.describe(old: [UInt8](existing), new: planBytes)
+                let what = diff.isEmpty ? "different options" : "different options (" + diff.joined(separator: "; ") + ")"
+                throw SISRError.invalidArgument("\(root.path) holds an unfinished build of \(what) (\(planURL.path)); pass --force to discard it, or rerun with the same options to resume")
             }
             removeRelease()
         }

@@ -29,10 +29,7 @@ public func sisr_loader_open(
     guard let release, let out else { return fail(LoaderError.argument("sisr_loader_open: release and out must not be NULL")) }
     do {
         let json = optionsJSON.map { String(cString: $0) } ?? "{}"
-        let c: COptions
-        do { c = try JSONDecoder().decode(COptions.self, from: Data(json.utf8)) } catch {
-            throw LoaderError.argument("options JSON is invalid: \(error)")
-        }
+        let c = try COptions.parse(json)
         let loader = try BatchLoader(
             release: URL(fileURLWithPath: String(cString: release)), protocol: c.protocol,
             protocolDirectories: (c.protocol_dirs ?? []).map { URL(fileURLWithPath: $0) }, options: c.loaderOptions)

@@ -14,6 +14,9 @@ extension SISRCommand {
         ProceduralImages.self,
         Upscale.self,
         InspectWeights.self,
+        // Training data and weights
+        Prepare.self,
+        Train.self,
         // Loading, baselines, scoring
         LoadBench.self,
         Baseline.self,

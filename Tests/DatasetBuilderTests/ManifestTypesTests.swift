@@ -70,7 +70,7 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(throws: SISRError.io(path: dir.appendingPathComponent("manifest.json").path,
-                                     problem: "file not found (is this a SISR release directory?)")) {
+                                     problem: "file not found: \(dir.path) is not a SISR release folder")) {
             _ = try Release.open(dir)
         }
     }

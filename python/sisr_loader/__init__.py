@@ -3,8 +3,8 @@
 ``Loader`` yields NumPy batches; ``sisr_loader.torch_dataset.SISRIterableDataset`` wraps it for PyTorch;
 ``sisr_loader.reference`` is a pure NumPy reimplementation of the order/crop specification.
 """
-from ._lib import library_path
+from ._lib import library_kind, library_path
 from .loader import Loader, LoaderError
 
-__all__ = ["Loader", "LoaderError", "library_path"]
+__all__ = ["Loader", "LoaderError", "library_kind", "library_path"]
 __version__ = "0.1.0"

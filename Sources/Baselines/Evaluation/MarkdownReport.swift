@@ -27,6 +27,7 @@ public enum MarkdownReport {
             }
             let sources = Array(Set(r.paper.map(\.source))).sorted()
             md += "\nSources: " + sources.joined(separator: "; ") + "\n"
+            if let note = r.paperNote { md += "\n**\(note)**\n" }
         }
         return md
     }

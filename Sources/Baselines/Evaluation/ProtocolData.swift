@@ -9,6 +9,8 @@ public struct ProtocolData: Sendable {
     public let experiment: ExperimentProtocol
     public let train: ProtocolSelection
     public let test: ProtocolSelection
+    /// Called after each image `forEachImage` (and `map`) hands over: progress lines of long baselines.
+    public var onImage: (@Sendable () -> Void)? = nil
 
     /// Opens `release` and selects its train and test splits under `experiment`.
     /// - Throws: `LoaderError` naming the file, or `SISRError.invalidArgument` when a split is empty.
@@ -64,6 +66,7 @@ public struct ProtocolData: Sendable {
                     throw SISRError.corrupt(path: url.path, problem: "sample \(s.key): PNG member lies outside the tar")
                 }
                 let image = try PNG.decode(Array(tar[s.pngOffset..<(s.pngOffset + s.pngSize)]), name: "\(path):\(s.key).png")
+                defer { onImage?() }
                 guard let side = crop else { try body(i, image); continue }
                 let patch = min(side, image.width, image.height)
                 let plan = try CropPlan.make(mode: .center, key: s.key, width: image.width, height: image.height,

@@ -89,4 +89,6 @@ public struct EvaluationReport: Codable, Sendable {
     /// When every prediction has features: `R(A,B)` for every pair of classes (see `DistanceRatio`).
     public var distanceRatio: [[Double?]]?
     public var paper: [PaperComparison]
+    /// Set when the run differs from the paper's setup (classes, test images): see `PaperComparability`.
+    public var paperNote: String? = nil
 }

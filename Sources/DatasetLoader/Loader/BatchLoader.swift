@@ -42,6 +42,7 @@ public final class BatchLoader: Sendable {
         guard options.split == source.split else {
             throw LoaderError.argument("options ask for split \(options.split) but the source holds \(source.split)")
         }
+        try SelectionChecks.patchFits(source, patch: options.patch)
         self.source = source
         self.options = options
         store = ShardStore(shards: source.shards, budget: options.cacheBytes, verify: options.verify)

@@ -1,4 +1,5 @@
 import Foundation
+import SISRCore
 
 /// Everything that decides what a loader yields. Defaults follow the paper's ConvNeXt recipe.
 public struct LoaderOptions: Sendable, Equatable {
@@ -40,10 +41,11 @@ public struct LoaderOptions: Sendable, Equatable {
     /// The effective crop mode.
     public var cropMode: CropMode { crop ?? (split == "train" ? .random : .center) }
     /// The effective thread count.
-    public var threadCount: Int { threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    public var threadCount: Int { (try? ThreadCount.resolve(threads)) ?? ThreadCount.cores }
 
     /// Checks ranges; throws ``LoaderError/argument(_:)``.
     public func validate() throws {
+        do { _ = try ThreadCount.resolve(threads, name: "threads") } catch { throw LoaderError.argument("\(error)") }
         guard patch >= 1 else { throw LoaderError.argument("patch must be at least 1 pixel (got \(patch))") }
         guard prefetch >= 1 else { throw LoaderError.argument("prefetch must be at least 1 batch (got \(prefetch))") }
         guard cacheBytes >= 0 else { throw LoaderError.argument("cache size must not be negative") }

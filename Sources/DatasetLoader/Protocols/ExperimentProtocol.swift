@@ -116,7 +116,8 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
     /// A value containing `/` or ending in `.json` is a path. A name is looked up, in order, in
     /// `directories`, in `$SISR_PROTOCOLS` (a folder), in `manifests/protocols` of the current
     /// directory and each of its parents, and in `manifests/protocols` above the running executable
-    /// (so `.build/debug/sisr` finds the repository's protocols).
+    /// and above the loaded library (so `.build/debug/sisr`, and Python through
+    /// `<repo>/.build/release/libSISRLoaderC.so`, find the repository's protocols from any folder).
     public static func load(nameOrPath: String, directories: [URL] = []) throws -> ExperimentProtocol {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") {
             return try load(url: URL(fileURLWithPath: nameOrPath))
@@ -126,9 +127,13 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
             let url = dir.appendingPathComponent(nameOrPath + ".json")
             if FileManager.default.fileExists(atPath: url.path) { return try load(url: url) }
         }
+        let known = available(directories: directories)
+        let searched = dirs.isEmpty ? "no protocol folder was found" : "not in \(dirs.map(\.path).joined(separator: ", "))"
+        let close = known.filter { $0.hasPrefix(nameOrPath) || nameOrPath.hasPrefix($0) || $0.contains(nameOrPath) }.prefix(5)
+        let list = known.isEmpty ? "" : (close.isEmpty ? "" : " Did you mean \(close.joined(separator: ", "))?") + " Known protocols: \(known.joined(separator: ", "))."
         throw LoaderError.protocolFile(
             path: nameOrPath,
-            problem: "no protocol of that name in \(dirs.map(\.path).joined(separator: ", ")); pass a path or set SISR_PROTOCOLS")
+            problem: "no protocol of that name (\(searched)).\(list) Pass a protocol name or a .json path; more folders: SISR_PROTOCOLS (sisr, Python) or protocol_dirs= (Python)")
     }
 
     /// Names of the protocols found in the search directories, sorted.

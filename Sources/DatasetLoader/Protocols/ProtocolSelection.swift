@@ -27,7 +27,7 @@ public struct ProtocolSelection: Sendable {
         }
         let used = release.samples.filter { proto.usesModel(labels: $0.labels) }
         guard !used.isEmpty else {
-            throw LoaderError.argument("protocol \(proto.name) selects no sample of release \(release.url.path) (models \(proto.models))")
+            throw LoaderError.argument("protocol \(proto.name) selects no sample of release \(release.url.path): it wants \(SelectionChecks.describe(proto.models)); the release has \(SelectionChecks.releaseValues(release, for: proto.models))")
         }
         let classSet = Set(used.map { $0.labels[proto.label]! })  // validate() allows only existing label names
         let classes = classSet.sorted(by: byteOrder)
@@ -55,6 +55,7 @@ extension BatchLoader {
     /// A loader over `options.split` of an opened release under `protocol`.
     public convenience init(release: Release, protocol proto: ExperimentProtocol, options: LoaderOptions) throws {
         let selection = try ProtocolSelection(release: release, protocol: proto, split: options.split)
+        try SelectionChecks.splitNotEmpty(selection, release: release)
         let refs = zip(selection.samples, selection.classIds).map { s, id in
             SampleRef(key: s.key, shard: s.shard, pngOffset: s.pngOffset, pngSize: s.pngSize,
                       width: s.width, height: s.height, classId: Int32(id))

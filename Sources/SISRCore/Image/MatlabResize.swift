@@ -78,6 +78,28 @@ public enum MatlabResize {
         let oh = outputLength(height, scale: scale), ow = outputLength(width, scale: scale)
         let fh = axisFilter(inLength: height, outLength: oh, scale: scale, antialiasing: antialiasing)
         let fw = axisFilter(inLength: width, outLength: ow, scale: scale, antialiasing: antialiasing)
+        return resize(planes: planes, channels: channels, width: width, height: height, rows: fh, columns: fw)
+    }
+
+    /// Resizes planar float64 data to an exact `outWidth x outHeight`, each axis with the scale
+    /// out/in (MATLAB `imresize(I, [rows cols])`).
+    public static func resize(
+        planes: [Double], channels: Int, width: Int, height: Int, outWidth: Int, outHeight: Int,
+        antialiasing: Bool = true
+    ) -> (data: [Double], width: Int, height: Int) {
+        precondition(planes.count == channels * width * height && outWidth > 0 && outHeight > 0)
+        let fh = axisFilter(
+            inLength: height, outLength: outHeight, scale: Double(outHeight) / Double(height), antialiasing: antialiasing)
+        let fw = axisFilter(
+            inLength: width, outLength: outWidth, scale: Double(outWidth) / Double(width), antialiasing: antialiasing)
+        return resize(planes: planes, channels: channels, width: width, height: height, rows: fh, columns: fw)
+    }
+
+    /// The height pass with `fh`, then the width pass with `fw`.
+    static func resize(
+        planes: [Double], channels: Int, width: Int, height: Int, rows fh: AxisFilter, columns fw: AxisFilter
+    ) -> (data: [Double], width: Int, height: Int) {
+        let oh = fh.outLength, ow = fw.outLength
         // Height pass: [c, oh, width]
         var mid = [Double](repeating: 0, count: channels * oh * width)
         for c in 0..<channels {

@@ -75,6 +75,11 @@ public enum PNG {
     /// Reads and decodes a PNG file; errors name the file.
     public static func read(_ url: URL, maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
         let data: Data
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+            throw SISRError.io(path: url.path, problem: "file not found")
+        }
+        guard !isDir.boolValue else { throw SISRError.io(path: url.path, problem: "is a folder, not a PNG file") }
         do { data = try Data(contentsOf: url) } catch {
             throw SISRError.io(path: url.path, problem: "cannot read file (\(error.localizedDescription))")
         }

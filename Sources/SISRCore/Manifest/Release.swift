@@ -18,6 +18,7 @@ public struct Release: Sendable {
     /// - Throws: `SISRError` naming the file and problem (missing file, bad JSON with line number,
     ///   unsupported format version, hash mismatch, inconsistent counts).
     public static func open(_ url: URL, checkHashes: Bool = true) throws -> Release {
+        try ReleaseFolder.check(url)
         let manifestURL = url.appendingPathComponent("manifest.json")
         let manifestBytes = try readFile(manifestURL)
         let manifest = try CanonicalJSON.decode(ReleaseManifest.self, from: manifestBytes, path: manifestURL.path)

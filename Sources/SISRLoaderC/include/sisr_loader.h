@@ -44,6 +44,11 @@ const char *sisr_loader_last_error(const sisr_loader *loader);
  *   tail ("wrap" | "drop" | "partial"), patch (224), crop (null | "random" | "center"), hflip (false),
  *   layout ("float32-nchw" | "uint8-nhwc"), normalize (false), threads (0 = all cores), prefetch (4),
  *   cache_bytes (4 GiB), verify (true), protocol_dirs ([] extra folders to search for protocols).
+ * Unknown keys, values of the wrong type and values outside a list (split, tail, crop, layout), a
+ * negative threads, a patch larger than the smallest selected image and a split that selects
+ * nothing fail with SISR_ERR_ARGUMENT and a message naming the valid keys or values. A protocol name
+ * is looked up in protocol_dirs, $SISR_PROTOCOLS, manifests/protocols of the current folder and its
+ * parents, then manifests/protocols above this library's file.
  */
 int32_t sisr_loader_open(const char *release_dir, const char *options_json, sisr_loader **out);
 void sisr_loader_close(sisr_loader *loader);

@@ -65,7 +65,9 @@ extension SISRCommand {
 
         func run() throws {
             let experiment = try ExperimentProtocol.load(nameOrPath: `protocol`)
-            let data = try ProtocolData(release: URL(fileURLWithPath: release), experiment: experiment)
+            var data = try ProtocolData(release: URL(fileURLWithPath: release), experiment: experiment)
+            let progress = ProgressReporter(total: data.train.samples.count + data.test.samples.count, label: name.rawValue)
+            data.onImage = { progress.advance() }
             let predictions: [Prediction]
             switch name {
             case .acutance: predictions = try BaselineRunner.acutance(data, k: k, crop: crop)
@@ -75,6 +77,7 @@ extension SISRCommand {
                 predictions = try BaselineRunner.prnu(data, crop: crop, denoiser: d,
                                                       match: match == .euclidean ? .euclidean : .correlation)
             }
+            progress.finish()
             try Predictions.write(predictions, to: URL(fileURLWithPath: out))
             let correct = zip(predictions, data.task.samples).filter { $0.label == data.task.truth($1) }.count
             print("\(name.rawValue) on \(experiment.name): \(data.train.samples.count) train, "

@@ -25,7 +25,7 @@ extension SISRCommand {
 
         @Option(help: "Input width.") var width = 240
         @Option(help: "Input height.") var height = 180
-        @Option(help: "Worker threads (default: all cores).") var threads: Int?
+        @OptionGroup var threads: ThreadsOption
         @Option(help: "Timed runs per network (the median is reported).") var repeats = 1
         @Option(help: "Comma-separated subset of: \(models.map(\.name).joined(separator: ", ")).") var only: String?
         @Flag(help: "Use im2col for every convolution (no Winograd), for comparison.") var im2col = false
@@ -33,7 +33,6 @@ extension SISRCommand {
         @Flag(help: "Print JSON instead of a table.") var json = false
 
         func validate() throws {
-            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
             guard width >= 4, height >= 4, repeats >= 1 else { throw ValidationError("width/height >= 4 and repeats >= 1 required.") }
             if let only {
                 let known = Set(Self.models.map(\.name))
@@ -45,7 +44,7 @@ extension SISRCommand {
 
         func run() throws {
             let settings = EngineSettings.current.with(
-                threads: threads, winograd: !im2col, winogradMinInputChannels: winogradMinChannels)
+                threads: threads.count, winograd: !im2col, winogradMinInputChannels: winogradMinChannels)
             try settings.run { try measure() }
         }
 

@@ -10,14 +10,13 @@ extension SISRCommand {
             commandName: "bench-transformer",
             abstract: "Time SwinIR (paper config, random weights) on CPU, report peak memory, and compare with PyTorch.",
             discussion: """
-                Runs SwinIR x4 on a 240x180 input and (unless --skip-x2) SwinIR x2 on a 480x360 input, with
-                the classical configuration (embed 180, 6x6 blocks, 6 heads, window 8) and seeded random
-                weights. With --peer, runs Benchmarks/transformer_peer.py (PyTorch CPU, same threads) in
+                Runs SwinIR x4 on a 240x180 input and (unless --skip-x2) SwinIR x2 on a 480x360 input, with \
+                the classical configuration (embed 180, 6x6 blocks, 6 heads, window 8) and seeded random \
+                weights. With --peer, runs Benchmarks/transformer_peer.py (PyTorch CPU, same threads) in \
                 the same invocation and prints the time ratio. Peak RSS is the process high-water mark.
                 """)
 
-        @Option(help: "Worker threads (default: all cores).")
-        var threads: Int?
+        @OptionGroup var threads: ThreadsOption
 
         @Option(help: "Timed repetitions of each case (the best is reported).")
         var repeats: Int = 1
@@ -33,11 +32,10 @@ extension SISRCommand {
 
         func validate() throws {
             guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1.") }
-            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
         }
 
         func run() throws {
-            let t = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let t = threads.count
             try EngineSettings.current.with(threads: t).run { try measure(threads: t) }
         }
 

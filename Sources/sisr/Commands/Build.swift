@@ -8,9 +8,10 @@ extension SISRCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build a release: run zoo models over images into zstd tar shards with a manifest and CHECKSUMS.",
             discussion: """
-                With no arguments, builds the built-in default (30 procedural images, the demo zoo) into ./release.
-                Many machines: run `sisr build --worker I --workers N --out DIR` on each (or set SLURM_ARRAY_TASK_ID and
-                SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX and --workers), then `sisr build --finalize --out DIR`.
+                With no arguments, builds the built-in default (30 procedural images, the demo zoo) into \
+                ./release. Many machines: run `sisr build --worker I --workers N --out DIR` on each (or set \
+                SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX and --workers), then \
+                `sisr build --finalize --out DIR`.
                 """)
 
         @Option(help: "Release folder to write.") var out = "release"
@@ -18,7 +19,7 @@ extension SISRCommand {
         @Option(help: "Procedural images: how many.") var count = 30
         @Option(help: "Procedural images: WIDTHxHEIGHT.") var size = "128x96"
         @Option(help: "Procedural images: seed.") var imageSeed: UInt64 = 0
-        @Option(help: "Zoo: `demo` (built-in) or a zoo JSON file (e.g. manifests/zoo.json).") var zoo = "demo"
+        @Option(help: "Zoo: `demo` (built-in), `paper` (manifests/zoo.json) or a zoo JSON file.") var zoo = "demo"
         @Option(help: "Only these models (comma-separated names).") var models: String?
         @Option(help: "A frozen splits JSON file (default: derive 80/10/10 from --seed).") var splits: String?
         @Option(help: "Folder holding weight files named as in the zoo.") var weights: String?
@@ -28,12 +29,21 @@ extension SISRCommand {
         @Flag(name: [.customLong("keep-reference"), .customLong("keep-hr")],
               help: "Also store each HR image and LR input as reference samples (family \"reference\").")
         var keepReference = false
-        @Option(help: "Threads rendering samples (the output is the same for any number).") var threads = ProcessInfo.processInfo.activeProcessorCount
+        @OptionGroup var threads: ThreadsOption
         @Option(help: "This machine's index, 0-based (default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX).") var worker: Int?
         @Option(help: "Number of machines (default: SLURM_ARRAY_TASK_COUNT).") var workers: Int?
         @Flag(help: "Merge the finished workers' shards into the release (after all workers are done).") var finalize = false
         @Flag(help: "Replace an existing release or a different unfinished build in --out.") var force = false
         @Flag(help: "Print the time split between pipeline stages and the throughput.") var profile = false
+
+        func validate() throws {
+            if images == "procedural" { _ = try Self.parseSize(size) } else { try Self.checkFolder(images, option: "--images") }
+            if let splits, !FileManager.default.fileExists(atPath: splits) {
+                throw ValidationError("--splits \(splits): file not found (e.g. manifests/splits/flickr1k.json)")
+            }
+            _ = try Self.workerIndex(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
+            if let weights { try Self.checkFolder(weights, option: "--weights") }
+        }
 
         func run() throws {
             let outURL = URL(fileURLWithPath: out)
@@ -44,9 +54,10 @@ extension SISRCommand {
                 return
             }
             let options = try buildOptions()
+            if case let .folder(dir) = options.images { FolderReport.printScan(dir) }
             let (worker, workers) = try Self.workerIndex(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
             var run = RunOptions(outDirectory: outURL)
-            run.threads = max(1, threads)
+            run.threads = threads.count
             run.worker = worker
             run.workers = workers
             run.force = force
@@ -57,10 +68,11 @@ extension SISRCommand {
             run.onSample = { progress.advance() }
             if !tty {
                 run.onShard = { n, of, path, skipped in
-                    FileHandle.standardError.write(Data("shard \(n)/\(of) \(skipped ? "already done" : "written"): \(path)\n".utf8))
+                    FileHandle.standardError.write(Data("shard \(n)/\(of) \(skipped ? "already done" : "written"): \(path)  (\(progress.line()))\n".utf8))
                 }
             }
             for u in plan.unavailable { FileHandle.standardError.write(Data("unavailable: \(u.model): \(u.reason)\n".utf8)) }
+            for warning in Self.splitWarnings(plan.splits) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             let report = try DatasetBuilder.build(options, factory: factory, run: run)
             progress.finish()
             print("Built \(report.samplesRendered) samples in \(report.shardsBuilt) shards (\(report.shardsSkipped) already done) in \(String(format: "%.1f", report.wallSeconds)) s.")
@@ -79,7 +91,45 @@ extension SISRCommand {
         func printNext() {
             print("Verify:  sisr verify \(out)   (or: cd \(out) && sha256sum -c CHECKSUMS)")
             print("Inspect: sisr inspect \(out)")
-            print("Load:    sisr load-bench \(out)   or in Python: sisr_loader.Loader(\"\(out)\")")
+            let patch = (try? Release.open(URL(fileURLWithPath: out))).map { Self.suggestedPatch($0.samples) } ?? 224
+            let (cli, py) = patch == 224 ? ("", "") : (" --patch \(patch)", ", patch=\(patch)")
+            print("Load:    sisr load-bench \(out)\(cli)   or in Python: sisr_loader.Loader(\"\(out)\"\(py))")
+        }
+
+        /// 224 (the loader's default, the paper's ConvNeXt crop) when every sample is at least that
+        /// large, else the largest power of two that fits the smallest sample side (64 for 128x96).
+        static func suggestedPatch(_ samples: [SampleRecord]) -> Int {
+            let side = samples.map { min($0.width, $0.height) }.min() ?? 224
+            if side >= 224 { return 224 }
+            var p = 1
+            while p * 2 <= side { p *= 2 }
+            return p
+        }
+
+        /// Warnings for splits without images (the loader and the baselines refuse an empty split).
+        static func splitWarnings(_ s: Splits) -> [String] {
+            let counts = Splits.names.map { "\($0) \(s[$0]!.count)" }.joined(separator: ", ")
+            return Splits.names.filter { s[$0]!.isEmpty }.map {
+                "split \($0) has no images (\(counts)); loading or evaluating it will fail. Use more images or a --splits file."
+            }
+        }
+
+        /// Refuses a folder option that names nothing or a file.
+        static func checkFolder(_ path: String, option: String) throws {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                throw ValidationError("\(option) \(path): no such folder")
+            }
+            guard isDir.boolValue else { throw ValidationError("\(option) \(path): is a file, not a folder") }
+        }
+
+        /// `WIDTHxHEIGHT` as two integers.
+        static func parseSize(_ text: String) throws -> (Int, Int) {
+            let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+            guard parts.count == 2, let w = parts[0], let h = parts[1] else {
+                throw ValidationError("--size must be WIDTHxHEIGHT, e.g. 128x96 (got \"\(text)\")")
+            }
+            return (w, h)
         }
 
         func printProfile(_ r: BuildReport, threads: Int) {
@@ -95,20 +145,12 @@ extension SISRCommand {
         func buildOptions() throws -> BuildOptions {
             var o = BuildOptions()
             if images == "procedural" {
-                let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-                guard parts.count == 2 else { throw ValidationError("--size must look like 128x96") }
-                o.images = .procedural(seed: imageSeed, count: count, width: parts[0], height: parts[1])
+                let (w, h) = try Self.parseSize(size)
+                o.images = .procedural(seed: imageSeed, count: count, width: w, height: h)
             } else {
                 o.images = .folder(URL(fileURLWithPath: images))
             }
-            if zoo != "demo" {
-                let url = URL(fileURLWithPath: zoo)
-                guard let data = FileManager.default.contents(atPath: url.path) else {
-                    throw SISRError.io(path: url.path, problem: "cannot read zoo file")
-                }
-                o.zoo = try CanonicalJSON.decode(Zoo.self, from: [UInt8](data), path: url.path)
-                o.zooName = url.lastPathComponent
-            }
+            (o.zoo, o.zooName) = try ZooSource.load(zoo)
             o.models = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
             if let s = splits {
                 let url = URL(fileURLWithPath: s)

@@ -5,15 +5,16 @@ import SISRCore
 extension SISRCommand {
     struct Degrade: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the LR input exactly as the builder makes it (modcrop, MATLAB bicubic, uint8).")
+            abstract: "Write the LR input exactly as the builder makes it (modcrop, MATLAB bicubic, uint8).",
+            discussion: "INPUT and OUTPUT are PNG files, or folders: every .png directly inside INPUT is written under the same name into OUTPUT.")
 
         @Option(help: "Downscaling factor (2, 3, 4, ...).")
         var scale: Int
 
-        @Argument(help: "High-resolution PNG.")
+        @Argument(help: "High-resolution PNG, or a folder of PNGs.")
         var input: String
 
-        @Argument(help: "Low-resolution PNG to write.")
+        @Argument(help: "Low-resolution PNG to write, or a folder (created if needed) for the folder form.")
         var output: String
 
         func validate() throws {
@@ -21,9 +22,9 @@ extension SISRCommand {
         }
 
         func run() throws {
-            let hr = try PNG.read(URL(fileURLWithPath: input))
-            let lr = degrade(hr, scale: scale)
-            try PNG.write(lr, to: URL(fileURLWithPath: output))
+            try Upscale.each(try Upscale.jobs(input: input, output: output), label: "degrade") { src, dst in
+                try PNG.write(degrade(try PNG.read(src), scale: scale), to: dst)
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Baselines
+import DatasetBuilder
 import DatasetLoader
 import Foundation
 import SISRCore
@@ -57,7 +58,11 @@ extension SISRCommand {
                 paper.append(PaperResult(metric: "accuracy", method: "paper", value: acc * 100,
                                          source: "protocol \(experiment.name)", table: experiment.paper?.table))
             }
-            let report = try Scorer(voteSize: voteSize).score(preds, task: task, predictionsFile: predictions, paper: paper)
+            var report = try Scorer(voteSize: voteSize).score(preds, task: task, predictionsFile: predictions, paper: paper)
+            if !report.paper.isEmpty {
+                report.paperNote = PaperComparability.note(experiment: experiment, classes: task.classes.count, testSamples: task.samples.count,
+                                                           paperZoo: try? ZooSource.load("paper").zoo)
+            }
             if let out {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -20,21 +20,28 @@ extension SISRCommand {
                 let shards = m.shards.filter { $0.split == split }
                 print("  \(split.padding(toLength: 5, withPad: " ", startingAt: 0)) \(r.splits[split]!.count) images, \(m.splitSamples[split] ?? 0) samples, \(shards.count) shards")
             }
-            var perModel = [String: (n: Int, psnr: Double, family: String)]()
-            for s in r.samples {
-                var e = perModel[s.model] ?? (0, 0, s.labels.family)
-                e.n += 1
-                e.psnr += s.psnr ?? 0
-                perModel[s.model] = e
-            }
-            print("models (samples, mean PSNR dB):")
-            for (name, e) in perModel.sorted(by: { $0.key < $1.key }) {
-                let p = e.family == "reference" ? "-" : String(format: "%.2f", e.psnr / Double(e.n))
-                print("  \(name)  \(e.n)  \(p)  [\(e.family)]")
-            }
+            print("models (samples, mean PSNR dB over the samples that have one):")
+            for line in Self.modelLines(r.samples) { print("  " + line) }
             if !m.unavailable.isEmpty {
                 print("unavailable models (\(m.unavailable.count)):")
                 for u in m.unavailable { print("  \(u.model): \(u.reason)") }
+            }
+        }
+
+        /// `name  samples  mean PSNR  [family]` per model, sorted by name. Samples without PSNR (reference
+        /// images, imported images whose size differs from the HR) are left out of the mean and counted.
+        static func modelLines(_ samples: [SampleRecord]) -> [String] {
+            var perModel = [String: (n: Int, psnrSum: Double, withPSNR: Int, family: String)]()
+            for s in samples {
+                var e = perModel[s.model] ?? (0, 0, 0, s.labels.family)
+                e.n += 1
+                if let p = s.psnr { e.psnrSum += p; e.withPSNR += 1 }
+                perModel[s.model] = e
+            }
+            return perModel.sorted(by: { $0.key < $1.key }).map { name, e in
+                var p = e.withPSNR == 0 ? "-" : String(format: "%.2f", e.psnrSum / Double(e.withPSNR))
+                if e.withPSNR > 0 && e.withPSNR < e.n { p += " (\(e.n - e.withPSNR) without PSNR)" }
+                return "\(name)  \(e.n)  \(p)  [\(e.family)]"
             }
         }
 

@@ -12,9 +12,10 @@ extension SISRCommand {
         @Argument(help: "Release folder.") var release: String
         @Option(help: "Split: train, val or test.") var split = "train"
         @Option(help: "Protocol name (manifests/protocols) or path; default every sample, label = model.") var `protocol`: String?
-        @Option(help: "Patch side in pixels.") var patch = 224
+        @Option(help: "Patch side in pixels (default: 224, or the largest power of two that fits the split's smallest image).")
+        var patch: Int?
         @Option(help: "Batch size.") var batch = 32
-        @Option(help: "Decoding threads (0 = one per core).") var threads = 0
+        @OptionGroup var threads: ThreadsOption
         @Option(help: "Epochs to run (the first one also decompresses the shards).") var epochs = 1
         @Option(help: "Seed of order and crops.") var seed: UInt64 = 0
         @Option(help: "Pixel layout: float32-nchw or uint8-nhwc.") var layout = "float32-nchw"
@@ -23,23 +24,26 @@ extension SISRCommand {
         @Option(help: "Write the first batch as a grid PNG here (and its keys and labels to <file>.txt).") var grid: String?
 
         func validate() throws {
-            guard patch >= 1, batch >= 1, epochs >= 1, threads >= 0 else {
-                throw ValidationError("--patch, --batch and --epochs must be at least 1, --threads at least 0.")
+            guard patch ?? 1 >= 1, batch >= 1, epochs >= 1 else {
+                throw ValidationError("--patch, --batch and --epochs must be at least 1.")
             }
             guard PixelLayout(rawValue: layout) != nil else { throw ValidationError("--layout must be float32-nchw or uint8-nhwc.") }
         }
 
         func run() throws {
+            let opened = try Release.open(URL(fileURLWithPath: release))
+            let patch = self.patch ?? Build.suggestedPatch(opened.samples(inSplit: split))
             var o = LoaderOptions()
             o.split = split
             o.patch = patch
             o.batchSize = batch
-            o.threads = threads
+            o.threads = threads.value
             o.seed = seed
             o.hflip = hflip
             o.verify = !noVerify
             o.layout = PixelLayout(rawValue: layout)!
-            let loader = try BatchLoader(release: URL(fileURLWithPath: release), protocol: self.protocol, options: o)
+            let experiment = try self.protocol.map { try ExperimentProtocol.load(nameOrPath: $0) } ?? .allModels
+            let loader = try BatchLoader(release: opened, protocol: experiment, options: o)
             let pngBytes = Dictionary(uniqueKeysWithValues: loader.source.samples.map { ($0.key, $0.pngSize) })
             print("release \(release): split \(split), \(loader.sampleCount) samples, \(loader.classes.count) classes, "
                   + "patch \(patch), batch \(batch), \(o.threadCount) threads, crop \(o.cropMode.rawValue)")

@@ -23,10 +23,13 @@ extension SISRCommand {
 
         func run() throws {
             let dir = URL(fileURLWithPath: output)
+            let progress = ProgressReporter(total: count, label: "procedural")
             for i in first..<(first + count) {
                 let img = Procedural.image(seed: seed, index: i, width: width, height: height)
                 try PNG.write(img, to: dir.appendingPathComponent(String(format: "img%06d.png", i)))
+                progress.advance()
             }
+            progress.finish()
         }
     }
 }

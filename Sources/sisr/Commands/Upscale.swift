@@ -27,8 +27,7 @@ extension SISRCommand {
         @Option(help: "Hyperparameters as inline JSON ('{...}') or the path of a JSON file.")
         var config: String?
 
-        @Option(help: "Worker threads (default: all cores).")
-        var threads: Int?
+        @OptionGroup var threads: ThreadsOption
 
         @Argument(help: "Input PNG, or a folder of PNGs.")
         var input: String
@@ -37,12 +36,11 @@ extension SISRCommand {
         var output: String
 
         func validate() throws {
-            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
             if let scale, scale < 1 { throw ValidationError("--scale must be at least 1.") }
         }
 
         func run() throws {
-            try EngineSettings.current.with(threads: threads).run { try upscale() }
+            try EngineSettings.current.with(threads: threads.count).run { try upscale() }
         }
 
         private func upscale() throws {
@@ -51,10 +49,8 @@ extension SISRCommand {
             let dict = try loadStateDict(weightsURL)
             let net = try architecture.build(
                 configJSON: try Self.configData(config), stateDict: dict, name: weightsURL.lastPathComponent, scale: scale)
-            let jobs = try Self.jobs(input: input, output: output)
-            for (src, dst) in jobs {
-                let image = try PNG.read(src)
-                try PNG.write(superResolve(image, network: net), to: dst)
+            try Self.each(try Self.jobs(input: input, output: output), label: "upscale") { src, dst in
+                try PNG.write(superResolve(try PNG.read(src), network: net), to: dst)
             }
         }
 
@@ -67,6 +63,16 @@ extension SISRCommand {
             }
         }
 
+        /// Runs `body` on each job; for a folder, a progress line (count, rate, ETA) on a terminal.
+        static func each(_ jobs: [(URL, URL)], label: String, _ body: (URL, URL) throws -> Void) throws {
+            let progress = jobs.count > 1 ? ProgressReporter(total: jobs.count, label: label) : nil
+            for (src, dst) in jobs {
+                try body(src, dst)
+                progress?.advance()
+            }
+            progress?.finish()
+        }
+
         /// `(input, output)` pairs: one file, or every `.png` of a folder (sorted) into a folder.
         static func jobs(input: String, output: String) throws -> [(URL, URL)] {
             var isDir: ObjCBool = false
@@ -75,8 +81,13 @@ extension SISRCommand {
             }
             guard isDir.boolValue else { return [(URL(fileURLWithPath: input), URL(fileURLWithPath: output))] }
             let names = try FileManager.default.contentsOfDirectory(atPath: input)
-                .filter { $0.lowercased().hasSuffix(".png") }.sorted()
+                .filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }.sorted()
+            FolderReport.printScan(URL(fileURLWithPath: input))
             guard !names.isEmpty else { throw SISRError.invalidArgument("\(input): the folder holds no .png files") }
+            var outIsDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: output, isDirectory: &outIsDir), !outIsDir.boolValue {
+                throw SISRError.invalidArgument("\(output): the input is a folder, so the output must be a folder too, not a file")
+            }
             do {
                 try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             } catch {

@@ -24,11 +24,11 @@ extension SISRCommand {
             let bar = Bar()
             let report = Verifier.verify(URL(fileURLWithPath: release), deep: deep) { _, total in bar.tick(total) }
             bar.reporter?.finish()
-            for p in report.problems { print("BAD \(p)") }
+            for p in report.problems { print("BAD " + (p.problem.hasPrefix(p.subject + ":") ? p.problem : p.description)) }
             if report.ok {
                 print("OK: \(release): \(report.shardsChecked) shards" + (deep ? ", \(report.samplesChecked) samples" : "") + " match the manifest.")
             } else {
-                print("FAILED: \(report.problems.count) problems in \(release).")
+                print("FAILED: \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") in \(release).")
                 throw ExitCode(1)
             }
         }

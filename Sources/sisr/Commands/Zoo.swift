@@ -14,8 +14,12 @@ extension SISRCommand {
         @Option(help: "Folder with weight files (to report missing weights).") var weights: String?
         @Flag(help: "Print the zoo as canonical JSON instead of a table.") var json = false
 
+        func validate() throws {
+            if let weights { try Build.checkFolder(weights, option: "--weights") }
+        }
+
         func run() throws {
-            let z = try Self.load(zoo)
+            let z = try ZooSource.load(zoo).zoo
             if json {
                 FileHandle.standardOutput.write(Data(try CanonicalJSON.encode(z, pretty: true)))
                 return
@@ -31,17 +35,6 @@ extension SISRCommand {
                 print(m.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(m.labels.family.padding(toLength: 10, withPad: " ", startingAt: 0))  \(status)")
             }
             print("\(runnable) of \(z.models.count) runnable here.")
-        }
-
-        static func load(_ spec: String) throws -> Zoo {
-            if spec == "demo" { return DemoZoo.zoo }
-            let path = spec == "paper" ? (ManifestLocator.find("zoo.json")?.path ?? "manifests/zoo.json") : spec
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw SISRError.io(path: path, problem: spec == "paper" ? "cannot find the paper zoo (run inside the repository, set SISR_MANIFESTS to its manifests folder, or pass --zoo FILE)" : "cannot read zoo file")
-            }
-            let z = try CanonicalJSON.decode(Zoo.self, from: [UInt8](data), path: path)
-            try z.validate(path: path)
-            return z
         }
     }
 }
