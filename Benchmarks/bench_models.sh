@@ -1,29 +1,80 @@
 #!/usr/bin/env bash
-# Whole-image x4 inference of EDSR 64x16, RCAN 10x20 and RRDBNet 23 blocks on a 240x180 input:
-# sisr (release build) next to PyTorch CPU with the same networks and thread count, in one run.
-# Usage: Benchmarks/bench_models.sh [THREADS] [REPEATS]
-#   env SCRATCH = SwiftPM scratch path (default .build); IM2COL=1 disables the Winograd 3x3 path.
+# Whole-image x4 inference from 240x180 of EDSR 64x16, RCAN 10x20, RRDBNet 23 blocks and SwinIR-M: sisr
+# (release build) against BasicSR's modules in PyTorch CPU (channels-last), ONNX Runtime and OpenVINO
+# (FP32 precision hint) on the same networks exported from PyTorch (SwinIR: PyTorch only), all at the
+# same thread count. Runs are interleaved network by network (sisr, then the peers) and repeated ROUNDS
+# times; each runner's best round is compared, so machine noise hits all alike. Then the GEMM kernel on
+# its own (Benchmarks/gemm_kernel.c, one thread) next to OpenBLAS, as a fraction of the FP32 FMA peak.
+# Installs the Python peers with pip (never done by CI).
+# Usage: Benchmarks/bench_models.sh [THREADS [ROUNDS [NETWORKS]]]
+#   NETWORKS: comma-separated subset of edsr_64x16,rcan_10x20,rrdbnet_23,swinir_m
+#   env SCRATCH = SwiftPM scratch path (default .build), NO_PIP=1 skips the pip install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${1:-2}
-REPEATS=${2:-1}
+ROUNDS=${2:-2}
+NETS=${3:-edsr_64x16,rcan_10x20,rrdbnet_23,swinir_m}
 SCRATCH=${SCRATCH:-.build}
+[ -n "${NO_PIP:-}" ] || python3 -m pip install -q onnxruntime openvino onnx 2>/dev/null || true
 swift build -c release --product sisr --scratch-path "$SCRATCH" >/dev/null
 BIN="$SCRATCH/release/sisr"
-ours=$("$BIN" bench-models --json --threads "$THREADS" --repeats "$REPEATS" ${IM2COL:+--im2col})
-peer=$(python3 Benchmarks/models_peer.py "$THREADS" 240 180 "$REPEATS")
-python3 - "$ours" "$peer" "$THREADS" <<'PY'
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+for round in $(seq "$ROUNDS"); do
+    for net in ${NETS//,/ }; do
+        echo "round $round/$ROUNDS: $net" >&2
+        "$BIN" bench-models --json --threads "$THREADS" --only "$net" | sed "s/^/sisr $round /" >>"$LOG"
+        python3 Benchmarks/models_peer.py "$THREADS" 240 180 "$net" | sed "s/^/peer $round /" >>"$LOG"
+    done
+done
+clang -O3 -ffp-contract=off -I Sources/CSISRKernels/include Benchmarks/gemm_kernel.c \
+    Sources/CSISRKernels/sgemm.c -lopenblas -lm -o "$SCRATCH/gemm_kernel"
+"$SCRATCH/gemm_kernel" 5 | sed "s/^/gemm 0 /" >>"$LOG"
+python3 - "$LOG" "$THREADS" "$ROUNDS" <<'PY'
 import json, sys
-o, p, t = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
-print(f"240x180 -> x4, {t} threads; sisr: OpenBLAS core {o.pop('blas_core')}, 3x3 conv {o.pop('conv3x3')}; peer: PyTorch {p.get('torch', '-')} CPU")
-if "skipped" in p:
-    print(f"PyTorch peer skipped: {p['skipped']}")
-print(f"{'network':12s} {'GFLOP':>8s} {'sisr s':>9s} {'sisr GFLOP/s':>13s} {'torch s':>9s} {'torch GFLOP/s':>14s} {'speed ratio':>12s}")
-for name, r in o.items():
-    line = f"{name:12s} {r['gflop']:8.1f} {r['seconds']:9.2f} {r['gflops']:13.1f}"
-    if name in p:
-        ps = p[name]["seconds"]
-        line += f" {ps:9.2f} {r['gflop'] / ps:14.1f} {ps / r['seconds']:12.2f}"
-    print(line)
-print("speed ratio = torch seconds / sisr seconds (> 1: sisr is faster)")
+lines = open(sys.argv[1]).read().split("\n")
+best, info, gemm = {}, {}, ""
+for line in lines:
+    if not line:
+        continue
+    kind, _, text = line.split(" ", 2)
+    if kind == "gemm":
+        gemm += text + "\n"
+        continue
+    r = json.loads(text)
+    if kind == "sisr":
+        info["kernels"] = r.pop("kernels"); info["conv3x3"] = r.pop("conv3x3")
+        runs = {name: {"sisr": v["seconds"]} for name, v in r.items()}
+    else:
+        info["versions"] = r.get("versions", info.get("versions"))
+        runs = {r["network"]: {k: r[k] for k in ("torch", "onnxruntime", "openvino") if k in r}}
+        for k in r:
+            if k.endswith("skipped"):
+                info.setdefault("skipped", set()).add(f"{k}: {r[k]}")
+    for name, times in runs.items():
+        for runner, s in times.items():
+            b = best.setdefault(name, {})
+            b[runner] = min(b.get(runner, float("inf")), s)
+print(f"240x180 -> x4, {sys.argv[2]} threads, best of {sys.argv[3]} interleaved rounds; "
+      f"sisr kernels {info.get('kernels')}, 3x3 conv {info.get('conv3x3')}; peers {info.get('versions')}")
+for s in sorted(info.get("skipped", [])):
+    print("skipped:", s)
+fmt = lambda v: f"{v:.2f}" if v is not None else "-"
+print("| network | sisr s | PyTorch channels-last s | ONNX Runtime s | OpenVINO FP32 s "
+      "| sisr / best of PyTorch, ORT (target <= 0.6) | sisr / OpenVINO (target <= 1.0) |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+for name, b in best.items():
+    s = b.get("sisr")
+    peers = [b[k] for k in ("torch", "onnxruntime") if k in b]
+    r1 = s / min(peers) if s and peers else None
+    r2 = s / b["openvino"] if s and "openvino" in b else None
+    print(f"| {name} | {fmt(s)} | {fmt(b.get('torch'))} | {fmt(b.get('onnxruntime'))} | {fmt(b.get('openvino'))} "
+          f"| {fmt(r1)} | {fmt(r2)} |")
+g = json.loads(gemm)
+print(f"GEMM kernel alone, 1 thread, {g['isa']} tile {g['tile']}, peak {g['peak_gflops_per_core']} GFLOP/s per core "
+      f"(2 FMA units x lanes x 2 x {g['ghz']} GHz from /proc/cpuinfo), thread CPU time, best of 5 interleaved:")
+for r in g["shapes"]:
+    print(f"  {r['shape']:30s} M={r['m']} K={r['k']} N={r['n']}: sisr {r['sisr_gflops']:.1f} GFLOP/s "
+          f"({100 * r['sisr_peak_fraction']:.0f}% of peak), OpenBLAS {r['openblas_gflops']:.1f} "
+          f"({100 * r['openblas_peak_fraction']:.0f}%), bits equal to the generic path: {r['bits_match_generic']}")
 PY

@@ -82,16 +82,34 @@ static void pack_a(int ta, const float *a, ptrdiff_t lda, ptrdiff_t mc, ptrdiff_
 }
 
 // B block k [0, kc) x columns [0, nc) (already offset), into panels of nr columns: panel[p * nr + col].
+// Untransposed B is read row by row (long contiguous runs the hardware prefetcher follows) and
+// scattered into the panels; transposed B is read column by column, which is contiguous there.
 static void pack_b(int tb, const float *b, ptrdiff_t ldb, ptrdiff_t kc, ptrdiff_t nc, int nr, float *dst) {
+    if (!tb) {
+        const ptrdiff_t full = nc / nr * nr;
+        for (ptrdiff_t p = 0; p < kc; p++) {
+            const float *src = b + p * ldb;
+            float *d = dst + p * nr;
+            ptrdiff_t j0 = 0;
+            if (nr == 16)
+                for (; j0 < full; j0 += 16, d += 16 * kc) memcpy(d, src + j0, 16 * sizeof(float));
+            else if (nr == 24)
+                for (; j0 < full; j0 += 24, d += 24 * kc) memcpy(d, src + j0, 24 * sizeof(float));
+            else if (nr == 48)
+                for (; j0 < full; j0 += 48, d += 48 * kc) memcpy(d, src + j0, 48 * sizeof(float));
+            for (; j0 < full; j0 += nr, d += nr * kc) memcpy(d, src + j0, (size_t)nr * sizeof(float));
+            if (full < nc) {
+                const ptrdiff_t cols = nc - full;
+                memcpy(d, src + full, (size_t)cols * sizeof(float));
+                memset(d + cols, 0, (size_t)(nr - cols) * sizeof(float));
+            }
+        }
+        return;
+    }
     for (ptrdiff_t j0 = 0; j0 < nc; j0 += nr) {
         const ptrdiff_t cols = nc - j0 < nr ? nc - j0 : nr;
         for (ptrdiff_t p = 0; p < kc; p++) {
-            if (tb) {
-                for (ptrdiff_t q = 0; q < cols; q++) dst[q] = b[(j0 + q) * ldb + p];
-            } else {
-                const float *src = b + p * ldb + j0;
-                for (ptrdiff_t q = 0; q < cols; q++) dst[q] = src[q];
-            }
+            for (ptrdiff_t q = 0; q < cols; q++) dst[q] = b[(j0 + q) * ldb + p];
             for (ptrdiff_t q = cols; q < nr; q++) dst[q] = 0.0f;
             dst += nr;
         }
@@ -123,45 +141,63 @@ typedef void (*micro_fn)(ptrdiff_t kc, const float *pa, const float *pb, float *
 #define AVX2_MR 6
 #define AVX2_NR 16
 
-__attribute__((target("avx2,fma"))) static void micro_avx2(ptrdiff_t kc, const float *pa, const float *pb,
-                                                            float *c, ptrdiff_t ldc, int load, float alpha) {
-    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-    if (load) {
-        c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
-        c10 = _mm256_loadu_ps(c + 1 * ldc); c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
-        c20 = _mm256_loadu_ps(c + 2 * ldc); c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
-        c30 = _mm256_loadu_ps(c + 3 * ldc); c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
-        c40 = _mm256_loadu_ps(c + 4 * ldc); c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
-        c50 = _mm256_loadu_ps(c + 5 * ldc); c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
-    } else {
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+// The first `rows` rows of a 6 x 16 tile (A panels are packed 6 rows wide). Per k step: two loads of
+// B, `rows` broadcasts of A, 2 x `rows` fmas into 2 x `rows` accumulators.
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+micro_avx2_rows(const int rows, ptrdiff_t kc, const float *pa, const float *pb, float *c, ptrdiff_t ldc, int load,
+                float alpha) {
+    __m256 acc0[AVX2_MR], acc1[AVX2_MR];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < rows; r++) {
+        if (load) {
+            acc0[r] = _mm256_loadu_ps(c + r * ldc);
+            acc1[r] = _mm256_loadu_ps(c + r * ldc + 8);
+        } else {
+            acc0[r] = acc1[r] = _mm256_setzero_ps();
+        }
     }
     for (ptrdiff_t p = 0; p < kc; p++) {
         const __m256 b0 = _mm256_load_ps(pb), b1 = _mm256_load_ps(pb + 8);
-        __m256 av;
-        av = _mm256_broadcast_ss(pa + 0); c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
-        av = _mm256_broadcast_ss(pa + 1); c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);
-        av = _mm256_broadcast_ss(pa + 2); c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21);
-        av = _mm256_broadcast_ss(pa + 3); c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31);
-        av = _mm256_broadcast_ss(pa + 4); c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);
-        av = _mm256_broadcast_ss(pa + 5); c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < rows; r++) {
+            const __m256 av = _mm256_broadcast_ss(pa + r);
+            acc0[r] = _mm256_fmadd_ps(av, b0, acc0[r]);
+            acc1[r] = _mm256_fmadd_ps(av, b1, acc1[r]);
+        }
         pa += AVX2_MR;
         pb += AVX2_NR;
     }
     if (alpha != 1.0f) {
         const __m256 s = _mm256_set1_ps(alpha);
-        c00 = _mm256_mul_ps(c00, s); c01 = _mm256_mul_ps(c01, s); c10 = _mm256_mul_ps(c10, s);
-        c11 = _mm256_mul_ps(c11, s); c20 = _mm256_mul_ps(c20, s); c21 = _mm256_mul_ps(c21, s);
-        c30 = _mm256_mul_ps(c30, s); c31 = _mm256_mul_ps(c31, s); c40 = _mm256_mul_ps(c40, s);
-        c41 = _mm256_mul_ps(c41, s); c50 = _mm256_mul_ps(c50, s); c51 = _mm256_mul_ps(c51, s);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < rows; r++) {
+            acc0[r] = _mm256_mul_ps(acc0[r], s);
+            acc1[r] = _mm256_mul_ps(acc1[r], s);
+        }
     }
-    _mm256_storeu_ps(c + 0 * ldc, c00); _mm256_storeu_ps(c + 0 * ldc + 8, c01);
-    _mm256_storeu_ps(c + 1 * ldc, c10); _mm256_storeu_ps(c + 1 * ldc + 8, c11);
-    _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21);
-    _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
-    _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41);
-    _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < rows; r++) {
+        _mm256_storeu_ps(c + r * ldc, acc0[r]);
+        _mm256_storeu_ps(c + r * ldc + 8, acc1[r]);
+    }
 }
+
+#define AVX2_ROWS(R)                                                                                          \
+    __attribute__((target("avx2,fma"))) static void micro_avx2_##R(ptrdiff_t kc, const float *pa,            \
+                                                                   const float *pb, float *c, ptrdiff_t ldc,  \
+                                                                   int load, float alpha) {                   \
+        micro_avx2_rows(R, kc, pa, pb, c, ldc, load, alpha);                                                  \
+    }
+AVX2_ROWS(1)
+AVX2_ROWS(2)
+AVX2_ROWS(3)
+AVX2_ROWS(4)
+AVX2_ROWS(5)
+AVX2_ROWS(6)
+#define micro_avx2 micro_avx2_6
+// Kernels for row panels cut by the bottom edge of A, by the number of rows left.
+static const micro_fn avx2_rows[AVX2_MR + 1] = {NULL, micro_avx2_1, micro_avx2_2, micro_avx2_3,
+                                                micro_avx2_4, micro_avx2_5, micro_avx2_6};
 
 #define AVX512_MR 8
 #define AVX512_NR 48
@@ -207,16 +243,87 @@ __attribute__((target("avx512f"))) static void micro_avx512(ptrdiff_t kc, const 
 #endif
 
 // ---------------------------------------------------------------------------------------------
-// Blocked driver for the vector kernels.
+// Drivers for the vector kernels. Both visit the k blocks of every output tile in increasing order,
+// so they give the same bits; they differ in what they keep in which cache.
 
-static void sgemm_blocked(micro_fn kern, int mr, int nr, int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+// A vector kernel: the full MR x NR micro-kernel and, optionally, kernels for the first 1 ..< MR rows
+// (used on row panels cut by the bottom edge, instead of computing a whole tile into a buffer).
+typedef struct {
+    micro_fn full;
+    const micro_fn *rows;
+    int mr, nr;
+} kernel_t;
+
+// Runs the micro-kernel on one tile, through a local buffer when the tile is cut by the right edge
+// (or by the bottom edge, if there is no kernel for fewer rows).
+static inline void run_tile(const kernel_t *kt, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t kc, const float *apanel,
+                            const float *bpanel, float *ct, ptrdiff_t ldc, int load, float scale) {
+    const int nr = kt->nr;
+    if (cols == nr && (rows == kt->mr || kt->rows)) {
+        (rows == kt->mr ? kt->full : kt->rows[rows])(kc, apanel, bpanel, ct, ldc, load, scale);
+        return;
+    }
+    float tile[8 * 48] __attribute__((aligned(64)));
+    if (load)
+        for (ptrdiff_t r = 0; r < rows; r++) memcpy(tile + r * nr, ct + r * ldc, (size_t)cols * sizeof(float));
+    kt->full(kc, apanel, bpanel, tile, nr, load, scale);
+    for (ptrdiff_t r = 0; r < rows; r++) memcpy(ct + r * ldc, tile + r * nr, (size_t)cols * sizeof(float));
+}
+
+// Few rows (the weights of a convolution): all of A is packed once and stays in L2; B is packed in
+// groups of columns small enough to stay in L2 with it, right before use, and each micro-panel of B
+// stays in L1 while every row panel of A passes over it.
+enum { A_RESIDENT_FLOATS = 48 * 1024, B_GROUP_FLOATS = 32 * 1024 };
+
+static void sgemm_small_m(const kernel_t *kt, int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                           float alpha, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, int acc,
                           float *c, ptrdiff_t ldc) {
+    const int mr = kt->mr, nr = kt->nr;
+    const ptrdiff_t mpad = (m + mr - 1) / mr * mr;
+    float *pa = scratch(&tls_pack_a, &tls_cap_a, (size_t)(mpad * k));
+    // Columns per packed group of B: about B_GROUP_FLOATS for the largest k block, whole panels.
+    const ptrdiff_t kmax = k < KC ? k : KC;
+    ptrdiff_t group = B_GROUP_FLOATS / kmax / nr * nr;
+    if (group < nr) group = nr;
+    float *pb = scratch(&tls_pack_b, &tls_cap_b, (size_t)(group * kmax));
+    // Block p0 of A occupies pa[p0 * mpad, (p0 + kc) * mpad), row panel ir at offset ir * kc inside it.
+    for (ptrdiff_t p0 = 0; p0 < k; p0 += KC) {
+        const ptrdiff_t kc = k - p0 < KC ? k - p0 : KC;
+        pack_a(ta, ta ? a + p0 * lda : a + p0, lda, m, kc, mr, pa + p0 * mpad);
+    }
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += group) {
+        const ptrdiff_t nb = n - j0 < group ? n - j0 : group;
+        for (ptrdiff_t p0 = 0; p0 < k; p0 += KC) {
+            const ptrdiff_t kc = k - p0 < KC ? k - p0 : KC;
+            const int load = acc || p0 > 0;
+            const float scale = p0 + kc >= k ? alpha : 1.0f;
+            pack_b(tb, tb ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, kc, nb, nr, pb);
+            for (ptrdiff_t jr = 0; jr < nb; jr += nr) {
+                const ptrdiff_t cols = nb - jr < nr ? nb - jr : nr;
+                for (ptrdiff_t ir = 0; ir < m; ir += mr) {
+                    const ptrdiff_t rows = m - ir < mr ? m - ir : mr;
+                    run_tile(kt, rows, cols, kc, pa + p0 * mpad + ir * kc, pb + jr * kc,
+                             c + ir * ldc + j0 + jr, ldc, load, scale);
+                }
+            }
+        }
+    }
+}
+
+// General shapes: B is packed in blocks of KC x NC, A in blocks of MC x KC (BLIS order).
+static void sgemm_blocked(const kernel_t *kt, int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                          float alpha, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, int acc,
+                          float *c, ptrdiff_t ldc) {
+    const int mr = kt->mr, nr = kt->nr;
+    const ptrdiff_t mpad = (m + mr - 1) / mr * mr;
+    if (mpad * k <= A_RESIDENT_FLOATS) {
+        sgemm_small_m(kt, ta, tb, m, n, k, alpha, a, lda, b, ldb, acc, c, ldc);
+        return;
+    }
     const ptrdiff_t mc_max = (MC_TARGET / mr) * mr;
     const ptrdiff_t nc_max = ((NC + nr - 1) / nr) * nr;
     float *pa = scratch(&tls_pack_a, &tls_cap_a, (size_t)(mc_max * KC));
     float *pb = scratch(&tls_pack_b, &tls_cap_b, (size_t)(nc_max * KC));
-    float tile[8 * 48] __attribute__((aligned(64)));
 
     for (ptrdiff_t j0 = 0; j0 < n; j0 += nc_max) {
         const ptrdiff_t nc = n - j0 < nc_max ? n - j0 : nc_max;
@@ -230,27 +337,21 @@ static void sgemm_blocked(micro_fn kern, int mr, int nr, int ta, int tb, ptrdiff
                 pack_a(ta, ta ? a + p0 * lda + i0 : a + i0 * lda + p0, lda, mc, kc, mr, pa);
                 for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
                     const ptrdiff_t cols = nc - jr < nr ? nc - jr : nr;
-                    const float *bpanel = pb + jr * kc;
                     for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
                         const ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
-                        const float *apanel = pa + ir * kc;
-                        float *ct = c + (i0 + ir) * ldc + j0 + jr;
-                        if (rows == mr && cols == nr) {
-                            kern(kc, apanel, bpanel, ct, ldc, load, scale);
-                        } else {
-                            if (load)
-                                for (ptrdiff_t r = 0; r < rows; r++)
-                                    memcpy(tile + r * nr, ct + r * ldc, (size_t)cols * sizeof(float));
-                            kern(kc, apanel, bpanel, tile, nr, load, scale);
-                            for (ptrdiff_t r = 0; r < rows; r++)
-                                memcpy(ct + r * ldc, tile + r * nr, (size_t)cols * sizeof(float));
-                        }
+                        run_tile(kt, rows, cols, kc, pa + ir * kc, pb + jr * kc,
+                                 c + (i0 + ir) * ldc + j0 + jr, ldc, load, scale);
                     }
                 }
             }
         }
     }
 }
+
+#if SISR_X86
+static const kernel_t avx512 = {micro_avx512, NULL, AVX512_MR, AVX512_NR};
+static const kernel_t avx2 = {micro_avx2, avx2_rows, AVX2_MR, AVX2_NR};
+#endif
 
 void sisr_sgemm_tile(int isa, int *mr, int *nr) {
     switch (sisr_isa_clamp(isa)) {
@@ -277,12 +378,10 @@ void sisr_sgemm(int isa, int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptr
     switch (sisr_isa_clamp(isa)) {
 #if SISR_X86
     case SISR_ISA_AVX512:
-        sgemm_blocked(micro_avx512, AVX512_MR, AVX512_NR, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
-                      accumulate, c, ldc);
+        sgemm_blocked(&avx512, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, accumulate, c, ldc);
         return;
     case SISR_ISA_AVX2:
-        sgemm_blocked(micro_avx2, AVX2_MR, AVX2_NR, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, accumulate,
-                      c, ldc);
+        sgemm_blocked(&avx2, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, accumulate, c, ldc);
         return;
 #endif
     default:

@@ -65,6 +65,30 @@ struct GEMMTests {
         }
     }
 
+    @Test("both drivers (few rows: A packed whole; many rows: BLIS blocks) give the generic path's bits")
+    func bothDrivers() {
+        var rng = SeededRandom(seed: 11, "gemm-drivers")
+        // The first shapes pack A whole (M x K up to 48K floats), the last ones exceed it; edges everywhere.
+        for (trial, (m, n, k)) in [(64, 300, 576), (3, 1000, 64), (37, 70, 1200), (150, 37, 400), (97, 130, 520), (300, 17, 200)]
+            .enumerated()
+        {
+            let transA = trial % 2 == 1, transB = trial % 3 == 2
+            let a = random(m * k, &rng), b = random(k * n, &rng), c0 = random(m * n, &rng)
+            var outs: [[Float]] = []
+            for isa in ISA.allCases where isa <= GEMM.detectedISA {
+                var c = c0
+                EngineSettings.current.with(isa: isa).run {
+                    GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, b: b, accumulate: true, c: &c)
+                }
+                outs.append(c)
+            }
+            #expect(outs.count >= 2 || GEMM.detectedISA == .generic)
+            for o in outs.dropFirst() {
+                #expect(o.withUnsafeBytes { Array($0) } == outs[0].withUnsafeBytes { Array($0) }, "m \(m) n \(n) k \(k)")
+            }
+        }
+    }
+
     @Test("the sum is one sequential fma chain: equal to a scalar fma loop bit for bit")
     func sequentialChain() {
         var rng = SeededRandom(seed: 8, "gemm-chain")

@@ -7,11 +7,12 @@ extension SISRCommand {
     struct BenchModels: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench-models",
-            abstract: "Time whole-image x4 inference of EDSR 64x16, RCAN 10x20 and RRDBNet 23 blocks (random weights).",
+            abstract: "Time whole-image x4 inference of EDSR 64x16, RCAN 10x20, RRDBNet 23 blocks and SwinIR-M (random weights).",
             discussion: """
                 Reports seconds per image and GFLOP/s, counting the multiply-adds of every convolution as \
-                2 FLOPs. Benchmarks/bench_models.sh runs this next to a PyTorch CPU peer with the same \
-                networks and thread count and prints ratios.
+                2 FLOPs (SwinIR's attention and linear layers are not counted). Benchmarks/bench_models.sh \
+                runs this interleaved with PyTorch, ONNX Runtime and OpenVINO on BasicSR's modules at the \
+                same thread count and prints ratios.
                 """)
 
         /// The benchmarked networks: name, architecture, configuration JSON.
@@ -19,6 +20,7 @@ extension SISRCommand {
             ("edsr_64x16", .edsr, #"{"num_feat": 64, "num_block": 16}"#),
             ("rcan_10x20", .rcan, #"{"num_group": 10, "num_block": 20}"#),
             ("rrdbnet_23", .rrdbnet, #"{"num_block": 23}"#),
+            ("swinir_m", .swinir, #"{"img_size": 64}"#),
         ] + pretrainedModels
 
         /// Paper-size pretrained-zoo networks, run only when named in `--only` (slow):
@@ -40,7 +42,7 @@ extension SISRCommand {
         @Option(help: "Input height.") var height = 180
         @OptionGroup var threads: ThreadsOption
         @Option(help: "Timed runs per network (the median is reported).") var repeats = 1
-        @Option(help: "Comma-separated subset of: \((models + zooAModels).map(\.name).joined(separator: ", ")) (default: the first three).") var only: String?
+        @Option(help: "Comma-separated subset of: \((models + zooAModels).map(\.name).joined(separator: ", ")) (default: EDSR, RCAN, RRDBNet and SwinIR-M).") var only: String?
         @Flag(help: "Use im2col for every convolution (no Winograd), for comparison.") var im2col = false
         @Option(help: "Fewest input channels for the Winograd path (default 64).") var winogradMinChannels: Int?
         @Flag(help: "Print JSON instead of a table.") var json = false
