@@ -10,7 +10,7 @@ extension SISRCommand {
             abstract: "Train an SR network from a BasicSR option file (SRModel / SRGANModel), bit for bit reproducibly.",
             discussion: """
                 Writes BasicSR's layout under --out: experiments/<name>/models/net_g_<iter>.pth \
-                ({"params", "params_ema"}, loadable by torch.load + load_state_dict(strict=True)) and \
+                (params and params_ema, which torch.load and a strict load_state_dict accept) and \
                 .safetensors, net_d_<iter>.pth for GANs, training_states/<iter>.state, train_log.json and \
                 loss_curves.png. The same option file gives byte-identical files for any --threads, and a \
                 run resumed with --resume after a kill continues exactly as an uninterrupted one. Unknown \
