@@ -33,7 +33,7 @@ SKIPS = [
     (r"--images photos/", "needs a folder of photos and the paper's weights"),
     (r"--weights weights/", "needs the paper's pretrained weights in weights/"),
     (r"SISR-fingerprints-corpus|^sisr import --finalize", "needs the paper's published corpus"),
-    (r"^sisr upscale .*--weights \S+\.(pth|pt|safetensors)", "needs a downloaded checkpoint"),
+    (r"^sisr upscale .*--weights (\S+\.(pth|pt|safetensors)|EnhanceNet-Code/weights)", "needs a downloaded checkpoint"),
     (r"^sisr inspect-weights model\.pth", "needs a checkpoint file"),
     (r"^sisr bench-(models|transformer)", "benchmark: minutes of CPU time"),
     (r"^sisr train ", "trains a network: needs the datasets its option file names (DIV2K), minutes to days of CPU"),
