@@ -3,7 +3,7 @@
 #   make test   set up, build, run every Swift test, the Python package's tests, every README example,
 #               then each fuzz harness for 20 s (see Fuzz/run.sh)
 #   make fuzz   each fuzz harness for FUZZ_SECONDS (default 300)
-.PHONY: setup build release demo test swift-test python-test readme-test fuzz-build fuzz fuzz-ci bench repro-check clean demo-zoo-train training-fixtures training-check test-training
+.PHONY: setup build release demo test swift-test python-test readme-test fuzz-build fuzz fuzz-ci bench repro-check clean demo-zoo-train demo-zoo-check training-fixtures training-check test-training
 
 setup:
 	@bash Scripts/setup.sh
@@ -64,9 +64,11 @@ training-check: build
 clean:
 	rm -rf .build .build-fuzz release
 
-# The demo zoo's trained networks (manifests/demo-training/*.yml): procedural training and test images,
-# then sisr train for each option file into demo-runs/ (long: run on a quiet machine).
+# The demo zoo's trained networks (manifests/demo-training/*.yml): train them all and write their
+# checkpoints to manifests/demo-weights/ (then update DemoZoo's hashes), or retrain them all and check
+# each byte for byte against the committed files (about 1 hour of CPU; see Scripts/demo_zoo.sh).
 demo-zoo-train: release
-	.build/release/sisr procedural --seed 1 --count 64 --width 128 --height 128 datasets/demo/train_HR
-	.build/release/sisr procedural --seed 0 --count 30 --width 128 --height 96 datasets/demo/test_HR
-	for f in manifests/demo-training/*.yml; do .build/release/sisr train $$f --out demo-runs || exit 1; done
+	bash Scripts/demo_zoo.sh train
+
+demo-zoo-check: release
+	bash Scripts/demo_zoo.sh check

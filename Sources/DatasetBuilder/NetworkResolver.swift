@@ -27,7 +27,8 @@ enum NetworkFactory {
         .union(["SRFBN", "SAN", "DRN", "LIIF"])
         .union(["proSR", "EnhanceNet", "SPSR", "NCSR"])
 
-    static func make(_ entry: ZooEntry, weightsDirectory: URL?) throws -> any SuperResolver {
+    /// `weightsURL`: the entry's weights file, already located (nil for seeded weights).
+    static func make(_ entry: ZooEntry, weightsURL: URL?) throws -> any SuperResolver {
         let configJSON = Data(try CanonicalJSON.encode(JSONValue.object(entry.architecture.config)))
         let w = entry.weights
         let seeded = w?.format == "seeded-init"
@@ -35,10 +36,9 @@ enum NetworkFactory {
         var stateDict: StateDict? = nil
         var fileName = entry.name
         if !seeded {
-            guard let file = w?.file, let dir = weightsDirectory else {
+            guard let url = weightsURL else {
                 throw SISRError.invalidArgument("model \(entry.name): no weights file")
             }
-            let url = dir.appendingPathComponent(file)
             fileName = url.path
             if let expected = w?.sha256 {
                 let actual = try SHA256Hasher.hex(file: url)

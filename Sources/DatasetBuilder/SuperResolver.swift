@@ -35,12 +35,26 @@ public struct ModelFactory: Sendable {
         }
         guard let w = entry.weights, w.format != "seeded-init" else { return nil }
         guard let file = w.file else { return "no weights file is known for this model" }
-        guard let dir = weightsDirectory else { return "weights file \(file) needed (pass --weights DIR)" }
-        let url = dir.appendingPathComponent(file)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            return "weights file \(url.path) not found"
+        if weightsURL(file) != nil { return nil }
+        if Self.isBuiltIn(file) {
+            return "built-in weights file \(file) not found in any manifests/ folder (searched: \(ManifestLocator.candidates(file).prefix(3).map(\.path).joined(separator: ", ")), ...; set SISR_MANIFESTS)"
         }
-        return nil
+        guard let dir = weightsDirectory else { return "weights file \(file) needed (pass --weights DIR)" }
+        return "weights file \(dir.appendingPathComponent(file).path) not found"
+    }
+
+    /// Weight files named `demo-weights/...` are built in: committed in the repository's
+    /// `manifests/demo-weights/` and found like the other manifests (``ManifestLocator``).
+    static func isBuiltIn(_ file: String) -> Bool { file.hasPrefix("demo-weights/") && !file.contains("..") }
+
+    /// Where a zoo `weights.file` is: inside ``weightsDirectory`` when it is there, else, for a
+    /// built-in file, in the first `manifests/` folder that has it.
+    public func weightsURL(_ file: String) -> URL? {
+        if let dir = weightsDirectory {
+            let url = dir.appendingPathComponent(file)
+            if FileManager.default.fileExists(atPath: url.path) { return url }
+        }
+        return Self.isBuiltIn(file) ? ManifestLocator.find(file) : nil
     }
 
     /// Builds the network of a runnable entry. Bad weight files give errors naming the file.
@@ -55,7 +69,7 @@ public struct ModelFactory: Sendable {
             }
             return ClassicalResolver(method: method, scale: entry.scale)
         default:
-            return try NetworkFactory.make(entry, weightsDirectory: weightsDirectory)
+            return try NetworkFactory.make(entry, weightsURL: entry.weights?.file.flatMap(weightsURL))
         }
     }
 }

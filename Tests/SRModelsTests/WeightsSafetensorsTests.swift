@@ -54,6 +54,24 @@ struct WeightsSafetensorsTests {
         }
     }
 
+    @Test("a flattened BasicSR checkpoint (params.* / params_ema.*) unwraps like a pickled one")
+    func flattenedBasicSRCheckpointUnwraps() throws {
+        let sd: StateDict = ["params.conv.weight": Tensor(shape: [2], data: [1, 2]),
+                             "params_ema.conv.weight": Tensor(shape: [2], data: [3, 4])]
+        let u = Self.tmp("flat.safetensors"), plain = Self.tmp("plain.safetensors")
+        defer { for f in [u, plain] { try? FileManager.default.removeItem(at: f) } }
+        try writeSafetensors(sd, to: u)
+        #expect(try loadStateDict(u)["conv.weight"]?.data == [3, 4])
+        #expect(try loadStateDict(u, options: WeightLoadOptions(rootKey: "params"))["conv.weight"]?.data == [1, 2])
+        #expect(try loadCheckpoint(u, options: WeightLoadOptions(rootKey: "params")).unwrapPath == ["params"])
+        do {
+            _ = try loadStateDict(u, options: WeightLoadOptions(rootKey: "state_dict"))
+            Issue.record("expected an error")
+        } catch { #expect("\(error)".contains(u.path) && "\(error)".contains("state_dict."), "\(error)") }
+        try writeSafetensors(["conv.weight": Tensor(shape: [1], data: [5]), "params.x": Tensor(shape: [1], data: [6])], to: plain)
+        #expect(try loadStateDict(plain).keys.sorted() == ["conv.weight", "params.x"])
+    }
+
     @Test func rereadingTheReferenceAndWritingAgainKeepsValues() throws {
         let sd = try loadStateDict(WeightsFixtures.url("reference.safetensors"))
         let u = Self.tmp("again.safetensors")

@@ -63,15 +63,7 @@ public final class TrainingRun {
         let g = try makeTrainableGenerator(o.networkG.architecture, configJSON: json, seed: seed)
         if let pre = o.path.pretrainNetworkG {
             let url = URL(fileURLWithPath: pre, relativeTo: base)
-            var opts = WeightLoadOptions(rootKey: o.path.paramKeyG)
-            if url.pathExtension == "safetensors" { opts.rootKey = nil }
-            var dict = try loadStateDict(url, options: opts)
-            if url.pathExtension == "safetensors", dict.keys.contains(where: { $0.hasPrefix(o.path.paramKeyG + ".") }) {
-                dict = dict.reduce(into: StateDict()) { r, kv in
-                    if kv.key.hasPrefix(o.path.paramKeyG + ".") { r[String(kv.key.dropFirst(o.path.paramKeyG.count + 1))] = kv.value }
-                }
-            }
-            try g.parameters.load(dict, source: pre)
+            try g.parameters.load(try pretrainedStateDict(url, key: o.path.paramKeyG), source: pre)
         }
         let ema = t.emaDecay > 0 ? try makeTrainableGenerator(o.networkG.architecture, configJSON: json, seed: seed) : nil
         var losses = LossSetup()
@@ -88,10 +80,26 @@ public final class TrainingRun {
         let trainer = SRTrainer(
             generator: g, ema: ema, emaDecay: t.emaDecay, discriminator: d, losses: losses, optimizerG: adam(g.parameters, t.optimG),
             optimizerD: d.flatMap { d in t.optimD.map { adam(d.parameters, $0) } }, schedule: t.scheduler)
+        if let pre = o.path.pretrainNetworkG, let ema {
+            // BasicSR starts net_g_ema from the file's `params_ema` (its `params` when it has none).
+            let url = URL(fileURLWithPath: pre, relativeTo: base)
+            try ema.parameters.load(try pretrainedStateDict(url, key: "params_ema"), source: pre)
+        }
         trainer.warmupIter = t.warmupIter
         trainer.netDIters = t.netDIters
         trainer.netDInitIters = t.netDInitIters
         return trainer
+    }
+
+    /// The state dict of a `pretrain_network_g` file under `key` (`params` / `params_ema`), as BasicSR's
+    /// `load_network` picks it: `key`, else `params`; a plain state dict (no such keys) is used as is.
+    static func pretrainedStateDict(_ url: URL, key: String) throws -> StateDict {
+        for k in [key, "params"] {
+            if let d = try? loadStateDict(url, options: WeightLoadOptions(rootKey: k)) { return d }
+        }
+        let checkpoint = try loadCheckpoint(url)
+        if checkpoint.unwrapPath.isEmpty { return try loadStateDict(url) }
+        throw SISRError.invalidArgument("\(url.path): no '\(key)' or 'params' state dict (root keys: \(checkpoint.rootKeys.joined(separator: ", ")))")
     }
 
     static func perceptualLoss(_ p: PerceptualLossOptions, weights: PerceptualWeights?, file: String) throws -> PerceptualLoss {

@@ -96,8 +96,24 @@ func loadCheckpoint(bytes: [UInt8], path: String, options: WeightLoadOptions = .
     let format = try detectCheckpointFormat(bytes, path: path)
     if format == .safetensors {
         let st = try Safetensors.read(bytes, path: path)
-        return try finish(path: path, format: format, rootKeys: st.entries.map(\.name), unwrapPath: [],
-                          raw: st.entries, ignored: [], metadata: st.metadata, options: options)
+        var raw = st.entries, trail: [String] = []
+        // A flattened BasicSR checkpoint (`params.body.0.weight` and `params_ema.body.0.weight`, as
+        // `sisr train` writes) is unwrapped by the same rule as a pickled one: the named root key,
+        // else `params_ema`, else `params`, when every tensor name starts with one of them.
+        let wrapped = ["params_ema", "params"].filter { k in st.entries.contains { $0.name.hasPrefix(k + ".") } }
+        let allWrapped = !st.entries.isEmpty && st.entries.allSatisfy { e in wrapped.contains { e.name.hasPrefix($0 + ".") } }
+        if let key = options.rootKey ?? (allWrapped ? wrapped.first : nil) {
+            let prefix = key + "."
+            raw = st.entries.filter { $0.name.hasPrefix(prefix) }
+                .map { WeightEntry(name: String($0.name.dropFirst(prefix.count)), dtype: $0.dtype, tensor: $0.tensor) }
+            guard !raw.isEmpty else {
+                let roots = Set(st.entries.map { $0.name.split(separator: ".").first.map(String.init) ?? $0.name }).sorted()
+                throw WeightError.noTensors(path: path, problem: "no tensor names start with '\(prefix)' (first name parts: \(roots.prefix(8).joined(separator: ", ")))")
+            }
+            trail = [key]
+        }
+        return try finish(path: path, format: format, rootKeys: st.entries.map(\.name), unwrapPath: trail,
+                          raw: raw, ignored: [], metadata: st.metadata, options: options)
     }
     if format == .tensorflowV1 {
         let entries = try TFCheckpointV1.read(bytes, path: path)
@@ -127,6 +143,12 @@ func loadCheckpoint(bytes: [UInt8], path: String, options: WeightLoadOptions = .
 public func detectCheckpointFormat(_ bytes: [UInt8], path: String) throws -> CheckpointFormat {
     guard bytes.count >= 4 else { throw WeightError.truncated(path: path, what: "only \(bytes.count) bytes") }
     if bytes[0] == 0x50 && bytes[1] == 0x4B && (bytes[2] == 3 || bytes[2] == 5) { return .torchZip }
+    // Before the pickle test: a safetensors header of 128 (+ 256 k) bytes also starts with 0x80.
+    // (A legacy torch file has its magic number's 0xF9 at byte 8, never "{".)
+    if bytes[0] == 0x80, bytes.count >= 9, bytes[8] == UInt8(ascii: "{") {
+        let n = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        if n <= UInt64(bytes.count - 8) { return .safetensors }
+    }
     if bytes[0] == 0x80 {
         if bytes.count >= 14, bytes[2] == 0x8A, bytes[3] == 0x0A, Array(bytes[4..<14]) == TorchCheckpoint.legacyMagic {
             return .torchLegacy
