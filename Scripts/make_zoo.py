@@ -176,7 +176,7 @@ def main():
             for scale in SCALES:
                 for loss in LOSSES:
                     name = f"{arch}-{dataset}-x{scale}-{loss}-s{seed}"
-                    w = weights(f"{name}.pth", "pytorch-pth", "basicsr", "params",
+                    w = weights(f"{name}.pth", "pytorch-pth", "basicsr", "params_ema",
                                 "not published: train with BasicSR for 50,000 iterations (paper)")
                     models.append(entry(name, arch, scale, loss, dataset, f"s{seed}", False, arch, custom_config(arch, scale), w,
                                         "custom model: weights were never published; architecture size is BasicSR's reference config (paper does not say)"))
