@@ -1,5 +1,6 @@
 import Foundation
 import SISRCore
+import SRModels
 
 /// Run-only settings: they never change the output bytes.
 public struct RunOptions: Sendable {
@@ -37,14 +38,14 @@ public enum DatasetBuilder {
     ///
     /// With one worker the release is finalized at the end. Shards already finished by an earlier,
     /// interrupted run of the same plan are kept (their marker and SHA-256 are checked).
-    public static func build(_ options: BuildOptions, factory: ModelFactory, run: RunOptions) throws -> BuildReport {
+    public static func build(_ options: BuildOptions, run: RunOptions) throws -> BuildReport {
         guard run.workers >= 1, (0..<run.workers).contains(run.worker) else {
             throw SISRError.invalidArgument("--worker must be in 0..<--workers (got worker \(run.worker) of \(run.workers))")
         }
         guard run.threads >= 1 else { throw SISRError.invalidArgument("--threads must be at least 1") }
         let start = DispatchTime.now().uptimeNanoseconds
         let layout = ReleaseLayout(root: run.outDirectory)
-        let plan = try BuildPlan.make(options, factory: factory)
+        let plan = try BuildPlan.make(options)
         if let done = try layout.prepare(plan: plan, planBytes: try CanonicalJSON.encode(plan, pretty: true), force: run.force,
                                          cleanTemporaries: run.workers == 1) {
             return BuildReport(plan: plan, shardsBuilt: 0, shardsSkipped: plan.shards(worker: run.worker, of: run.workers).count,
@@ -54,7 +55,7 @@ public enum DatasetBuilder {
         }
 
         let source = options.importRoot.map { ImageSource.folder($0.appendingPathComponent(PaperCorpus.hrFolder)) } ?? options.images
-        let renderer = SampleRenderer(plan: plan, source: source, models: ModelCache(zoo: plan.zoo, factory: factory),
+        let renderer = SampleRenderer(plan: plan, source: source, models: ModelCache(zoo: plan.zoo, factory: options.modelFactory),
                                       importRoot: options.importRoot)
         let mine = plan.shards(worker: run.worker, of: run.workers)
         var report = BuildReport(plan: plan, shardsBuilt: 0, shardsSkipped: 0, samplesRendered: 0, times: StageTimes(),

@@ -1,5 +1,6 @@
 import Foundation
 import SISRCore
+import SRModels
 
 /// Time spent per pipeline stage, summed over threads (seconds).
 public struct StageTimes: Sendable, Equatable {

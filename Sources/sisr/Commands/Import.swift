@@ -56,10 +56,10 @@ extension SISRCommand {
             run.worker = w
             run.workers = n
             run.force = force
-            let plan = try BuildPlan.make(o, factory: ModelFactory())
+            let plan = try BuildPlan.make(o)
             let progress = ProgressReporter(total: plan.shards(worker: w, of: n).reduce(0) { $0 + $1.samples.count }, label: "import")
             run.onSample = { progress.advance() }
-            let report = try DatasetBuilder.build(o, factory: ModelFactory(), run: run)
+            let report = try DatasetBuilder.build(o, run: run)
             progress.finish()
             print("Imported \(report.samplesRendered) samples into \(report.shardsBuilt) shards (\(report.shardsSkipped) already done).")
             if report.manifest != nil {
