@@ -73,7 +73,7 @@ extension SISRCommand {
             }
             for u in plan.unavailable { FileHandle.standardError.write(Data("unavailable: \(u.model): \(u.reason)\n".utf8)) }
             for warning in Self.splitWarnings(plan.splits) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-            let report = try DatasetBuilder.build(options, run: run)
+            let report = try DatasetBuilder.execute(plan, options: options, run: run)
             if report.alreadyComplete, let m = report.manifest {
                 print("\(out) already holds the finished release of these options (\(m.inputs.index.samples) samples in \(m.shards.count) shards): nothing to do.")
                 printNext()

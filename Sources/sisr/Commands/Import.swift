@@ -59,7 +59,7 @@ extension SISRCommand {
             let plan = try BuildPlan.make(o)
             let progress = ProgressReporter(total: plan.shards(worker: w, of: n).reduce(0) { $0 + $1.samples.count }, label: "import")
             run.onSample = { progress.advance() }
-            let report = try DatasetBuilder.build(o, run: run)
+            let report = try DatasetBuilder.execute(plan, options: o, run: run)
             progress.finish()
             print("Imported \(report.samplesRendered) samples into \(report.shardsBuilt) shards (\(report.shardsSkipped) already done).")
             if report.manifest != nil {
