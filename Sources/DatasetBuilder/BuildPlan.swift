@@ -21,8 +21,9 @@ public struct BuildOptions: Sendable, Equatable {
     public var keepReference: Bool = false
     /// Folder with weight files (the zoo's `weights.file` names are looked up inside it).
     public var weightsDirectory: URL? = nil
-    /// Import mode: the paper's folder-per-model corpus (see ``PaperCorpus``) instead of running models.
-    public var importRoot: URL? = nil
+    /// Import mode: the paper's folder-per-model corpus, a folder or its archives (see ``PaperCorpus``),
+    /// instead of running models.
+    public var importCorpus: ImportCorpus? = nil
 
     public init() {}
 
@@ -31,8 +32,8 @@ public struct BuildOptions: Sendable, Equatable {
 
     /// The canonical command recorded in the manifest.
     public var command: [String] {
-        if let root = importRoot {
-            return ["sisr", "import", root.lastPathComponent, "--zoo", zooName, "--seed", "\(seed)",
+        if let corpus = importCorpus {
+            return ["sisr", "import"] + corpus.names + ["--zoo", zooName, "--seed", "\(seed)",
                     "--samples-per-shard", "\(samplesPerShard)", "--zstd-level", "\(zstdLevel)"]
         }
         var c = ["sisr", "build"] + images.commandArguments + ["--zoo", zooName]
@@ -102,7 +103,7 @@ public struct BuildPlan: Codable, Sendable, Equatable {
         guard o.samplesPerShard >= 1 else { throw SISRError.invalidArgument("--samples-per-shard must be at least 1") }
         guard (1...22).contains(o.zstdLevel) else { throw SISRError.invalidArgument("--zstd-level must be 1...22") }
         try o.zoo.validate(path: o.zooName)
-        if let root = o.importRoot { return try PaperCorpus.plan(root: root, options: o) }
+        if let corpus = o.importCorpus { return try PaperCorpus.plan(corpus, options: o) }
         var entries = o.zoo.models
         if let wanted = o.models {
             entries = try wanted.map { name in

@@ -57,9 +57,8 @@ public enum DatasetBuilder {
                                alreadyComplete: true)
         }
 
-        let source = options.importRoot.map { ImageSource.folder($0.appendingPathComponent(PaperCorpus.hrFolder)) } ?? options.images
-        let renderer = SampleRenderer(plan: plan, source: source, models: ModelCache(zoo: plan.zoo, factory: options.modelFactory),
-                                      importRoot: options.importRoot)
+        let renderer = SampleRenderer(plan: plan, images: options.images, models: ModelCache(zoo: plan.zoo, factory: options.modelFactory),
+                                      corpus: options.importCorpus)
         let mine = plan.shards(worker: run.worker, of: run.workers)
         var report = BuildReport(plan: plan, shardsBuilt: 0, shardsSkipped: 0, samplesRendered: 0, times: StageTimes(),
                                  wallSeconds: 0, manifest: nil)

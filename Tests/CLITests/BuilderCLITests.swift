@@ -103,4 +103,33 @@ struct BuilderCLITests {
         #expect(r.stderr.contains("model \(name)") && r.stderr.contains("w/edsr.pth") && r.stderr.contains("num_feat"), "\(r.stderr)")
         #expect(!r.stderr.contains("\(weights): \(weights)"), "\(r.stderr)")
     }
+
+    @Test("sisr import reads a tar.gz of the corpus in place and writes the same release as the unpacked folder",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tar"), "needs /usr/bin/tar to make the archive"))
+    func importFromArchive() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus")
+        try writeCorpus(corpus, images: 4, seed: 6, splits: [("train", "im1\nim2\n"), ("val", "im3\n"), ("test", "im4\n")]) { i, _ in
+            Procedural.image(seed: 7, index: i, width: 32, height: 24)
+        }
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
+        tar.arguments = ["-czf", "corpus.tar.gz", "corpus"]
+        tar.currentDirectoryURL = dir
+        try tar.run()
+        tar.waitUntilExit()
+        try #require(tar.terminationStatus == 0)
+        let common = ["--zoo", "demo", "--samples-per-shard", "3", "--threads", "2"]
+        let folder = try CLI.run(["import", "corpus", "--out", "from-folder"] + common, cwd: dir)
+        #expect(folder.status == 0, "\(folder.stderr)")
+        let archive = try CLI.run(["import", "corpus.tar.gz", "--out", "from-archive"] + common, cwd: dir)
+        #expect(archive.status == 0, "\(archive.stderr)")
+        for file in ["CHECKSUMS", "manifest.json"] {
+            let a = try Data(contentsOf: dir.appendingPathComponent("from-folder/\(file)"))
+            #expect(a == (try Data(contentsOf: dir.appendingPathComponent("from-archive/\(file)"))), "\(file) differs")
+        }
+        let notArchive = try CLI.run(["import", "corpus", "notes.txt"], cwd: dir)
+        #expect(notArchive.status != 0 && notArchive.stderr.contains("give one corpus folder, or archives"), "\(notArchive.stderr)")
+    }
 }
