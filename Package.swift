@@ -2,8 +2,11 @@
 import PackageDescription
 
 // Targets, bottom to top:
-//   C system libraries (each imported by exactly one Swift file of SISRCore)
+//   C system libraries (each imported by exactly one Swift file: libpng, libzstd and OpenBLAS by
+//                   SISRCore, libarchive by SISRArchive)
 //   SISRCore        images, PNG, resampling, hashing, seeded randomness, zstd, tar, BLAS, manifest types
+//   SISRArchive     reading zip / tar / tar.gz archives in place (libarchive), for `sisr import`;
+//                   linked only into DatasetBuilder, sisr and the tests that cross-check the tar writer
 //   CSISRKernels    the engine's innermost loops in C (deterministic GEMM, per-function ISA targets)
 //   SISREngine      tensors, deterministic kernels and math, threading, the numeric settings
 //   SRModels        layers, architectures, checkpoint readers, CPU inference
@@ -42,7 +45,7 @@ let package = Package(
         .target(
             name: "SISRCore",
             dependencies: [
-                "CPNG", "CZstd", "COpenBLAS", "CArchive",
+                "CPNG", "CZstd", "COpenBLAS",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // Optimised even in debug builds (the parity tests run through it), contraction off: every
@@ -50,9 +53,10 @@ let package = Package(
         .target(
             name: "CSISRKernels",
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "SISRArchive", dependencies: ["SISRCore", "CArchive"]),
         .target(name: "SISREngine", dependencies: ["SISRCore", "CSISRKernels"]),
         .target(name: "SRModels", dependencies: ["SISRCore", "SISREngine"]),
-        .target(name: "DatasetBuilder", dependencies: ["SISRCore", "SRModels"]),
+        .target(name: "DatasetBuilder", dependencies: ["SISRCore", "SRModels", "SISRArchive"]),
         .target(name: "DatasetLoader", dependencies: ["SISRCore"]),
         .target(
             name: "SISRTraining",
@@ -65,11 +69,11 @@ let package = Package(
                 "SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader", "Baselines", "SISRTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "SISRCoreTests", dependencies: ["SISRCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SISRCoreTests", dependencies: ["SISRCore", "SISRArchive"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SISREngineTests", dependencies: ["SISREngine", "SISRCore"]),
         .testTarget(name: "SRModelsTests", dependencies: ["SRModels", "SISREngine", "SISRCore"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "SRModels", "SISRCore"],
+            name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "SRModels", "SISRCore", "SISRArchive"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DatasetLoaderTests", dependencies: ["DatasetLoader", "DatasetBuilder", "SISRCore"],

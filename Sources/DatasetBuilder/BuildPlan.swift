@@ -1,5 +1,6 @@
 import Foundation
 import SISRCore
+import SRModels
 
 /// The options that decide a build's output. Run-only options (output folder, threads, worker
 /// index, --force) live elsewhere so they cannot change the bytes.
@@ -18,17 +19,21 @@ public struct BuildOptions: Sendable, Equatable {
     public var zstdLevel: Int = 9
     /// Also store each source HR image and each LR input as reference samples (family `reference`).
     public var keepReference: Bool = false
-    /// Folder with weight files.
+    /// Folder with weight files (the zoo's `weights.file` names are looked up inside it).
     public var weightsDirectory: URL? = nil
-    /// Import mode: the paper's folder-per-model corpus (see ``PaperCorpus``) instead of running models.
-    public var importRoot: URL? = nil
+    /// Import mode: the paper's folder-per-model corpus, a folder or its archives (see ``PaperCorpus``),
+    /// instead of running models.
+    public var importCorpus: ImportCorpus? = nil
 
     public init() {}
 
+    /// Where the zoo's models come from (SRModels builds them; the builder only asks).
+    var modelFactory: ModelFactory { ModelFactory(weightsDirectory: weightsDirectory) }
+
     /// The canonical command recorded in the manifest.
     public var command: [String] {
-        if let root = importRoot {
-            return ["sisr", "import", root.lastPathComponent, "--zoo", zooName, "--seed", "\(seed)",
+        if let corpus = importCorpus {
+            return ["sisr", "import"] + corpus.names + ["--zoo", zooName, "--seed", "\(seed)",
                     "--samples-per-shard", "\(samplesPerShard)", "--zstd-level", "\(zstdLevel)"]
         }
         var c = ["sisr", "build"] + images.commandArguments + ["--zoo", zooName]
@@ -94,11 +99,11 @@ public struct BuildPlan: Codable, Sendable, Equatable {
     /// Makes the plan: lists and checks the images, picks the models (unrunnable ones are listed
     /// as unavailable), splits by image, orders each split's samples by SHA-256(salt || key) and
     /// cuts them into shards of `samplesPerShard`.
-    public static func make(_ o: BuildOptions, factory: ModelFactory) throws -> BuildPlan {
+    public static func make(_ o: BuildOptions) throws -> BuildPlan {
         guard o.samplesPerShard >= 1 else { throw SISRError.invalidArgument("--samples-per-shard must be at least 1") }
         guard (1...22).contains(o.zstdLevel) else { throw SISRError.invalidArgument("--zstd-level must be 1...22") }
         try o.zoo.validate(path: o.zooName)
-        if let root = o.importRoot { return try PaperCorpus.plan(root: root, options: o) }
+        if let corpus = o.importCorpus { return try PaperCorpus.plan(corpus, options: o) }
         var entries = o.zoo.models
         if let wanted = o.models {
             entries = try wanted.map { name in
@@ -122,6 +127,7 @@ public struct BuildPlan: Codable, Sendable, Equatable {
         } else {
             splits = Splits.derive(ids: ids, seed: o.seed, name: "images")
         }
+        let factory = o.modelFactory
         var unavailable = [ReleaseManifest.UnavailableModel]()
         var runnable = [ZooEntry]()
         for e in entries {

@@ -1,5 +1,6 @@
 import Foundation
 import SISRCore
+import SRModels
 
 /// Run-only settings: they never change the output bytes.
 public struct RunOptions: Sendable {
@@ -31,20 +32,23 @@ public struct BuildReport: Sendable {
     public var alreadyComplete = false
 }
 
-/// Builds releases: plan, render the shards of this worker (resuming finished ones), finalize.
+/// Builds releases from a plan (``BuildPlan/make(_:)``, made once by the caller): render the shards
+/// of this worker (resuming finished ones), finalize.
 public enum DatasetBuilder {
-    /// Builds (the part of) a release described by `options` into `run.outDirectory`.
-    ///
-    /// With one worker the release is finalized at the end. Shards already finished by an earlier,
-    /// interrupted run of the same plan are kept (their marker and SHA-256 are checked).
-    public static func build(_ options: BuildOptions, factory: ModelFactory, run: RunOptions) throws -> BuildReport {
+    /// Renders and writes this worker's shards of `plan` into `run.outDirectory`; with one worker,
+    /// finalizes the release. `options` are the options the plan was made from (they say where the
+    /// pixels and the weights are). Shards already finished by an earlier, interrupted run of the
+    /// same plan are kept (their marker and SHA-256 are checked).
+    public static func execute(_ plan: BuildPlan, options: BuildOptions, run: RunOptions) throws -> BuildReport {
+        guard plan.command == options.command else {
+            throw SISRError.invalidArgument("the plan was made from other options (\(plan.command.joined(separator: " ")), not \(options.command.joined(separator: " ")))")
+        }
         guard run.workers >= 1, (0..<run.workers).contains(run.worker) else {
             throw SISRError.invalidArgument("--worker must be in 0..<--workers (got worker \(run.worker) of \(run.workers))")
         }
         guard run.threads >= 1 else { throw SISRError.invalidArgument("--threads must be at least 1") }
         let start = DispatchTime.now().uptimeNanoseconds
         let layout = ReleaseLayout(root: run.outDirectory)
-        let plan = try BuildPlan.make(options, factory: factory)
         if let done = try layout.prepare(plan: plan, planBytes: try CanonicalJSON.encode(plan, pretty: true), force: run.force,
                                          cleanTemporaries: run.workers == 1) {
             return BuildReport(plan: plan, shardsBuilt: 0, shardsSkipped: plan.shards(worker: run.worker, of: run.workers).count,
@@ -53,9 +57,8 @@ public enum DatasetBuilder {
                                alreadyComplete: true)
         }
 
-        let source = options.importRoot.map { ImageSource.folder($0.appendingPathComponent(PaperCorpus.hrFolder)) } ?? options.images
-        let renderer = SampleRenderer(plan: plan, source: source, models: ModelCache(zoo: plan.zoo, factory: factory),
-                                      importRoot: options.importRoot)
+        let renderer = SampleRenderer(plan: plan, images: options.images, models: ModelCache(zoo: plan.zoo, factory: options.modelFactory),
+                                      corpus: options.importCorpus)
         let mine = plan.shards(worker: run.worker, of: run.workers)
         var report = BuildReport(plan: plan, shardsBuilt: 0, shardsSkipped: 0, samplesRendered: 0, times: StageTimes(),
                                  wallSeconds: 0, manifest: nil)

@@ -41,13 +41,25 @@ public enum ImageSource: Sendable, Equatable {
             }
             return ImageList(source: "procedural", seed: seed, images: records)
         case let .folder(dir):
-            var records = [ImageRecord]()
-            for file in try Self.pngFiles(in: dir) {
-                let img = try Self.readChecked(dir.appendingPathComponent(file))
-                records.append(ImageRecord(id: String(file.dropLast(4)), width: img.width, height: img.height,
-                                           sha256: img.pixelSHA256, origin: file))
+            let names: [String]
+            do { names = try FileManager.default.contentsOfDirectory(atPath: dir.path) } catch {
+                throw SISRError.io(path: dir.path, problem: "cannot list image folder (\(error.localizedDescription))")
+            }
+            let records = try Self.records(names: names, folder: dir.path, path: { dir.appendingPathComponent($0).path }) {
+                try PNG.read(dir.appendingPathComponent($0))
             }
             return ImageList(source: "folder", seed: nil, images: records)
+        }
+    }
+
+    /// The records of the `*.png` among `names` (the contents of one folder, shown as `folder`; a
+    /// file as `path(name)` in errors), each decoded by `read(name)` and checked.
+    static func records(names: [String], folder: String, path: (String) -> String,
+                        read: (String) throws -> RGBImage) throws -> [ImageRecord] {
+        try pngFiles(names, folder: folder, path: path).map { file in
+            let img = try checked(try read(file), name: path(file))
+            return ImageRecord(id: String(file.dropLast(4)), width: img.width, height: img.height,
+                               sha256: img.pixelSHA256, origin: file)
         }
     }
 
@@ -62,9 +74,14 @@ public enum ImageSource: Sendable, Equatable {
             name = record.origin
         case let .folder(dir):
             let url = dir.appendingPathComponent(record.origin)
-            img = try Self.readChecked(url)
+            img = try Self.checked(try PNG.read(url), name: url.path)
             name = url.path
         }
+        return try Self.unchanged(img, record, name: name)
+    }
+
+    /// `img` if it still has the recorded pixels.
+    static func unchanged(_ img: RGBImage, _ record: ImageRecord, name: String) throws -> RGBImage {
         guard img.pixelSHA256 == record.sha256 else {
             throw SISRError.corrupt(path: name, problem: "image changed since the build was planned (pixel SHA-256 differs)")
         }
@@ -77,33 +94,28 @@ public enum ImageSource: Sendable, Equatable {
         return "img" + String(repeating: "0", count: max(0, 6 - s.count)) + s
     }
 
-    /// `*.png` names directly in `dir`, sorted byte-wise; ids must be valid key components.
-    static func pngFiles(in dir: URL) throws -> [String] {
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: dir.path) } catch {
-            throw SISRError.io(path: dir.path, problem: "cannot list image folder (\(error.localizedDescription))")
-        }
+    /// The `*.png` among `names` (one folder's contents), sorted byte-wise; ids must be valid key components.
+    static func pngFiles(_ names: [String], folder: String, path: (String) -> String) throws -> [String] {
         let pngs = names.filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }
             .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        guard !pngs.isEmpty else { throw SISRError.invalidArgument("\(dir.path): no .png images found") }
+        guard !pngs.isEmpty else { throw SISRError.invalidArgument("\(folder): no .png images found") }
         var seen = Set<String>()
         for f in pngs {
             let id = String(f.dropLast(4))
             guard KeyRules.isValidComponent(id), !id.contains("__") else {
-                throw SISRError.invalidArgument("\(dir.appendingPathComponent(f).path): image names must use only [A-Za-z0-9_-] (no dots, no \"__\") because they become sample keys")
+                throw SISRError.invalidArgument("\(path(f)): image names must use only [A-Za-z0-9_-] (no dots, no \"__\") because they become sample keys")
             }
             guard seen.insert(id).inserted else {
-                throw SISRError.invalidArgument("\(dir.appendingPathComponent(f).path): two images have the id \(id)")
+                throw SISRError.invalidArgument("\(path(f)): two images have the id \(id)")
             }
         }
         return pngs
     }
 
-    /// Reads a PNG and checks its size; errors name the file.
-    static func readChecked(_ url: URL) throws -> RGBImage {
-        let img = try PNG.read(url)
+    /// `img` if its size is accepted; errors name the file (`name`).
+    static func checked(_ img: RGBImage, name: String) throws -> RGBImage {
         guard img.width >= minimumSide, img.height >= minimumSide, img.width <= maximumSide, img.height <= maximumSide else {
-            throw SISRError.invalidArgument("\(url.path): image is \(img.width)x\(img.height); sides must be \(minimumSide)...\(maximumSide) pixels")
+            throw SISRError.invalidArgument("\(name): image is \(img.width)x\(img.height); sides must be \(minimumSide)...\(maximumSide) pixels")
         }
         return img
     }

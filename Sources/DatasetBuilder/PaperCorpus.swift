@@ -7,6 +7,8 @@ import SISRCore
 ///     ROOT/<model>/<image>.png             one folder per zoo model, same file names
 ///     ROOT/train-split.txt, val-split.txt, test-split.txt   one image per line (`<image>` or `<image>.png`)
 ///
+/// ROOT is a folder or the downloaded archives (``ImportCorpus``); the checks and errors are the same.
+///
 /// Pixels are decoded and re-encoded as the release's PNG members (stored + Up); the recorded
 /// `pixel_sha256` is that of the decoded source pixels, so they round-trip exactly. The HR images
 /// become reference samples (`HR-HR-HR-HR-HR`).
@@ -14,27 +16,25 @@ public enum PaperCorpus {
     public static let hrFolder = "HR-HR-HR-HR-HR"
     public static let splitFiles = ["train": "train-split.txt", "val": "val-split.txt", "test": "test-split.txt"]
 
-    static func plan(root: URL, options o: BuildOptions) throws -> BuildPlan {
-        let fm = FileManager.default
-        let hrDir = root.appendingPathComponent(hrFolder)
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: hrDir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw SISRError.io(path: hrDir.path, problem: "the \(hrFolder) folder of source images is missing (not the paper's corpus layout?)")
+    static func plan(_ corpus: ImportCorpus, options o: BuildOptions) throws -> BuildPlan {
+        guard corpus.isFolder(hrFolder) else {
+            throw SISRError.io(path: corpus.path(hrFolder), problem: "the \(hrFolder) folder of source images is missing (not the paper's corpus layout?)")
         }
-        let images = try ImageSource.folder(hrDir).list()
-        let splits = try readSplits(root: root, ids: images.images.map(\.id))
-        let folders = try fm.contentsOfDirectory(atPath: root.path).filter { name in
-            var d: ObjCBool = false
-            return name != hrFolder && !name.hasPrefix(".") && fm.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &d) && d.boolValue
+        let images = try ImageList(source: "import", seed: nil, images: ImageSource.records(
+            names: try corpus.contents(of: hrFolder), folder: corpus.path(hrFolder), path: { corpus.path(hrFolder + "/" + $0) },
+            read: { try corpus.readImage(hrFolder + "/" + $0) }))
+        let splits = try readSplits(corpus, ids: images.images.map(\.id))
+        let folders = try corpus.contents(of: "").filter { name in
+            name != hrFolder && !name.hasPrefix(".") && corpus.isFolder(name)
         }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         var entries = [ZooEntry]()
         for f in folders {
             guard let e = o.zoo.entry(named: f) else {
-                throw SISRError.invalidArgument("\(root.appendingPathComponent(f).path): folder name is not a model of zoo \(o.zooName)")
+                throw SISRError.invalidArgument("\(corpus.path(f)): folder name is not a model of zoo \(o.zooName)")
             }
             if let wanted = o.models, !wanted.contains(f) { continue }
-            for img in images.images where !fm.fileExists(atPath: root.appendingPathComponent(f).appendingPathComponent(img.origin).path) {
-                throw SISRError.io(path: root.appendingPathComponent(f).appendingPathComponent(img.origin).path, problem: "missing (every model folder needs one PNG per HR image)")
+            for img in images.images where !corpus.isFile(f + "/" + img.origin) {
+                throw SISRError.io(path: corpus.path(f + "/" + img.origin), problem: "missing (every model folder needs one PNG per HR image)")
             }
             entries.append(e)
         }
@@ -50,18 +50,24 @@ public enum PaperCorpus {
         let shards = BuildPlan.cut(bySplit, seed: o.seed, samplesPerShard: o.samplesPerShard)
         return BuildPlan(command: o.command, seed: o.seed, samplesPerShard: o.samplesPerShard, zstdLevel: o.zstdLevel,
                          zoo: Zoo(name: o.zoo.name, description: o.zoo.description, models: entries),
-                         images: ImageList(source: "import", seed: nil, images: images.images), splits: splits, unavailable: [],
+                         images: images, splits: splits, unavailable: [],
                          referenceLabels: [BuildPlan.hrModel: BuildPlan.referenceLabels(model: BuildPlan.hrModel, scale: 1)],
                          shards: shards)
     }
 
+    /// Loads HR image `record` of the corpus and checks it still has the recorded pixels.
+    static func loadHR(_ corpus: ImportCorpus, _ record: ImageRecord) throws -> RGBImage {
+        let rel = hrFolder + "/" + record.origin
+        let img = try ImageSource.checked(try corpus.readImage(rel), name: corpus.path(rel))
+        return try ImageSource.unchanged(img, record, name: corpus.path(rel))
+    }
+
     /// Reads the three split files; every HR image must be in exactly one split.
-    static func readSplits(root: URL, ids: [String]) throws -> Splits {
+    static func readSplits(_ corpus: ImportCorpus, ids: [String]) throws -> Splits {
         var lists = [String: [String]]()
         for (split, file) in splitFiles {
-            let url = root.appendingPathComponent(file)
-            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-                throw SISRError.io(path: url.path, problem: "cannot read split file")
+            guard let text = corpus.readText(file) else {
+                throw SISRError.io(path: corpus.path(file), problem: "cannot read split file")
             }
             var ids = [String]()
             for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -70,20 +76,20 @@ public enum PaperCorpus {
                 if s.isEmpty { continue }
                 // The line itself is not echoed (the file may be anything).
                 guard Splits.isValidID(s) else {
-                    throw SISRError.corrupt(path: url.path, problem: "line \(n + 1) is not an image name (\(Splits.idRule), optionally followed by .png)")
+                    throw SISRError.corrupt(path: corpus.path(file), problem: "line \(n + 1) is not an image name (\(Splits.idRule), optionally followed by .png)")
                 }
                 ids.append(s)
             }
             lists[split] = ids.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         }
         let splits = Splits(train: lists["train"]!, val: lists["val"]!, test: lists["test"]!)
-        try splits.validate(path: root.path)
+        try splits.validate(path: corpus.path(""))
         let listed = Set(splits.train + splits.val + splits.test), have = Set(ids)
         if let extra = listed.first(where: { !have.contains($0) }) {
-            throw SISRError.invalidArgument("\(root.path): split files list \(extra), which is not in \(hrFolder)")
+            throw SISRError.invalidArgument("\(corpus.path("")): split files list \(extra), which is not in \(hrFolder)")
         }
         if let missing = ids.first(where: { !listed.contains($0) }) {
-            throw SISRError.invalidArgument("\(root.path): image \(missing) is in no split file")
+            throw SISRError.invalidArgument("\(corpus.path("")): image \(missing) is in no split file")
         }
         return splits
     }

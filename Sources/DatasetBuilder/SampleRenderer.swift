@@ -1,5 +1,6 @@
 import Foundation
 import SISRCore
+import SRModels
 
 /// Time spent per pipeline stage, summed over threads (seconds).
 public struct StageTimes: Sendable, Equatable {
@@ -47,18 +48,19 @@ public func psnr(_ a: RGBImage, _ b: RGBImage) -> Double {
 /// Runs the per-sample pipeline: HR -> degrade -> model -> PNG (+ PSNR against the modcropped HR).
 struct SampleRenderer: Sendable {
     let plan: BuildPlan
-    let source: ImageSource
+    let images: ImageSource
     let models: ModelCache
-    let importRoot: URL?
+    /// The imported corpus (import mode): HR images and model outputs are read from it.
+    let corpus: ImportCorpus?
     let cache = ImageCache(budgetBytes: 256 << 20)
     let imagesByID: [String: ImageRecord]
     let labelsByModel: [String: Labels]
 
-    init(plan: BuildPlan, source: ImageSource, models: ModelCache, importRoot: URL?) {
+    init(plan: BuildPlan, images: ImageSource, models: ModelCache, corpus: ImportCorpus?) {
         self.plan = plan
-        self.source = source
+        self.images = images
         self.models = models
-        self.importRoot = importRoot
+        self.corpus = corpus
         imagesByID = Dictionary(plan.images.images.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var labels = plan.referenceLabels
         for m in plan.zoo.models { labels[m.name] = m.labels }
@@ -70,7 +72,9 @@ struct SampleRenderer: Sendable {
             throw SISRError.invalidArgument("plan refers to unknown image \(s.image)")
         }
         var hr = RGBImage(width: 1, height: 1)
-        times.source += try seconds { hr = try cache.image("hr|" + s.image) { try source.load(record) } }
+        times.source += try seconds {
+            hr = try cache.image("hr|" + s.image) { try corpus.map { try PaperCorpus.loadHR($0, record) } ?? images.load(record) }
+        }
         let labels: Labels
         switch s.kind {
         case let .model(name), let .imported(name): labels = labelsByModel[name]!
@@ -95,9 +99,8 @@ struct SampleRenderer: Sendable {
             }
             times.hash += seconds { quality = psnr(out, target) }
         case let .imported(name):
-            guard let root = importRoot else { throw SISRError.invalidArgument("sample \(s.key) needs the imported corpus folder") }
-            let url = root.appendingPathComponent(name).appendingPathComponent(record.origin)
-            times.source += try seconds { out = try PNG.read(url) }
+            guard let corpus else { throw SISRError.invalidArgument("sample \(s.key) needs the imported corpus") }
+            times.source += try seconds { out = try corpus.readImage(name + "/" + record.origin) }
             let scale = labelsByModel[name]?.scaleFactor ?? 1
             let target = hr.modcropped(to: scale)
             if out.width == target.width && out.height == target.height {

@@ -1,5 +1,6 @@
 import Foundation
 import SISRCore
+import SRModels
 
 /// Gathers finished BasicSR checkpoints (`<experiments>/<model>/models/net_g_<iter>.pth`) into the
 /// folder `sisr build --weights` reads: each file is copied byte for byte to the zoo entry's

@@ -18,7 +18,7 @@ import SISRCore
         options.models = models
         var run = RunOptions(outDirectory: d.appendingPathComponent("release"))
         run.threads = 2
-        _ = try! DatasetBuilder.build(options, factory: ModelFactory(), run: run)
+        _ = try! DatasetBuilder.execute(BuildPlan.make(options), options: options, run: run)
         let protocols = d.appendingPathComponent("protocols")
         try! FileManager.default.createDirectory(at: protocols, withIntermediateDirectories: true)
         try! Data(#"{"name":"t-attribution","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8)

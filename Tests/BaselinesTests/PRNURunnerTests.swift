@@ -16,7 +16,7 @@ import SISRCore
         options.models = ["Nearest-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA", "Bicubic-NA-x2-NA-NA", "Bicubic-NA-x4-NA-NA"]
         var run = RunOptions(outDirectory: d.appendingPathComponent("release"))
         run.threads = 2
-        _ = try! DatasetBuilder.build(options, factory: ModelFactory(), run: run)
+        _ = try! DatasetBuilder.execute(BuildPlan.make(options), options: options, run: run)
         try! Data(#"{"name":"p-attribution","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8)
             .write(to: d.appendingPathComponent("p-attribution.json"))
         return d

@@ -82,4 +82,54 @@ struct BuilderCLITests {
         #expect(paper.status == 0 && paper.stdout.contains("205 models") && paper.stdout.contains("LIIF-div2k-x4-L1-NA-pretrained"))
         #expect(paper.stdout.contains("unavailable"))
     }
+
+    @Test("sisr build with a weights file that does not fit the zoo's config names the model, the file and the key")
+    func mismatchedWeightsAreReportedClearly() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let listed = try CLI.run(["zoo", "--zoo", "demo", "--json"])
+        var zoo = try CanonicalJSON.decode(Zoo.self, from: Array(listed.stdout.utf8), path: "sisr zoo --json")
+        let name = "EDSR-NA-x2-untrained-s1"
+        let i = try #require(zoo.models.firstIndex { $0.name == name })
+        zoo.models[i].weights = .init(file: "edsr.pth", sha256: nil, format: "pytorch-pth", keyLayout: "basicsr", container: nil, source: nil)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("w"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.repoRoot.appendingPathComponent("Tests/SRModelsTests/Fixtures/models/edsr_x2.pth"),
+                                         to: dir.appendingPathComponent("w/edsr.pth"))  // 8 features; the zoo says 16
+        try Data(try CanonicalJSON.encode(zoo, pretty: true)).write(to: dir.appendingPathComponent("zoo.json"))
+        let r = try CLI.run(["build", "--zoo", "zoo.json", "--weights", "w", "--models", name, "--count", "2", "--size", "32x24",
+                             "--out", "rel"], cwd: dir)
+        #expect(r.status != 0)
+        let weights = dir.appendingPathComponent("w/edsr.pth").path
+        #expect(r.stderr.contains("model \(name)") && r.stderr.contains("w/edsr.pth") && r.stderr.contains("num_feat"), "\(r.stderr)")
+        #expect(!r.stderr.contains("\(weights): \(weights)"), "\(r.stderr)")
+    }
+
+    @Test("sisr import reads a tar.gz of the corpus in place and writes the same release as the unpacked folder",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tar"), "needs /usr/bin/tar to make the archive"))
+    func importFromArchive() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus")
+        try writeCorpus(corpus, images: 4, seed: 6, splits: [("train", "im1\nim2\n"), ("val", "im3\n"), ("test", "im4\n")]) { i, _ in
+            Procedural.image(seed: 7, index: i, width: 32, height: 24)
+        }
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
+        tar.arguments = ["-czf", "corpus.tar.gz", "corpus"]
+        tar.currentDirectoryURL = dir
+        try tar.run()
+        tar.waitUntilExit()
+        try #require(tar.terminationStatus == 0)
+        let common = ["--zoo", "demo", "--samples-per-shard", "3", "--threads", "2"]
+        let folder = try CLI.run(["import", "corpus", "--out", "from-folder"] + common, cwd: dir)
+        #expect(folder.status == 0, "\(folder.stderr)")
+        let archive = try CLI.run(["import", "corpus.tar.gz", "--out", "from-archive"] + common, cwd: dir)
+        #expect(archive.status == 0, "\(archive.stderr)")
+        for file in ["CHECKSUMS", "manifest.json"] {
+            let a = try Data(contentsOf: dir.appendingPathComponent("from-folder/\(file)"))
+            #expect(a == (try Data(contentsOf: dir.appendingPathComponent("from-archive/\(file)"))), "\(file) differs")
+        }
+        let notArchive = try CLI.run(["import", "corpus", "notes.txt"], cwd: dir)
+        #expect(notArchive.status != 0 && notArchive.stderr.contains("give one corpus folder, or archives"), "\(notArchive.stderr)")
+    }
 }

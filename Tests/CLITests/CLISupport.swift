@@ -1,4 +1,5 @@
 import Foundation
+import SISRCore
 
 /// Runs the built `sisr` binary (it sits beside the test bundle in the build folder).
 struct CLIResult {
@@ -58,4 +59,16 @@ func makeTempDir(_ tag: String = "sisr-cli") throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(tag)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
+}
+
+/// A small corpus in the paper's layout at `root`: HR images `im1...imN` (32x24, procedural), one
+/// model folder `Nearest-NA-x2-NA-NA` holding `output(i, hr)` for each, and the three split files.
+func writeCorpus(_ root: URL, images: Int, seed: UInt64, splits: [(String, String)],
+                 output: (Int, RGBImage) -> RGBImage) throws {
+    for i in 1...images {
+        let hr = Procedural.image(seed: seed, index: i, width: 32, height: 24)
+        try PNG.write(hr, to: root.appendingPathComponent("HR-HR-HR-HR-HR/im\(i).png"))
+        try PNG.write(output(i, hr), to: root.appendingPathComponent("Nearest-NA-x2-NA-NA/im\(i).png"))
+    }
+    for (split, ids) in splits { try Data(ids.utf8).write(to: root.appendingPathComponent("\(split)-split.txt")) }
 }

@@ -191,15 +191,9 @@ struct NewUserCLITests {
         let dir = try makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = dir.appendingPathComponent("corpus")
-        for i in 1...3 {
-            let hr = Procedural.image(seed: 4, index: i, width: 32, height: 24)
-            try PNG.write(hr, to: corpus.appendingPathComponent("HR-HR-HR-HR-HR/im\(i).png"))
-            // im3's output is 2 pixels too wide: no PSNR against the HR.
-            let sr = i == 3 ? Procedural.image(seed: 5, index: i, width: 34, height: 24) : hr
-            try PNG.write(sr, to: corpus.appendingPathComponent("Nearest-NA-x2-NA-NA/im\(i).png"))
-        }
-        for (split, ids) in [("train", "im1\nim3\n"), ("val", ""), ("test", "im2\n")] {
-            try Data(ids.utf8).write(to: corpus.appendingPathComponent("\(split)-split.txt"))
+        // im3's output is 2 pixels too wide: no PSNR against the HR.
+        try writeCorpus(corpus, images: 3, seed: 4, splits: [("train", "im1\nim3\n"), ("val", ""), ("test", "im2\n")]) { i, hr in
+            i == 3 ? Procedural.image(seed: 5, index: i, width: 34, height: 24) : hr
         }
         let out = dir.appendingPathComponent("r").path
         let r = try CLI.run(["import", corpus.path, "--zoo", "demo", "--models", "Nearest-NA-x2-NA-NA", "--out", out])

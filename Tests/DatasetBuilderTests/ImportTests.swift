@@ -1,5 +1,6 @@
 import DatasetBuilder
 import Foundation
+import SISRArchive
 import SISRCore
 import SRModels
 import Testing
@@ -28,7 +29,7 @@ import Testing
 
     func importOptions(_ root: URL) -> BuildOptions {
         var o = BuildOptions()
-        o.importRoot = root
+        o.importCorpus = ImportCorpus(folder: root)
         o.samplesPerShard = 4
         return o
     }
@@ -91,6 +92,123 @@ import Testing
             Issue.record("expected an error")
         } catch { #expect("\(error)".contains("tiny.png") && "\(error)".contains("8x32")) }
     }
+
+    // MARK: archives
+
+    static let tar = "/usr/bin/tar", zipTool = "/usr/bin/zip"
+    static var hasTar: Bool { FileManager.default.isExecutableFile(atPath: tar) }
+    static var hasZip: Bool { FileManager.default.isExecutableFile(atPath: zipTool) }
+
+    /// Runs `tool` in `cwd`; fails the test with its output when it fails.
+    func run(_ tool: String, _ args: [String], in cwd: URL) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        p.currentDirectoryURL = cwd
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "\(tool) \(args): \(message)")
+    }
+
+    func importRelease(_ corpus: ImportCorpus, into dir: URL) throws -> [String: String] {
+        var o = importOptions(dir)
+        o.importCorpus = corpus
+        _ = try runBuild(o, into: dir, threads: 2)
+        return snapshot(dir)
+    }
+
+    /// Imports the archive `a/<name>` of the corpus in `t` and checks: its release equals the
+    /// folder's `reference` byte for byte, and its members read in place equal libarchive's
+    /// sequential read.
+    func expectSameRelease(_ t: TempDir, _ name: String, seekable: Bool, as reference: [String: String]) throws {
+        let url = t.sub("a/\(name)")
+        let index = try ArchiveReader.index(of: url)
+        #expect(index.seekable == seekable, "\(name)")
+        let sequential = try ArchiveReader.members(of: url)
+        #expect(index.entries.map(\.name) == sequential.map(\.name), "\(name)")
+        for (e, m) in zip(index.entries, sequential) { #expect(try index.read(e, maxBytes: 1 << 20) == m.data, "\(name) \(e.name)") }
+        let release = try importRelease(try ImportCorpus(archives: [url]), into: t.sub("from-\(name)"))
+        #expect(release == reference, "\(name): the release differs from the folder's")
+    }
+
+    /// The corpus folder of `t` and its release.
+    func folderRelease(_ t: TempDir) throws -> [String: String] {
+        _ = try makeCorpus(t.sub("corpus"))
+        try FileManager.default.createDirectory(at: t.sub("a"), withIntermediateDirectories: true)
+        let reference = try importRelease(ImportCorpus(folder: t.sub("corpus")), into: t.sub("from-folder"))
+        #expect(reference.keys.contains("CHECKSUMS") && reference.keys.filter { $0.hasSuffix(".tar.zst") }.count >= 4)
+        return reference
+    }
+
+    @Test(.enabled(if: hasZip, "needs /usr/bin/zip to make the archive"))
+    func zipAndFolderGiveIdenticalReleases() throws {
+        let t = TempDir("zip")
+        defer { t.cleanup() }
+        let reference = try folderRelease(t)
+        try run(Self.zipTool, ["-q", "-r", "a/corpus.zip", "corpus"], in: t.url)  // deflated members under corpus/
+        try expectSameRelease(t, "corpus.zip", seekable: true, as: reference)
+    }
+
+    /// The same corpus as a folder, as a tar of its folder (`corpus/...`, the wrapper folder is
+    /// dropped), as a tar.gz of its contents (`./...`) and as per-model archives.
+    @Test(.enabled(if: hasTar, "needs /usr/bin/tar to make the archives"))
+    func tarAndFolderGiveIdenticalReleases() throws {
+        let t = TempDir("archives")
+        defer { t.cleanup() }
+        let reference = try folderRelease(t)
+        let folder = t.sub("corpus")
+        try run(Self.tar, ["-cf", "a/corpus.tar", "corpus"], in: t.url)
+        try run(Self.tar, ["-czf", "a/corpus.tar.gz", "-C", "corpus", "."], in: t.url)
+        try expectSameRelease(t, "corpus.tar", seekable: true, as: reference)
+        try expectSameRelease(t, "corpus.tar.gz", seekable: false, as: reference)
+        // Per-model archives plus one for the HR folder and the split files: the same shards and index.
+        try run(Self.tar, ["-cf", "../a/hr.tar", "HR-HR-HR-HR-HR", "train-split.txt", "val-split.txt", "test-split.txt"], in: folder)
+        for m in ["Bicubic-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA"] { try run(Self.tar, ["-cf", "../a/\(m).tar", m], in: folder) }
+        let parts = try ImportCorpus(archives: ["hr", "Bicubic-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA"].map { t.sub("a/\($0).tar") })
+        let split = try importRelease(parts, into: t.sub("from-parts"))
+        let same = reference.filter { $0.key.hasSuffix(".tar.zst") || $0.key == "index.jsonl" }
+        #expect(split.filter { same[$0.key] != nil } == same)
+    }
+
+    /// Archive members that leave the corpus are refused naming the member; a bad PNG and a missing
+    /// file are named by archive path and member, as the folder form names the file.
+    @Test(.enabled(if: hasTar, "needs /usr/bin/tar to make the archives"))
+    func hostileAndBadArchiveMembersAreNamed() throws {
+        let t = TempDir("hostile")
+        defer { t.cleanup() }
+        try FileManager.default.createDirectory(at: t.sub("inner"), withIntermediateDirectories: true)
+        try PNG.write(Procedural.image(seed: 1, index: 0, width: 32, height: 24), to: t.sub("x.png"))
+        try run(Self.tar, ["-P", "-cf", "evil.tar", "../x.png"], in: t.sub("inner"))
+        let evil = t.sub("inner/evil.tar")
+        #expect(try ArchiveReader.index(of: evil).entries.map(\.name) == ["../x.png"])
+        do {
+            _ = try ImportCorpus(archives: [evil])
+            Issue.record("a member named ../x.png was accepted")
+        } catch {
+            #expect("\(error)".contains("\(evil.path):../x.png") && "\(error)".contains("leaves the corpus"), "\(error)")
+        }
+
+        let folder = t.sub("corpus")
+        _ = try makeCorpus(folder)
+        try Data("not a png".utf8).write(to: folder.appendingPathComponent("Nearest-NA-x4-NA-NA/photo3.png"))
+        try run(Self.tar, ["-cf", "bad.tar", "corpus"], in: t.url)
+        do {
+            _ = try importRelease(try ImportCorpus(archives: [t.sub("bad.tar")]), into: t.sub("out-bad"))
+            Issue.record("a bad PNG member was accepted")
+        } catch {
+            #expect("\(error)".contains("\(t.sub("bad.tar").path):corpus/Nearest-NA-x4-NA-NA/photo3.png"), "\(error)")
+        }
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("Nearest-NA-x4-NA-NA/photo3.png"))
+        try run(Self.tar, ["-cf", "missing.tar", "corpus"], in: t.url)
+        do {
+            _ = try importRelease(try ImportCorpus(archives: [t.sub("missing.tar")]), into: t.sub("out-missing"))
+            Issue.record("a missing member was accepted")
+        } catch {
+            #expect("\(error)".contains("missing.tar:Nearest-NA-x4-NA-NA/photo3.png") && "\(error)".contains("missing"), "\(error)")
+        }
+    }
 }
-
-

@@ -1,5 +1,6 @@
 import DatasetBuilder
 import Foundation
+import SISRArchive
 import SISRCore
 import Testing
 

@@ -30,7 +30,7 @@ func runBuild(_ o: BuildOptions, into dir: URL, threads: Int = 1, worker: Int = 
     run.worker = worker
     run.workers = workers
     run.force = force
-    return try DatasetBuilder.build(o, factory: ModelFactory(), run: run)
+    return try DatasetBuilder.execute(BuildPlan.make(o), options: o, run: run)
 }
 
 /// Every regular file below `dir` (relative path -> SHA-256), including hidden ones.

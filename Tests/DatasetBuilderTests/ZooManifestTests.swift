@@ -1,6 +1,7 @@
 import DatasetBuilder
 import Foundation
 import SISRCore
+import SRModels
 import Testing
 
 @Suite struct ZooManifestTests {
@@ -93,11 +94,49 @@ import Testing
         do {
             _ = try factory.make(e)
             Issue.record("expected an error")
-        } catch { #expect("\(error)".contains(t.sub("w/edsr.pth").path), "\(error)") }
+        } catch let error as ZooModelError {
+            // The reader's typed error passes through, with the model and the file.
+            #expect(error.model == e.name && error.file == t.sub("w/edsr.pth").path)
+            #expect(error.cause is WeightError, "\(error.cause)")
+            #expect("\(error)".contains(t.sub("w/edsr.pth").path) && "\(error)".contains(e.name), "\(error)")
+        }
         e.weights?.sha256 = String(repeating: "0", count: 64)
         do {
             _ = try factory.make(e)
             Issue.record("expected an error")
         } catch { #expect("\(error)".contains("edsr.pth") && "\(error)".contains("SHA-256"), "\(error)") }
+    }
+
+    /// A checkpoint that loads but does not fit the zoo's config: the architecture's typed error,
+    /// naming the file, passes through the factory; a fitting one runs as `sisr upscale` runs it.
+    @Test func zooModelsAreBuiltBySRModelsWithTypedErrors() throws {
+        let t = TempDir("zoomodel")
+        defer { t.cleanup() }
+        let fixture = repoRoot.appendingPathComponent("Tests/SRModelsTests/Fixtures/models/edsr_x2.pth")  // f8, 2 blocks
+        try FileManager.default.createDirectory(at: t.sub("w"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: fixture, to: t.sub("w/edsr.pth"))
+        var e = try #require(DemoZoo.zoo.entry(named: "EDSR-NA-x2-untrained-s1"))
+        e.weights = .init(file: "edsr.pth", sha256: nil, format: "pytorch-pth", keyLayout: "basicsr", container: nil, source: nil)
+        let factory = ModelFactory(weightsDirectory: t.sub("w"))
+        e.architecture.config["num_feat"] = .int(16)
+        do {
+            _ = try factory.make(e)
+            Issue.record("a 16-feature entry accepted an 8-feature checkpoint")
+        } catch let error as ZooModelError {
+            guard case .invalidConfig(let message)? = error.cause as? ModelError else {
+                Issue.record("cause is not ModelError.invalidConfig: \(error.cause)")
+                return
+            }
+            #expect(message.contains("num_feat"), "\(message)")
+            #expect("\(error)".contains(t.sub("w/edsr.pth").path) && "\(error)".contains(e.name), "\(error)")
+        }
+        e.architecture.config["num_feat"] = .int(8)
+        let model = try factory.make(e)
+        let lr = Procedural.image(seed: 1, index: 0, width: 11, height: 7)
+        let net = try Architecture.edsr.build(configJSON: Data(try CanonicalJSON.encode(JSONValue.object(e.architecture.config))),
+                                              stateDict: try loadStateDict(fixture), name: "edsr_x2.pth", scale: 2)
+        #expect(try model.upscale(lr) == superResolve(lr, network: net))
+        #expect(ModelFactory.engineNames.count == Architecture.allCases.count + 1)
+        #expect(ModelFactory.Engine(named: "SwinIR") == .network(.swinir) && ModelFactory.Engine(named: "NoSuchEngine") == nil)
     }
 }

@@ -16,7 +16,7 @@ import Testing
         build.models = ["Nearest-NA-x2-NA-NA", "Bicubic-NA-x4-NA-NA"]
         var run = RunOptions(outDirectory: dir)
         run.threads = 2
-        _ = try DatasetBuilder.build(build, factory: ModelFactory(), run: run)
+        _ = try DatasetBuilder.execute(BuildPlan.make(build), options: build, run: run)
 
         // As in README.md ("### Swift"), with the release folder's URL.
         var options = LoaderOptions()

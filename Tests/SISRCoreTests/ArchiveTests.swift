@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SISRArchive
 @testable import SISRCore
 
 @Suite("tar, zstd and libarchive")

@@ -62,7 +62,7 @@ extension SISRCommand {
             run.workers = workers
             run.force = force
             let tty = isatty(2) != 0
-            let plan = try BuildPlan.make(options, factory: factory)
+            let plan = try BuildPlan.make(options)
             let total = plan.shards(worker: worker, of: workers).reduce(0) { $0 + $1.samples.count }
             let progress = ProgressReporter(total: total, label: "build")
             run.onSample = { progress.advance() }
@@ -73,7 +73,7 @@ extension SISRCommand {
             }
             for u in plan.unavailable { FileHandle.standardError.write(Data("unavailable: \(u.model): \(u.reason)\n".utf8)) }
             for warning in Self.splitWarnings(plan.splits) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-            let report = try DatasetBuilder.build(options, factory: factory, run: run)
+            let report = try DatasetBuilder.execute(plan, options: options, run: run)
             if report.alreadyComplete, let m = report.manifest {
                 print("\(out) already holds the finished release of these options (\(m.inputs.index.samples) samples in \(m.shards.count) shards): nothing to do.")
                 printNext()
@@ -90,8 +90,6 @@ extension SISRCommand {
                 print("Worker \(worker) of \(workers) done. When all workers are done: sisr build --finalize --out \(out)")
             }
         }
-
-        var factory: ModelFactory { ModelFactory(weightsDirectory: weights.map { URL(fileURLWithPath: $0) }) }
 
         func printNext() {
             print("Verify:  sisr verify \(out)   (or: cd \(out) && sha256sum -c CHECKSUMS)")

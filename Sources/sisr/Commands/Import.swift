@@ -8,12 +8,18 @@ extension SISRCommand {
         static let configuration = CommandConfiguration(
             abstract: "Pack the paper's folder-per-model corpus (HR-HR-HR-HR-HR, <model>/, *-split.txt) into release shards.",
             discussion: """
-                Pixels round-trip exactly. Many machines: run `sisr import CORPUS --worker I --workers N --out DIR` \
-                on each, then `sisr import --finalize --out DIR` once (the same as `sisr build --finalize`).
+                The corpus is a folder, or the downloaded archives read in place without unpacking \
+                (\(ImportCorpus.archiveSuffixes.joined(separator: ", "))): one archive of the whole corpus, \
+                or several (e.g. one per model) whose members together form the corpus. zip and plain tar are \
+                read by seeking to each member; a compressed tar has no random access (each member is found \
+                by decompressing from the start), so decompress a large one first (`gunzip corpus.tar.gz` \
+                gives corpus.tar, still one file). Pixels round-trip exactly, and an archive gives the same \
+                release as its unpacked folder. Many machines: run `sisr import CORPUS --worker I --workers N \
+                --out DIR` on each, then `sisr import --finalize --out DIR` once (the same as `sisr build --finalize`).
                 """)
 
-        @Argument(help: "Corpus folder (one folder per model named as in the zoo, plus HR-HR-HR-HR-HR and the split files).")
-        var corpus: String?
+        @Argument(help: "Corpus folder (one folder per model named as in the zoo, plus HR-HR-HR-HR-HR and the split files), or its archives.")
+        var corpus: [String] = []
         @Option(help: "Release folder to write.") var out = "release"
         @Option(help: "`paper` (manifests/zoo.json), `demo`, or a zoo JSON file naming the model folders.") var zoo = "paper"
         @Option(help: "Only these model folders (comma-separated).") var models: String?
@@ -28,11 +34,23 @@ extension SISRCommand {
 
         func validate() throws {
             if finalize {
-                guard corpus == nil else { throw ValidationError("--finalize takes no corpus folder: sisr import --finalize --out DIR") }
+                guard corpus.isEmpty else { throw ValidationError("--finalize takes no corpus: sisr import --finalize --out DIR") }
                 return
             }
-            guard let corpus else { throw ValidationError("missing the corpus folder: sisr import CORPUS [--out DIR]") }
-            try Build.checkFolder(corpus, option: "corpus")
+            guard !corpus.isEmpty else { throw ValidationError("missing the corpus folder or archives: sisr import CORPUS... [--out DIR]") }
+            if corpus.count == 1, !ImportCorpus.isArchiveName(corpus[0]) {
+                try Build.checkFolder(corpus[0], option: "corpus")
+            } else {
+                for path in corpus {
+                    guard ImportCorpus.isArchiveName(path) else {
+                        throw ValidationError("corpus \(path): give one corpus folder, or archives (\(ImportCorpus.archiveSuffixes.joined(separator: ", ")))")
+                    }
+                    var isDir: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
+                        throw ValidationError("corpus \(path): no such archive file")
+                    }
+                }
+            }
             _ = try Build.workerIndex(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
         }
 
@@ -44,7 +62,7 @@ extension SISRCommand {
                 return
             }
             var o = BuildOptions()
-            o.importRoot = URL(fileURLWithPath: corpus!)
+            o.importCorpus = try ImportCorpus.open(corpus)
             (o.zoo, o.zooName) = try ZooSource.load(zoo)
             o.models = models.map { $0.split(separator: ",").map(String.init) }
             o.seed = seed
@@ -56,10 +74,10 @@ extension SISRCommand {
             run.worker = w
             run.workers = n
             run.force = force
-            let plan = try BuildPlan.make(o, factory: ModelFactory())
+            let plan = try BuildPlan.make(o)
             let progress = ProgressReporter(total: plan.shards(worker: w, of: n).reduce(0) { $0 + $1.samples.count }, label: "import")
             run.onSample = { progress.advance() }
-            let report = try DatasetBuilder.build(o, factory: ModelFactory(), run: run)
+            let report = try DatasetBuilder.execute(plan, options: o, run: run)
             progress.finish()
             print("Imported \(report.samplesRendered) samples into \(report.shardsBuilt) shards (\(report.shardsSkipped) already done).")
             if report.manifest != nil {

@@ -2,6 +2,7 @@ import ArgumentParser
 import DatasetBuilder
 import Foundation
 import SISRCore
+import SRModels
 
 extension SISRCommand {
     struct ZooCommand: ParsableCommand {
