@@ -62,7 +62,9 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=1, help="loader decoding threads per worker (0: all cores)")
     p.add_argument("--device", default="auto", help="auto (cuda:<LOCAL_RANK> if available, else cpu), cpu, cuda, cuda:N")
     p.add_argument("--max-steps", type=int, default=0, help="stop each epoch after this many batches (0: whole epoch; for tests)")
-    p.add_argument("--resume", action="store_true", help="continue from --out/last.pt (same options)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue after the last finished epoch of --out/last.pt (same options); starts afresh "
+                        "when there is none yet (a requeued cluster job)")
     p.add_argument("--keep-epochs", action="store_true", help="also keep a checkpoint per epoch (epoch-<n>.pt)")
     p.add_argument("--predict", metavar="CHECKPOINT",
                    help="train nothing: load this checkpoint and write the test predictions of --protocol "
@@ -356,9 +358,9 @@ def main(argv=None):
         params = head_params if new_phase == "head" else list(model.parameters())
         return torch.optim.Adamax(params, lr=args.lr)
 
-    if args.resume:
-        if not os.path.exists(last_path):
-            sys.exit(f"--resume: {last_path} does not exist (nothing to resume; run without --resume)")
+    if args.resume and not os.path.exists(last_path):
+        log(f"--resume: no {last_path} yet, starting from the beginning")
+    elif args.resume:
         ckpt = torch.load(last_path, map_location="cpu", weights_only=False)
         if ckpt["classes"] != classes or ckpt["arch"] != args.arch:
             sys.exit(f"--resume: {last_path} is a {ckpt['arch']} run of {ckpt['protocol']}, not {args.arch} on {args.protocol}")
