@@ -11,8 +11,9 @@ independent library and the same settings, on two small images (48x36 and an odd
 - noise: NumPy, normals by Box-Muller from the SeededRandom stream with Python's math.log/cos/sin.
 - relight: NumPy float64 with the spec's formula.
 
-The strengths and each step's own draws (crop box, light direction and colour) come from this file's
-SeededRandom (the 20-line Python form documented in Sources/SISRCore/Random/SeededRandom.swift), and
+The strengths and each step's own draws (crop box, light direction and colour) come from the Python
+SeededRandom of python/sisr_loader/reference.py (the form documented in
+Sources/SISRCore/Random/SeededRandom.swift), and
 `draws` lists what a two-step spec draws for a few keys, so the Swift side is checked on both.
 
 Writes Tests/DatasetLoaderTests/Fixtures/perturb/: input_*.png, <case>.png (expected pixels),
@@ -24,6 +25,7 @@ import io
 import json
 import math
 import pathlib
+import sys
 
 import cv2
 import numpy as np
@@ -32,30 +34,8 @@ from PIL import Image
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "Tests/DatasetLoaderTests/Fixtures/perturb"
-M = (1 << 64) - 1
-
-
-class SeededRandom:
-    def __init__(self, seed, *names):
-        text = "|".join(["sisr-v1", str(seed), *names]).encode()
-        self.state = int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & M
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
-        return z ^ (z >> 31)
-
-    def next_double(self):
-        return (self.next() >> 11) * 2.0 ** -53
-
-    def next_int(self, n):
-        t = (1 << 64) % n
-        while True:
-            x = self.next()
-            if x >= t:
-                return x % n
+sys.path.insert(0, str(ROOT / "python"))
+from sisr_loader.reference import SeededRandom  # noqa: E402  (the 20-line Python form of SISRCore's SeededRandom)
 
 
 def images():
@@ -163,23 +143,15 @@ def main():
             case = f"blur_k{k}_{name}"
             png(OUT / f"{case}.png", cv2.GaussianBlur(img, (k, k), 0))
             cases.append({"case": case, "image": name, "kind": "blur", "value": k})
-        for i, v in enumerate((5.0, 20.0)):
-            key = f"key{i}_{name}"
-            case = f"noise_v{int(v)}_{name}"
-            png(OUT / f"{case}.png", noise(img, v, SeededRandom(7, "fixture", key)))
-            cases.append({"case": case, "image": name, "kind": "noise", "value": v, "stream": [7, "fixture", key]})
-        for i, f in enumerate((0.05, 0.2)):
-            key = f"key{i}_{name}"
-            case = f"crop_f{int(f * 100)}_{name}"
-            out, extra = crop(img, f, SeededRandom(7, "fixture", key))
-            png(OUT / f"{case}.png", out)
-            cases.append({"case": case, "image": name, "kind": "crop", "value": f, "stream": [7, "fixture", key], **extra})
-        for i, s in enumerate((0.1, 0.4)):
-            key = f"key{i}_{name}"
-            case = f"relight_s{int(s * 10)}_{name}"
-            out, extra = relight(img, s, SeededRandom(7, "fixture", key))
-            png(OUT / f"{case}.png", out)
-            cases.append({"case": case, "image": name, "kind": "relight", "value": s, "stream": [7, "fixture", key], **extra})
+        for kind, values, tag, op in (("noise", (5.0, 20.0), lambda v: f"v{int(v)}", lambda im, v, r: (noise(im, v, r), {})),
+                                      ("crop", (0.05, 0.2), lambda v: f"f{int(v * 100)}", crop),
+                                      ("relight", (0.1, 0.4), lambda v: f"s{int(v * 10)}", relight)):
+            for i, v in enumerate(values):
+                key = f"key{i}_{name}"
+                case = f"{kind}_{tag(v)}_{name}"
+                out, extra = op(img, v, SeededRandom(7, "fixture", key))
+                png(OUT / f"{case}.png", out)
+                cases.append({"case": case, "image": name, "kind": kind, "value": v, "stream": [7, "fixture", key], **extra})
     spec = {"seed": 3, "splits": ["test"], "steps": [
         {"kind": "jpeg", "quality": {"uniform": [10, 75]}, "probability": 0.5},
         {"kind": "blur", "kernel": {"choice": [1, 3, 5, 7, 9]}},

@@ -36,6 +36,9 @@ class SeededRandom:
             if x >= t:
                 return x % n
 
+    def next_double(self):
+        return (self.next() >> 11) * 2.0 ** -53
+
 
 def h(seed, *names):
     """The order hash H: the initial state of SeededRandom(seed, *names)."""
