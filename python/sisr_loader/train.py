@@ -341,11 +341,12 @@ def main(argv=None):
         log("the val split is empty for this protocol: best.pt is the last epoch's checkpoint")
     model, head = build_model(args, classes, log)
     model.to(device)
-    if world > 1:
-        ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,
-                                                        find_unused_parameters=True)
-    else:
-        ddp = model
+    ddp = model
+
+    def wrap():  # DistributedDataParallel over the parameters the phase trains (rebuilt at each phase)
+        if world == 1:
+            return model
+        return torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     head_params = list(head.parameters())
     total_epochs = args.head_epochs + args.full_epochs
     history, start_epoch, best_acc, optimizer, phase = [], 0, -1.0, None, None
@@ -374,8 +375,10 @@ def main(argv=None):
 
     for epoch in range(start_epoch, total_epochs):
         want = "head" if epoch < args.head_epochs else "full"
-        if want != phase:
-            phase, optimizer = want, make_optimizer(want)
+        if want != phase or ddp is model and world > 1:
+            if want != phase:
+                phase, optimizer = want, make_optimizer(want)
+            ddp = wrap()
             log(f"epoch {epoch}: {'training the new head only' if want == 'head' else 'training all weights'} (Adamax lr {args.lr})")
         model.train()
         t0, seen, loss_sum, correct = time.time(), 0, 0.0, 0
@@ -412,7 +415,8 @@ def main(argv=None):
                 save({k: state[k] for k in ("arch", "classes", "protocol", "model", "epoch", "history")}, best_path)
             atomic_write(os.path.join(args.out, "history.json"), (json.dumps({"records": history}, indent=2) + "\n").encode())
             plot_curves(history, os.path.join(args.out, "curves.png"))
-            val = f", val loss {record['val_loss']:.4f} accuracy {record['val_accuracy']:.4f}" if val_available else ""
+            val_loss = f" loss {record['val_loss']:.4f}" if record.get("val_loss") is not None else ""
+            val = f", val{val_loss} accuracy {record['val_accuracy']:.4f}" if val_available else ""
             log(f"epoch {epoch} ({phase}): train loss {record['train_loss']:.4f} accuracy {record['train_accuracy']:.4f} "
                 f"on {seen} images in {record['seconds']:.1f} s{val}{' (best)' if improved else ''}")
         if world > 1:
