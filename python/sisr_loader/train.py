@@ -392,8 +392,12 @@ def main(argv=None):
             loss.backward()
             optimizer.step()
             seen += len(labels)
-            loss_sum += float(loss) * len(labels)
+            loss_sum += loss.item() * len(labels)
             correct += int((logits.argmax(1) == labels).sum())
+        if world > 1:  # every rank's share of the epoch
+            totals = torch.tensor([seen, loss_sum, correct], dtype=torch.float64, device=device)
+            dist.all_reduce(totals)
+            seen, loss_sum, correct = int(totals[0]), float(totals[1]), int(totals[2])
         record = {"epoch": epoch, "phase": phase, "train_loss": loss_sum / max(seen, 1),
                   "train_accuracy": correct / max(seen, 1), "train_images": seen, "seconds": round(time.time() - t0, 3)}
         if val_available:
