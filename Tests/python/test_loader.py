@@ -140,6 +140,7 @@ def test_robustness_protocols_perturb_only_the_test_images(release):
     def batches(protocol, split, threads):
         with Loader(release, split=split, protocol=protocol, batch_size=4, patch=64, threads=threads,
                     layout="uint8-nhwc") as loader:
+            assert (loader.perturbation is not None) == (protocol != "attribution-demo" and split == "test")
             return loader.classes, [(p.copy(), l.tolist(), k) for p, l, k in loader.epoch(0)]
     for name in ("attribution-demo-jpeg75", "attribution-demo-yu-combination"):
         classes, perturbed = batches(name, "test", 1)
