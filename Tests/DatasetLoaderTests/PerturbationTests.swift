@@ -116,7 +116,7 @@ import Testing
         for bad in [#"{"steps":[]}"#, #"{"steps":[{"kind":"jpeg","quality":101}]}"#, #"{"steps":[{"kind":"blur","kernel":4}]}"#,
                     #"{"steps":[{"kind":"blur","kernel":{"uniform":[1,9]}}]}"#, #"{"steps":[{"kind":"jpeg","quality":50,"probability":0}]}"#,
                     #"{"steps":[{"kind":"jpeg","kernel":3}]}"#, #"{"steps":[{"kind":"sharpen","amount":1}]}"#,
-                    #"{"splits":["dev"],"steps":[{"kind":"jpeg","quality":50}]}"#, #"{"steps":[{"kind":"crop","fraction":0.9}]}"#] {
+                    #"{"splits":["dev"],"steps":[{"kind":"jpeg","quality":50}]}"#, #"{"split":["train"],"steps":[{"kind":"jpeg","quality":50}]}"#, #"{"steps":[{"kind":"crop","fraction":0.9}]}"#] {
             #expect(throws: LoaderError.self, "\(bad)") { try load(bad) }
         }
     }

@@ -176,6 +176,11 @@ public struct PerturbationSpec: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case seed, splits, steps }
 
     public init(from decoder: Decoder) throws {
+        let keys = try decoder.container(keyedBy: Step.AnyKey.self).allKeys.map(\.stringValue)
+        if let extra = keys.first(where: { CodingKeys(rawValue: $0) == nil }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "unknown key \"\(extra)\" in \"perturbation\"; its keys are seed, splits, steps"))
+        }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
         splits = try c.decodeIfPresent([String].self, forKey: .splits) ?? ["test"]
