@@ -103,3 +103,25 @@ def test_recipe_trains_predicts_and_evaluates(setup):
     assert perturbed.keys() == clean.keys() and perturbed != clean
     report = evaluate(sisr, release, "attribution-demo-yu-jpeg", str(runs / "jpeg" / "predictions.jsonl"), str(runs / "r3.json"))
     assert report["overall"]["total"] == 48
+
+
+def test_weights_file_is_loaded_or_refused(setup):
+    """--weights takes a torchvision state dict (here a random one in torchvision's layout); a file of
+    another architecture and a checkpoint of other classes are refused with the file named."""
+    import torchvision
+    sisr, release, runs = setup
+    good, bad = str(runs / "convnext_tiny-fake.pth"), str(runs / "resnet18-fake.pth")
+    torch.save(torchvision.models.convnext_tiny(weights=None).state_dict(), good)
+    torch.save(torchvision.models.resnet18(weights=None).state_dict(), bad)
+    out = str(runs / "weights")
+    log = train(release, "--out", out, "--weights", good, "--head-epochs", "0", "--full-epochs", "0")
+    assert f"ImageNet weights: {good}" in log and "random initialisation" not in log
+    assert os.path.exists(os.path.join(out, "predictions.jsonl"))
+    cmd = [sys.executable, "-m", "sisr_loader.train", release, "--out", str(runs / "bad"), "--crop", "64",
+           "--workers", "0", "--device", "cpu"]
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "python"))
+    done = subprocess.run(cmd + ["--weights", bad], capture_output=True, text=True, env=env, cwd=REPO)
+    assert done.returncode != 0 and f"{bad}: not convnext_tiny ImageNet weights" in done.stderr
+    done = subprocess.run(cmd + ["--protocol", "parsing-demo-scale", "--predict", os.path.join(out, "best.pt")],
+                          capture_output=True, text=True, env=env, cwd=REPO)
+    assert done.returncode != 0 and "trained for 16 classes of attribution-demo" in done.stderr
