@@ -48,7 +48,7 @@ test-training: setup
 
 # Not in CI: the paper's ConvNeXt recipe (python -m sisr_loader.train) for a few steps on CPU on the
 # built-in release, scored by sisr evaluate (Tests/python-torch; needs torch + torchvision, which it
-# installs from PyPI when missing; about 3 minutes).
+# installs from PyPI when missing; 5-7 minutes on 2 cores).
 test-recipe: build
 	bash Scripts/test-recipe.sh
 
