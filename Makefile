@@ -3,7 +3,7 @@
 #   make test   set up, build, run every Swift test, the Python package's tests, every README example,
 #               then each fuzz harness for 20 s (see Fuzz/run.sh)
 #   make fuzz   each fuzz harness for FUZZ_SECONDS (default 300)
-.PHONY: setup build release demo test swift-test python-test readme-test fuzz-build fuzz fuzz-ci bench repro-check clean demo-zoo-train demo-zoo-check training-fixtures training-check test-training
+.PHONY: setup build release demo test swift-test python-test readme-test fuzz-build fuzz fuzz-ci bench repro-check clean demo-zoo-train demo-zoo-check training-fixtures training-check test-training test-recipe
 
 setup:
 	@bash Scripts/setup.sh
@@ -45,6 +45,12 @@ test: swift-test python-test readme-test fuzz-ci
 # Not in CI: BasicSR 1.4.2 from PyPI, its own training entry point on CPU, collect, build, compare.
 test-training: setup
 	bash Scripts/test-training.sh
+
+# Not in CI: the paper's ConvNeXt recipe (python -m sisr_loader.train) for a few steps on CPU on the
+# built-in release, scored by sisr evaluate (Tests/python-torch; needs torch + torchvision, which it
+# installs from PyPI when missing; 5-7 minutes on 2 cores).
+test-recipe: build
+	bash Scripts/test-recipe.sh
 
 # Builds the default release under every pinnable code path (BLAS kernels, SISR_ISA) vs CHECKSUMS.
 repro-check: release

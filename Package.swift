@@ -11,7 +11,7 @@ import PackageDescription
 //   SISREngine      tensors, deterministic kernels and math, threading, the numeric settings
 //   SRModels        layers, architectures, checkpoint readers, CPU inference
 //   DatasetBuilder  plan -> LR -> SR -> PNG -> shards + manifest + CHECKSUMS
-//   DatasetLoader   shards -> selection -> order -> crops -> batches
+//   DatasetLoader   shards -> selection -> order -> perturbations -> crops -> batches
 //   SISRTraining    BasicSR option files (Options/), data preparation, backward passes, losses,
 //                   optimisers, the BasicSR-style training loop
 //   Baselines       acutance-kNN, PRNU, spectral classifier, evaluation
@@ -42,10 +42,11 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .target(
             name: "SISRCore",
             dependencies: [
-                "CPNG", "CZstd", "COpenBLAS",
+                "CPNG", "CZstd", "COpenBLAS", "CTurboJPEG",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // Optimised even in debug builds (the parity tests run through it), contraction off: every
@@ -57,7 +58,7 @@ let package = Package(
         .target(name: "SISREngine", dependencies: ["SISRCore", "CSISRKernels"]),
         .target(name: "SRModels", dependencies: ["SISRCore", "SISREngine"]),
         .target(name: "DatasetBuilder", dependencies: ["SISRCore", "SRModels", "SISRArchive"]),
-        .target(name: "DatasetLoader", dependencies: ["SISRCore"]),
+        .target(name: "DatasetLoader", dependencies: ["SISRCore", "SISREngine"]),
         .target(
             name: "SISRTraining",
             dependencies: ["SISRCore", "SRModels", .product(name: "Yams", package: "Yams")]),

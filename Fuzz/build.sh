@@ -31,5 +31,5 @@ for t in Crypto CCryptoBoringSSL CCryptoBoringSSLShims CryptoBoringWrapper Swift
 done
 echo "fuzz build: harnesses" >&2
 swiftc "$SAN" "${common[@]}" -parse-as-library Fuzz/Harnesses/*.swift "$B"/objects/*.o "${deps[@]}" \
-  $(pkg-config --libs libpng libzstd openblas libarchive) -lstdc++ -o "$B/sisr-fuzz"
+  $(pkg-config --libs libpng libzstd openblas libarchive libturbojpeg) -lstdc++ -o "$B/sisr-fuzz"
 echo "built $B/sisr-fuzz"

@@ -8,6 +8,13 @@ protocols) get `"paper": null`.
 Label values are those of manifests/zoo.json (custom family: 5 architectures x 2 scales x 3 losses x
 4 datasets; seeds s1-s3 on div2k). With --zoo FILE the values are read from that zoo instead, and the
 script stops if they differ from the built-in lists below. Schema: docs in manifests/protocols/README.md.
+
+Robustness protocols (`<base>-jpeg75`, `<base>-yu-<attack>`) add a `perturbation` that the loader
+applies to the test images, at the strengths of Yu et al., "Attributing Fake Images to GANs" (ICCV
+2019, arXiv 1811.08180, section "Robustness"): noise variance U[5, 20], blur kernel from {1, 3, 5, 7, 9},
+cropping 5-20 % of each side then resizing back, JPEG quality U[10, 75], relighting, and their
+combination (each attack with probability 0.5, in the order relighting, cropping, blur, JPEG, noise).
+Relighting is our stand-in (Yu et al. used SfSNet, a face model): strength U[0.1, 0.4].
 """
 import argparse
 import json
@@ -38,6 +45,33 @@ def paper_reference(name):
 def proto(name, description, models, label, withheld=None, table=None):
     return {"name": name, "description": description, "models": models, "label": label,
             "withheld": withheld, "paper": paper_reference(name)}
+
+
+YU_ATTACKS = {
+    "noise": ({"kind": "noise", "variance": {"uniform": [5.0, 20.0]}}, "Gaussian noise of variance U[5, 20]"),
+    "blur": ({"kind": "blur", "kernel": {"choice": [1, 3, 5, 7, 9]}}, "Gaussian blur with a kernel of 1, 3, 5, 7 or 9 pixels"),
+    "crop": ({"kind": "crop", "fraction": {"uniform": [0.05, 0.2]}}, "5-20 % of each side cropped away, resized back"),
+    "jpeg": ({"kind": "jpeg", "quality": {"uniform": [10, 75]}}, "JPEG quality U[10, 75]"),
+    "relight": ({"kind": "relight", "strength": {"uniform": [0.1, 0.4]}}, "relighting of strength U[0.1, 0.4] (a stand-in for SfSNet)"),
+}
+COMBINATION = ["relight", "crop", "blur", "jpeg", "noise"]
+ROBUSTNESS_BASES = ["attribution-demo", "attribution-all"]
+
+
+def perturbed(base, suffix, steps, what):
+    p = dict(base, name=f"{base['name']}-{suffix}", paper=None)
+    p["description"] = f"{base['description'][:-1]}; test images perturbed: {what} (Yu et al., ICCV 2019)."
+    p["perturbation"] = {"seed": 0, "splits": ["test"], "steps": steps}
+    return p
+
+
+def robustness(base):
+    out = [perturbed(base, "jpeg75", [{"kind": "jpeg", "quality": 75}], "JPEG quality 75")]
+    for name, (step, what) in YU_ATTACKS.items():
+        out.append(perturbed(base, f"yu-{name}", [step], what))
+    steps = [dict(YU_ATTACKS[n][0], probability=0.5) for n in COMBINATION]
+    out.append(perturbed(base, "yu-combination", steps, "each of relighting, cropping, blur, JPEG and noise with probability 0.5, in that order"))
+    return out
 
 
 def protocols():
@@ -73,6 +107,9 @@ def protocols():
         out.append(proto(f"parsing-demo-scale-without-architecture-{arch}",
                          f"Built-in default release: predict the scale; train without {arch}, test only on {arch}.",
                          {"family": ["demo"]}, "scale", {"parameter": "architecture", "value": arch}))
+    by_name = {p["name"]: p for p in out}
+    for base in ROBUSTNESS_BASES:
+        out += robustness(by_name[base])
     return out
 
 

@@ -42,6 +42,8 @@ SKIPS = [
     (r"^make fuzz|Fuzz/run\.sh|sisr-fuzz", "fuzzing: minutes per harness on the sanitizer build (make test runs each for 20 s)"),
     (r"^sisr prepare lr --hr /data/", "needs the DIV2K/Flickr2K downloads"),
     (r"^sisr prepare photos --input photos/", "needs a folder of photos"),
+    (r"sisr_loader\.train.*--weights convnext|^#SBATCH --gres|^srun torchrun", "trains ConvNeXt-Tiny at paper size: ImageNet weights, the paper's corpus, GPUs"),
+    (r"sisr_loader\.train|--predictions runs/", "trains ConvNeXt with PyTorch (or scores that run): minutes of CPU (make test-recipe runs the recipe on CPU)"),
     (r"sisr_basicsr\.train|^torchrun |^sbatch |^export PYTHONPATH", "GPU training with BasicSR (a cluster)"),
     (r"^sisr build --zoo manifests/zoo\.json --weights weights ", "needs the 180 trained checkpoints"),
 ]

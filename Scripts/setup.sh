@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs what building and testing need on Debian/Ubuntu: the four C libraries' -dev packages
-# (libpng, libzstd, OpenBLAS, libarchive) and pkg-config. As root it runs apt-get itself; otherwise it
+# Installs what building and testing need on Debian/Ubuntu: the five C libraries' -dev packages
+# (libpng, libzstd, OpenBLAS, libarchive, libjpeg-turbo's TurboJPEG) and pkg-config. As root it runs apt-get itself; otherwise it
 # prints the exact command and stops. Swift 6 itself must already be on PATH (swift.org toolchain).
 set -euo pipefail
 need=()
-for pair in libpng:libpng-dev libzstd:libzstd-dev openblas:libopenblas-dev libarchive:libarchive-dev; do
+for pair in libpng:libpng-dev libzstd:libzstd-dev openblas:libopenblas-dev libarchive:libarchive-dev libturbojpeg:libturbojpeg0-dev; do
   pc=${pair%%:*}; pkg=${pair##*:}
   if ! pkg-config --exists "$pc" 2>/dev/null; then need+=("$pkg"); fi
 done

@@ -53,11 +53,12 @@ public func sisr_loader_info(_ loader: OpaquePointer?, _ out: UnsafeMutablePoint
     guard let h = handle(loader), let out else { return Status.argument }
     return guarded(h) {
         let l = h.loader, o = l.options
-        let info: [String: Any] = [
+        var info: [String: Any] = [
             "abi": 2, "streams": l.streams, "classes": l.classes, "samples": l.sampleCount, "batches_per_epoch": try l.plan().batchCount,
             "split": o.split, "manifest_sha256": l.source.manifestSHA256, "patch": o.patch, "layout": o.layout.rawValue,
             "batch_size": o.batchSize, "rank": o.rank, "world": o.world, "shuffle": o.shuffles, "crop": o.cropMode.rawValue,
         ]
+        if let p = l.source.perturbation { info["perturbation"] = p.summary }  // this split's images are perturbed
         let data = try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])
         h.info = CString(String(decoding: data, as: UTF8.self))
         out.pointee = UnsafePointer(h.info!.pointer)

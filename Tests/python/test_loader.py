@@ -132,3 +132,28 @@ def test_batches_outlive_the_loader_without_copies(release):
         again = [images.copy() for images, _, _ in loader.epoch(0)]
     assert not batches[0].flags.owndata  # a view of the library's buffer
     assert all(np.array_equal(a, b) for a, b in zip(batches, again))
+
+
+def test_robustness_protocols_perturb_only_the_test_images(release):
+    """A protocol with a `perturbation` (manifests/protocols/attribution-demo-yu-*) changes the test
+    patches, the same for any thread count, and leaves the train split and the selection as they are."""
+    def batches(protocol, split, threads):
+        with Loader(release, split=split, protocol=protocol, batch_size=4, patch=64, threads=threads,
+                    layout="uint8-nhwc") as loader:
+            assert (loader.perturbation is not None) == (protocol != "attribution-demo" and split == "test")
+            return loader.classes, [(p.copy(), l.tolist(), k) for p, l, k in loader.epoch(0)]
+    for name in ("attribution-demo-jpeg75", "attribution-demo-yu-combination"):
+        classes, perturbed = batches(name, "test", 1)
+        plain_classes, plain = batches("attribution-demo", "test", 1)
+        assert classes == plain_classes
+        assert [b[2] for b in perturbed] == [b[2] for b in plain]
+        assert any(not np.array_equal(a[0], b[0]) for a, b in zip(perturbed, plain))
+        again = batches(name, "test", 2)[1]
+        assert all(np.array_equal(a[0], b[0]) for a, b in zip(perturbed, again))
+        train = batches(name, "train", 2)[1]
+        assert all(np.array_equal(a[0], b[0]) for a, b in zip(train, batches("attribution-demo", "train", 2)[1]))
+    ref = ReferenceRelease(release, png_reader=lambda s: b"")
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "manifests", "protocols", "attribution-demo-jpeg75.json")) as f:
+        proto = json.load(f)
+    with pytest.raises(NotImplementedError, match="perturbs split test"):
+        next(reference_batches(ref, split="test", protocol=proto, patch=64))

@@ -78,6 +78,11 @@ class Loader:
         return self.info["classes"]
 
     @property
+    def perturbation(self):
+        """The protocol's test-time perturbation applied to this split (a one-line summary), or None."""
+        return self.info.get("perturbation")
+
+    @property
     def samples(self):
         """Samples selected for this split and protocol."""
         return self.info["samples"]

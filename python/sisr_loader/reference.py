@@ -36,6 +36,9 @@ class SeededRandom:
             if x >= t:
                 return x % n
 
+    def next_double(self):
+        return (self.next() >> 11) * 2.0 ** -53
+
 
 def h(seed, *names):
     """The order hash H: the initial state of SeededRandom(seed, *names)."""
@@ -206,7 +209,13 @@ class ReferenceRelease:
 def reference_batches(release, split="train", protocol=None, seed=0, epoch=0, shuffle=None, window=8,
                       batch_size=32, rank=0, world=1, start=0, tail="wrap", patch=224, crop=None,
                       hflip=False, layout="float32-nchw", normalize=False):
-    """Yields (pixels, labels, keys) exactly as the loader does for these settings."""
+    """Yields (pixels, labels, keys) exactly as the loader does for these settings (protocols with a
+    test-time ``perturbation`` are refused for the splits it names: this reference implements none)."""
+    perturbation = (protocol or {}).get("perturbation")
+    if perturbation and split in perturbation.get("splits", ["test"]):
+        raise NotImplementedError(f"protocol {protocol.get('name')} perturbs split {split}; the NumPy reference implements "
+                                  "no perturbations (use Loader; they are checked against Pillow/OpenCV by "
+                                  "Scripts/make_perturbation_fixtures.py)")
     samples, ids, _ = release.select(split, protocol)
     shuffle = (split == "train") if shuffle is None else shuffle
     mode = crop or ("random" if split == "train" else "center")

@@ -9,7 +9,9 @@ public enum MarkdownReport {
     public static func summary(_ r: EvaluationReport) -> String {
         var md = "# Evaluation: \(r.protocolName)\n\n"
         md += "- Predictions: `\(r.predictionsFile)`\n- Label: `\(r.labelField)`, \(r.classes.count) classes, "
-        md += "\(r.samples) test samples\n- **Accuracy: \(pct(r.overall))** (\(r.overall.correct)/\(r.overall.total))\n"
+        md += "\(r.samples) test samples\n"
+        if let p = r.perturbation { md += "- Test images perturbed: \(p)\n" }
+        md += "- **Accuracy: \(pct(r.overall))** (\(r.overall.correct)/\(r.overall.total))\n"
         if let one = r.oneImage { md += "- 1-image accuracy: \(pct(one))\n" }
         if let v = r.majorityVote {
             md += "- \(v.groupSize)-image majority-vote accuracy: \(pct(v.groups)) over \(v.groups.total) groups"

@@ -42,7 +42,8 @@ public struct ProtocolData: Sendable {
         return EvaluationSample(key: s.key, model: s.model, image: s.image, labels: labels)
     }
 
-    /// Calls `body` with each sample's center crop, in the order of `samples`. The crop is the square of
+    /// Calls `body` with each sample's center crop, in the order of `samples`, after the protocol's
+    /// perturbation when it names the sample's split. The crop is the square of
     /// side `min(crop, width, height)` placed as `torchvision.transforms.CenterCrop` places it
     /// (`CropPlan`, `.center`); `crop == nil` passes the whole image. Each shard is decompressed once.
     public func forEachImage(
@@ -65,7 +66,8 @@ public struct ProtocolData: Sendable {
                 guard let range = s.pngRange(inTarOf: tar.count) else {
                     throw SISRError.corrupt(path: url.path, problem: "sample \(s.key): PNG member lies outside the tar")
                 }
-                let image = try PNG.decode(Array(tar[range]), name: "\(path):\(s.key).png")
+                let decoded = try PNG.decode(Array(tar[range]), name: "\(path):\(s.key).png")
+                let image = try experiment.perturbation?.apply(to: decoded, sample: s) ?? decoded  // the protocol's test-time perturbation
                 defer { onImage?() }
                 guard let side = crop else { try body(i, image); continue }
                 let patch = min(side, image.width, image.height)

@@ -91,4 +91,6 @@ public struct EvaluationReport: Codable, Sendable {
     public var paper: [PaperComparison]
     /// Set when the run differs from the paper's setup (classes, test images): see `PaperComparability`.
     public var paperNote: String? = nil
+    /// The protocol's test-time perturbation (`PerturbationSpec.summary`), when it has one.
+    public var perturbation: String? = nil
 }

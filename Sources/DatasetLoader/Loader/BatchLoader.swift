@@ -12,15 +12,18 @@ public struct LoaderSource: Sendable {
     public let classes: [String]
     /// The shards hold one zstd frame per sample (format 2) and `samples` give each frame's place.
     public let perSampleFrames: Bool
+    /// Perturbations applied to every sample's whole image before its patch is cut (nil: none).
+    public let perturbation: PerturbationSpec?
 
     public init(manifestSHA256: String, split: String, shards: [ShardInfo], samples: [SampleRef], classes: [String],
-                perSampleFrames: Bool = false) {
+                perSampleFrames: Bool = false, perturbation: PerturbationSpec? = nil) {
         self.manifestSHA256 = manifestSHA256
         self.split = split
         self.shards = shards
         self.samples = samples
         self.classes = classes
         self.perSampleFrames = perSampleFrames
+        self.perturbation = perturbation
     }
 }
 
@@ -116,10 +119,18 @@ public final class BatchLoader: Sendable {
     }
 
     /// Writes `sample`'s patch into `out`: from its own frame with `frames` (streaming), otherwise
-    /// from its shard's cached tar.
+    /// from its shard's cached tar. With a perturbation, the whole image is decoded and perturbed first.
     func readPatch(_ sample: SampleRef, plan: CropPlan, frames: FrameReader?, into out: UnsafeMutablePointer<UInt8>) throws {
         let shard = source.shards[sample.shard]
-        if let frames {
+        if let perturbation = source.perturbation {
+            let image = try perturbedImage(sample, perturbation: perturbation, frames: frames)
+            image.pixels.withUnsafeBufferPointer { px in
+                for row in 0..<plan.size {
+                    (out + row * plan.size * 3).update(from: px.baseAddress! + ((plan.y + row) * image.width + plan.x) * 3,
+                                                       count: plan.size * 3)
+                }
+            }
+        } else if let frames {
             try frames.crop(sample, shard: shard, plan: plan, verify: options.verify, into: out)
         } else {
             try SampleReader.crop(sample, tar: try store.tar(sample.shard).bytes, shardPath: shard.path, plan: plan, into: out)

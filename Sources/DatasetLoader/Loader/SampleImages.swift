@@ -13,11 +13,14 @@ import SISRCore
 public final class SampleImages: Sendable {
     let store: ShardStore
     let paths: [String]
+    let perturbation: PerturbationSpec?
 
     /// - Parameters:
     ///   - cacheBytes: memory for decompressed shards (one shard is always kept).
     ///   - verify: check each shard's SHA-256 against the manifest before use.
-    public init(release: Release, cacheBytes: Int = 2 << 30, verify: Bool = true) {
+    ///   - perturbation: applied to the images of the splits it names (a protocol's `perturbation`).
+    public init(release: Release, cacheBytes: Int = 2 << 30, verify: Bool = true, perturbation: PerturbationSpec? = nil) {
+        self.perturbation = perturbation
         let shards = release.manifest.shards.enumerated().map { i, s in
             ShardInfo(path: s.path, url: release.shardURL(i), sha256: s.sha256, tarBytes: s.tarBytes, tarSHA256: s.tarSHA256)
         }
@@ -25,7 +28,7 @@ public final class SampleImages: Sendable {
         paths = shards.map(\.path)
     }
 
-    /// The decoded RGB8 image of `sample`.
+    /// The decoded RGB8 image of `sample` (perturbed when the split is one the perturbation names).
     /// - Throws: ``LoaderError`` naming the shard and the sample.
     public func image(of sample: SampleRecord) throws -> RGBImage {
         guard paths.indices.contains(sample.shard) else {
@@ -43,6 +46,7 @@ public final class SampleImages: Sendable {
         guard image.width == sample.width, image.height == sample.height else {
             throw fail("PNG is \(image.width)x\(image.height), the index says \(sample.width)x\(sample.height)")
         }
-        return image
+        guard let perturbation else { return image }
+        do { return try perturbation.apply(to: image, sample: sample) } catch { throw fail("cannot perturb the image: \(error)") }
     }
 }

@@ -13,6 +13,9 @@ import SISRCore
 ///   `label` over every sample that passes `models`, in all splits, so train, val and test share ids.
 /// - `withheld` = `{parameter, value}`: train and val keep only samples whose `parameter` label is
 ///   *not* `value`; test keeps only samples whose label *is* `value`.
+/// - `perturbation` (optional): test-time perturbations the loader applies to the images of the
+///   named splits (``PerturbationSpec``); the selection and classes are those of the same protocol
+///   without it.
 public struct ExperimentProtocol: Codable, Sendable, Equatable {
     /// A hyperparameter value kept out of training and used alone for testing.
     public struct Withheld: Codable, Sendable, Equatable {
@@ -40,15 +43,18 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
     public var label: String
     public var withheld: Withheld?
     public var paper: PaperReference?
+    /// Perturbations applied to the images of some splits (nil: none).
+    public var perturbation: PerturbationSpec?
 
     public init(name: String, description: String = "", models: [String: [String]] = [:], label: String = "model",
-                withheld: Withheld? = nil, paper: PaperReference? = nil) {
+                withheld: Withheld? = nil, paper: PaperReference? = nil, perturbation: PerturbationSpec? = nil) {
         self.name = name
         self.description = description
         self.models = models
         self.label = label
         self.withheld = withheld
         self.paper = paper
+        self.perturbation = perturbation
     }
 
     /// Labels a protocol may predict.
@@ -80,6 +86,7 @@ public struct ExperimentProtocol: Codable, Sendable, Equatable {
                 throw fail("cannot withhold \(w.parameter)=\(w.value) while predicting \(label): the test classes would be unseen in training")
             }
         }
+        try perturbation?.validate(path: path)
     }
 
     /// True if a sample with these labels belongs to the protocol's models (any split). Reference

@@ -71,7 +71,8 @@ extension BatchLoader {
         }
         try self.init(source: LoaderSource(manifestSHA256: manifestSHA256, split: options.split,
                                            shards: shards, samples: refs, classes: selection.classes,
-                                           perSampleFrames: release.manifest.zstd.frames == .perSample),
+                                           perSampleFrames: release.manifest.zstd.frames == .perSample,
+                                           perturbation: proto.perturbation.flatMap { $0.applies(to: options.split) ? $0 : nil }),
                       options: options)
     }
 
@@ -80,11 +81,29 @@ extension BatchLoader {
         guard let ref = source.samples.first(where: { $0.key == key }) else {
             throw LoaderError.argument("sample \(key) is not in this loader's selection")
         }
-        if streams { return try FrameReader().png(ref, shard: source.shards[ref.shard], verify: options.verify) }
+        return try pngBytes(ref, frames: streams ? FrameReader() : nil)
+    }
+
+    /// The PNG bytes of `ref`: from its own frame with `frames` (streaming), else from the cached tar.
+    func pngBytes(_ ref: SampleRef, frames: FrameReader?) throws -> [UInt8] {
+        if let frames { return try frames.png(ref, shard: source.shards[ref.shard], verify: options.verify) }
         let tar = try store.tar(ref.shard)
         guard let r = SampleReader.range(offset: ref.pngOffset, size: ref.pngSize, within: tar.bytes.count) else {
-            throw LoaderError.sample(shard: source.shards[ref.shard].path, key: key, problem: "PNG member lies outside the tar (truncated shard?)")
+            throw LoaderError.sample(shard: source.shards[ref.shard].path, key: ref.key, problem: "PNG member lies outside the tar (truncated shard?)")
         }
         return Array(tar.bytes[r])
+    }
+
+    /// The whole decoded image of `ref` after the perturbation, checked against the index's size.
+    func perturbedImage(_ ref: SampleRef, perturbation: PerturbationSpec, frames: FrameReader?) throws -> RGBImage {
+        let path = source.shards[ref.shard].path
+        func fail(_ problem: String) -> LoaderError { .sample(shard: path, key: ref.key, problem: problem) }
+        let bytes = try pngBytes(ref, frames: frames)
+        let image: RGBImage
+        do { image = try PNG.decode(bytes, name: ref.key + ".png") } catch { throw fail("\(error)") }
+        guard image.width == ref.width, image.height == ref.height else {
+            throw fail("PNG is \(image.width)x\(image.height), the index says \(ref.width)x\(ref.height)")
+        }
+        do { return try perturbation.apply(to: image, key: ref.key) } catch { throw fail("cannot perturb the image: \(error)") }
     }
 }

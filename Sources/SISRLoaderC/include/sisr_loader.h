@@ -50,13 +50,16 @@ const char *sisr_loader_last_error(const sisr_loader *loader);
  * negative threads, a patch larger than the smallest selected image and a split that selects
  * nothing fail with SISR_ERR_ARGUMENT and a message naming the valid keys or values. A protocol name
  * is looked up in protocol_dirs, $SISR_PROTOCOLS, manifests/protocols of the current folder and its
- * parents, then manifests/protocols above this library's file.
+ * parents, then manifests/protocols above this library's file. A protocol's "perturbation" (JPEG, blur,
+ * noise, crop-and-resize, relighting; docs/FORMAT.md) is applied to the images of the splits it names
+ * before patches are cut; sisr_loader_sample_png still returns the stored PNG.
  */
 int32_t sisr_loader_open(const char *release_dir, const char *options_json, sisr_loader **out);
 void sisr_loader_close(sisr_loader *loader);
 
 /* JSON: {"abi":2,"streams":true|false,"classes":[...],"samples":N,"batches_per_epoch":B,"split":...,"manifest_sha256":...,
- *        "patch":P,"layout":...,"batch_size":...,"rank":...,"world":...}. Valid until close. */
+ *        "patch":P,"layout":...,"batch_size":...,"rank":...,"world":...}, plus "perturbation":"<summary>" when
+ *        the protocol perturbs this split's images (robustness protocols). Valid until close. */
 int32_t sisr_loader_info(sisr_loader *loader, const char **json_out);
 
 /* Starts (or restarts) an epoch: this rank's batches offset, offset+stride, ... after start_sample

@@ -1,3 +1,4 @@
+import SISRCore
 import SISREngine
 
 // The bicubic resizes that published test scripts add to their network outputs, reproduced exactly:
@@ -7,15 +8,11 @@ import SISREngine
 /// Pillow's `Image.resize((width, height), Image.BICUBIC)` of an 8-bit RGB image given as planar
 /// floats `u8 / 255` (`[1, 3, H, W]`); returns the resized 8-bit image as `u8 / 255` floats.
 ///
-/// Pillow (libImaging `Resample.c`): cubic with a = -0.5, support 2 scaled by the downscale factor;
-/// per output pixel the taps `[int(center - support + 0.5), int(center + support + 0.5))` clipped to
-/// the image, weights normalised to sum 1 and turned into 22-bit fixed point (rounded half away from
-/// zero); a horizontal pass into 8 bits (accumulator starting at 2^21, `>> 22`, clipped to 0...255),
-/// then a vertical pass the same way.
+/// The taps and fixed-point passes are SISRCore's ``PillowBicubicTaps`` (see ``PillowResize``).
 public func pilBicubicUpscale(_ x: Tensor, height oh: Int, width ow: Int) -> Tensor {
     let (n, c, h, w) = x.nchw
     let bytes = x.data.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
-    let cols = PILCoefficients(inSize: w, outSize: ow), rows = PILCoefficients(inSize: h, outSize: oh)
+    let cols = PillowBicubicTaps(inSize: w, outSize: ow), rows = PillowBicubicTaps(inSize: h, outSize: oh)
     var out = [Float](repeating: 0, count: n * c * oh * ow)
     var tmp = [UInt8](repeating: 0, count: h * ow)
     for plane in 0..<(n * c) {
@@ -31,49 +28,6 @@ public func pilBicubicUpscale(_ x: Tensor, height oh: Int, width ow: Int) -> Ten
         }
     }
     return Tensor(shape: [n, c, oh, ow], data: out)
-}
-
-/// Pillow's precomputed taps of one axis, in 22-bit fixed point.
-private struct PILCoefficients {
-    static let precisionBits = 22
-    let bounds: [(start: Int, count: Int)]
-    let weights: [[Int32]]
-
-    init(inSize: Int, outSize: Int) {
-        let scale = Double(inSize) / Double(outSize)
-        let filterScale = max(scale, 1)
-        let support = 2.0 * filterScale
-        var bounds: [(Int, Int)] = [], weights: [[Int32]] = []
-        for o in 0..<outSize {
-            let center = (Double(o) + 0.5) * scale
-            let lo = max(Int(center - support + 0.5), 0)
-            let hi = min(Int(center + support + 0.5), inSize)
-            var k = (lo..<hi).map { PILCoefficients.cubic((Double($0) - center + 0.5) / filterScale) }
-            let sum = k.reduce(0, +)
-            if sum != 0 { k = k.map { $0 / sum } }
-            let one = Double(1 << Self.precisionBits)
-            weights.append(k.map { Int32($0 < 0 ? -0.5 + $0 * one : 0.5 + $0 * one) })
-            bounds.append((lo, hi - lo))
-        }
-        self.bounds = bounds
-        self.weights = weights
-    }
-
-    /// Pillow's `bicubic_filter` (a = -0.5).
-    static func cubic(_ t: Double) -> Double {
-        let a = -0.5, x = abs(t)
-        if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
-        if x < 2 { return (((x - 5) * x + 8) * x - 4) * a }
-        return 0
-    }
-
-    /// The 8-bit output `o` from the input samples `sample(i)`.
-    func apply(_ o: Int, _ sample: (Int) -> UInt8) -> UInt8 {
-        var acc = Int32(1) << (Self.precisionBits - 1)
-        let (start, count) = bounds[o], k = weights[o]
-        for i in 0..<count { acc &+= Int32(sample(start + i)) &* k[i] }
-        return UInt8(max(0, min(255, acc >> Int32(Self.precisionBits))))
-    }
 }
 
 /// TensorFlow 1's `tf.image.resize_images(method=BICUBIC)` = `resize_bicubic(align_corners=False,

@@ -59,6 +59,7 @@ extension SISRCommand {
                                          source: "protocol \(experiment.name)", table: experiment.paper?.table))
             }
             var report = try Scorer(voteSize: voteSize).score(preds, task: task, predictionsFile: predictions, paper: paper)
+            report.perturbation = experiment.perturbation?.summary
             if !report.paper.isEmpty {
                 report.paperNote = PaperComparability.note(experiment: experiment, classes: task.classes.count, testSamples: task.samples.count,
                                                            paperZoo: try? ZooSource.load("paper").zoo)
