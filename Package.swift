@@ -65,22 +65,31 @@ let package = Package(
                 "SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader", "Baselines", "SISRTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "SISRCoreTests", dependencies: ["SISRCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SISREngineTests", dependencies: ["SISREngine", "SISRCore"]),
-        .testTarget(name: "SRModelsTests", dependencies: ["SRModels", "SISREngine", "SISRCore"], resources: [.copy("Fixtures")]),
+        // Shared by every test target: temporary folders, small releases, the parity check with the
+        // project's rounding, fixture loading, optional tools and child processes.
+        .target(
+            name: "TestSupport",
+            dependencies: ["SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader"],
+            path: "Tests/TestSupport"),
+        .testTarget(name: "SISRCoreTests", dependencies: ["SISRCore", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SISREngineTests", dependencies: ["SISREngine", "SISRCore", "TestSupport"]),
         .testTarget(
-            name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "SRModels", "SISRCore"],
+            name: "SRModelsTests", dependencies: ["SRModels", "SISREngine", "SISRCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "DatasetLoaderTests", dependencies: ["DatasetLoader", "DatasetBuilder", "SISRCore"],
+            name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "SRModels", "SISRCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "BaselinesTests", dependencies: ["Baselines", "DatasetLoader", "DatasetBuilder", "SISRCore"],
+            name: "DatasetLoaderTests", dependencies: ["DatasetLoader", "DatasetBuilder", "SISRCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "SISRTrainingTests", dependencies: ["SISRTraining", "SRModels", "SISRCore"],
+            name: "BaselinesTests",
+            dependencies: ["Baselines", "DatasetLoader", "DatasetBuilder", "SISRCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["sisr", "SISRCore"]),
+        .testTarget(
+            name: "SISRTrainingTests", dependencies: ["SISRTraining", "SRModels", "SISRCore", "TestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["sisr", "SISRCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,12 +1,13 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite("sisr baseline and sisr evaluate")
 struct BaselineEvaluateCLITests {
     @Test("a baseline's predictions score through evaluate; bad predictions are refused naming file and line")
     func baselineThenEvaluate() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let release = dir.appendingPathComponent("release").path
         let b = try CLI.run(["build", "--out", release, "--count", "20", "--size", "40x32",

@@ -3,6 +3,7 @@ import Foundation
 import SISRCore
 import SRModels
 import Testing
+import TestSupport
 
 @Suite struct ImportTests {
     /// A tiny corpus in the paper's layout: HR folder, two model folders of normal (deflated,
@@ -34,7 +35,7 @@ import Testing
     }
 
     @Test func importedPixelsRoundTripExactly() throws {
-        let src = TempDir("corpus"), out = TempDir("imported")
+        let src = try TempDir("corpus"), out = try TempDir("imported")
         defer { src.cleanup(); out.cleanup() }
         let written = try makeCorpus(src.url)
         _ = try runBuild(importOptions(src.url), into: out.url, threads: 2)
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func importErrorsNameTheBadFile() throws {
-        let src = TempDir("badcorpus"), out = TempDir("badout")
+        let src = try TempDir("badcorpus"), out = try TempDir("badout")
         defer { src.cleanup(); out.cleanup() }
         _ = try makeCorpus(src.url)
         try FileManager.default.removeItem(at: src.sub("Nearest-NA-x4-NA-NA/photo3.png"))
@@ -74,7 +75,7 @@ import Testing
     }
 
     @Test func badSourceImageIsNamed() throws {
-        let dir = TempDir("badimages"), out = TempDir("badimagesout")
+        let dir = try TempDir("badimages"), out = try TempDir("badimagesout")
         defer { dir.cleanup(); out.cleanup() }
         try PNG.write(Procedural.image(seed: 1, index: 0, width: 32, height: 32), to: dir.sub("good.png"))
         try Data("not a png".utf8).write(to: dir.sub("broken.png"))

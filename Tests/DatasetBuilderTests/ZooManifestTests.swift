@@ -2,10 +2,11 @@ import DatasetBuilder
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite struct ZooManifestTests {
     func read(_ path: String) throws -> [UInt8] {
-        [UInt8](try #require(FileManager.default.contents(atPath: repoRoot.appendingPathComponent(path).path), "\(path) missing"))
+        [UInt8](try #require(FileManager.default.contents(atPath: repositoryRoot.appendingPathComponent(path).path), "\(path) missing"))
     }
 
     @Test func paperZooHas205ModelsWithCanonicalNamesAndRoundTrips() throws {
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func unrunnableModelsAreReportedNotFatal() throws {
-        let t = TempDir("unavail")
+        let t = try TempDir("unavail")
         defer { t.cleanup() }
         var o = smallOptions()
         o.models = ["Bicubic-NA-x2-NA-NA", "EDSR-NA-x4-untrained-s1"]
@@ -82,7 +83,7 @@ import Testing
     }
 
     @Test func badWeightFilesStopTheBuildNamingTheFile() throws {
-        let t = TempDir("badweights")
+        let t = try TempDir("badweights")
         defer { t.cleanup() }
         try FileManager.default.createDirectory(at: t.sub("w"), withIntermediateDirectories: true)
         try Data("this is not a checkpoint".utf8).write(to: t.sub("w/edsr.pth"))
