@@ -25,9 +25,8 @@ struct BaselineEvaluateCLITests {
                              "--out", out, "--markdown", md, "--confusion", png])
         #expect(e.status == 0, "\(e.stderr)")
         #expect(e.stdout.contains("**Accuracy:"))
-        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
-        let overall = report?["overall"] as? [String: Any]
-        #expect((overall?["total"] as? Int) == 4)
+        let report = try CanonicalJSON.decode(JSONValue.self, from: [UInt8](Data(contentsOf: URL(fileURLWithPath: out))), path: out)
+        #expect(report["overall"]?["total"]?.intValue == 4)
         #expect(try String(contentsOfFile: md, encoding: .utf8).contains("## Per class"))
         #expect(try PNG.read(URL(fileURLWithPath: png)).width > 100)
 

@@ -77,8 +77,9 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
 /// The project's JSON story: every JSON file or string the project writes is made here (release
 /// files, predictions, safetensors headers, the C ABI's answers, benchmark results); everything it
 /// reads is decoded with `Codable` (``decode(_:from:path:)``, or ``JSONValue`` for free-form objects).
-/// The one exception is `SRModels`' `MiniJSON`, a strict parser for safetensors headers, which are
-/// untrusted input whose key order and duplicate keys matter (its file says why).
+/// Two exceptions, each documented where it is: `SRModels`' `MiniJSON`, a strict parser for
+/// safetensors headers, which are untrusted input whose key order and duplicate keys matter; and
+/// `sisr evaluate --out`, whose published report layout is `JSONEncoder`'s.
 public enum CanonicalJSON {
     /// How doubles are spelled. `.canonical` (release files): integral values without a fraction
     /// (`30`), others in Swift's shortest round-trip form. `.swiftShortest` (predictions files):
