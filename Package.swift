@@ -3,9 +3,10 @@ import PackageDescription
 
 // Targets, bottom to top:
 //   C system libraries (each imported by exactly one Swift file of SISRCore)
-//   SISRCore        images, PNG, resampling, hashing, seeded randomness, zstd, tar, BLAS, manifest types
+//   SISRCore        images, PNG, resampling, hashing, seeded randomness, zstd, tar, BLAS, manifest types,
+//                   JSON, threads (Parallel: the determinism rule)
 //   CSISRKernels    the engine's innermost loops in C (deterministic GEMM, per-function ISA targets)
-//   SISREngine      tensors, deterministic kernels and math, threading, the numeric settings
+//   SISREngine      tensors, deterministic kernels and math, work splitting, the numeric settings
 //   SRModels        layers, architectures, checkpoint readers, CPU inference
 //   DatasetBuilder  plan -> LR -> SR -> PNG -> shards + manifest + CHECKSUMS
 //   DatasetLoader   shards -> selection -> order -> crops -> batches
