@@ -36,6 +36,12 @@ class SeededRandom:
             if x >= t:
                 return x % n
 
+    def shuffle(self, a):
+        """Fisher-Yates from the end, as SeededRandom.shuffle."""
+        for i in range(len(a) - 1, 0, -1):
+            j = self.next_int(i + 1)
+            a[i], a[j] = a[j], a[i]
+
 
 def h(seed, *names):
     """The order hash H: the initial state of SeededRandom(seed, *names)."""
