@@ -9,10 +9,7 @@ import TestSupport
 struct NLSNParityTests {
     func run(_ name: String) throws {
         let fx = try TransformerFixture(name)
-        let cfg = try fx.decodeConfig(NLSNConfig.self)
-        let store = WeightStore(fx.weights, name: "\(name).pth")
-        let net = try NLSN(config: cfg, weights: WeightScope(store))
-        try store.finish(strict: true)
+        let (cfg, net) = try fx.network(NLSNConfig.self) { try NLSN(config: $0, weights: $1) }
         // the rotations the Swift seed produces are exactly the ones the reference used
         let (h, w) = (fx.input.shape[2], fx.input.shape[3])
         let nb = LSHAttention.buckets(tokens: h * w, chunk: cfg.chunkSize)

@@ -28,6 +28,15 @@ struct TransformerFixture {
     func decodeConfig<C: Decodable>(_ type: C.Type) throws -> C {
         try JSONDecoder().decode(type, from: config)
     }
+
+    /// The fixture's config and the network `make` builds from its weights, every weight used.
+    func network<C: Decodable, N>(_ type: C.Type, _ make: (C, WeightScope) throws -> N) throws -> (config: C, net: N) {
+        let cfg = try decodeConfig(type)
+        let store = WeightStore(weights, name: "\(name).pth")
+        let net = try make(cfg, WeightScope(store))
+        try store.finish(strict: true)
+        return (cfg, net)
+    }
 }
 
 @Suite("Transformer padding rules")

@@ -9,10 +9,7 @@ import TestSupport
 struct SwinIRParityTests {
     func run(_ name: String) throws {
         let fx = try TransformerFixture(name)
-        let cfg = try fx.decodeConfig(SwinIRConfig.self)
-        let store = WeightStore(fx.weights, name: "\(name).pth")
-        let net = try SwinIR(config: cfg, weights: WeightScope(store))
-        try store.finish(strict: true)
+        let net = try fx.network(SwinIRConfig.self) { try SwinIR(config: $0, weights: $1) }.net
         let out = net(fx.input)
         expectParity(out, fx.expected, name, unsaturated: true)
     }
