@@ -2,13 +2,14 @@
 import PackageDescription
 
 // Targets, bottom to top:
-//   C system libraries (each imported by exactly one Swift file: libpng, libzstd and OpenBLAS by
-//                   SISRCore, libarchive by SISRArchive)
-//   SISRCore        images, PNG, resampling, hashing, seeded randomness, zstd, tar, BLAS, manifest types
+//   C system libraries (each imported by exactly one Swift file: libpng, libzstd, OpenBLAS and
+//                   libturbojpeg by SISRCore, libarchive by SISRArchive)
+//   SISRCore        images, PNG, JPEG, resampling, hashing, seeded randomness, zstd, tar, BLAS, manifest
+//                   types, JSON, threads (Parallel: the determinism rule)
 //   SISRArchive     reading zip / tar / tar.gz archives in place (libarchive), for `sisr import`;
 //                   linked only into DatasetBuilder, sisr and the tests that cross-check the tar writer
 //   CSISRKernels    the engine's innermost loops in C (deterministic GEMM, per-function ISA targets)
-//   SISREngine      tensors, deterministic kernels and math, threading, the numeric settings
+//   SISREngine      tensors, deterministic kernels and math, work splitting, the numeric settings
 //   SRModels        layers, architectures, checkpoint readers, CPU inference
 //   DatasetBuilder  plan -> LR -> SR -> PNG -> shards + manifest + CHECKSUMS
 //   DatasetLoader   shards -> selection -> order -> perturbations -> crops -> batches
@@ -70,22 +71,31 @@ let package = Package(
                 "SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader", "Baselines", "SISRTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "SISRCoreTests", dependencies: ["SISRCore", "SISRArchive"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SISREngineTests", dependencies: ["SISREngine", "SISRCore"]),
-        .testTarget(name: "SRModelsTests", dependencies: ["SRModels", "SISREngine", "SISRCore"], resources: [.copy("Fixtures")]),
+        // Shared by every test target: temporary folders, small releases, the parity check with the
+        // project's rounding, fixture loading, optional tools and child processes.
+        .target(
+            name: "TestSupport",
+            dependencies: ["SISRCore", "SRModels", "DatasetBuilder", "DatasetLoader"],
+            path: "Tests/TestSupport"),
+        .testTarget(name: "SISRCoreTests", dependencies: ["SISRCore", "SISRArchive", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SISREngineTests", dependencies: ["SISREngine", "SISRCore", "TestSupport"]),
         .testTarget(
-            name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "SRModels", "SISRCore", "SISRArchive"],
+            name: "SRModelsTests", dependencies: ["SRModels", "SISREngine", "SISRCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "DatasetLoaderTests", dependencies: ["DatasetLoader", "DatasetBuilder", "SISRCore"],
+            name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "SRModels", "SISRCore", "SISRArchive", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "BaselinesTests", dependencies: ["Baselines", "DatasetLoader", "DatasetBuilder", "SISRCore"],
+            name: "DatasetLoaderTests", dependencies: ["DatasetLoader", "DatasetBuilder", "SISRCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "SISRTrainingTests", dependencies: ["SISRTraining", "SRModels", "SISRCore"],
+            name: "BaselinesTests",
+            dependencies: ["Baselines", "DatasetLoader", "DatasetBuilder", "SISRCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["sisr", "SISRCore"]),
+        .testTarget(
+            name: "SISRTrainingTests", dependencies: ["SISRTraining", "SRModels", "SISRCore", "TestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["sisr", "SISRCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

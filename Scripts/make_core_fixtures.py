@@ -8,8 +8,8 @@ References (all independent of the Swift code):
     so BasicSR's package import side effects are avoided. Output = clip(x, 0, 1) * 255 rounded half
     away from zero to uint8, as the project's LR rule says.
   * PNG: Pillow writes images in every colour type; the expected pixels are Pillow's convert("RGB").
-  * PRNG: a plain Python transcription of the SeededRandom specification (doc comment in
-    Sources/SISRCore/Random/SeededRandom.swift).
+  * PRNG: the plain Python transcription of the SeededRandom specification (doc comment in
+    Sources/SISRCore/Random/SeededRandom.swift) in python/sisr_loader/reference.py.
 
 Usage: python3 Scripts/make_core_fixtures.py   (needs numpy, torch, Pillow; writes Tests/SISRCoreTests/Fixtures)
 """
@@ -121,32 +121,9 @@ def make_png():
         json.dump(index, f, indent=1)
 
 
-M = (1 << 64) - 1
-
-
-class SeededRandom:
-    def __init__(self, seed, *names):
-        text = "|".join(["sisr-v1", str(seed), *names]).encode()
-        self.state = int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & M
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
-        return z ^ (z >> 31)
-
-    def next_int(self, n):
-        t = (1 << 64) % n
-        while True:
-            x = self.next()
-            if x >= t:
-                return x % n
-
-    def shuffle(self, a):
-        for i in range(len(a) - 1, 0, -1):
-            j = self.next_int(i + 1)
-            a[i], a[j] = a[j], a[i]
+# The PRNG is the loader reference's transcription of the SeededRandom specification.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from sisr_loader.reference import SeededRandom  # noqa: E402
 
 
 def make_random():

@@ -5,7 +5,7 @@ VGG-style discriminator) trained for 5 iterations by PyTorch, as BasicSR's SRMod
 Networks come from BasicSR 1.4.2's own arch files (EDSR, RCAN, RRDBNet, VGGStyleDiscriminator), imported
 from an installed `basicsr` or from an unpacked sdist (BASICSR_SRC=/path/to/basicsr-1.4.2, e.g. after
 `pip download basicsr==1.4.2 --no-deps`), with the package's heavy imports stubbed out; RDN is
-EDSR-PyTorch's layout (BasicSR has none), written here. Perceptual networks are torchvision's VGG19
+EDSR-PyTorch's layout (BasicSR has none), imported from make_model_fixtures.py. Perceptual networks are torchvision's VGG19
 `features` (built by torchvision's own `make_layers` with narrow widths) and torchvision BasicBlocks in
 ResNet18's layout.
 
@@ -87,50 +87,9 @@ def load_basicsr():
 
 EDSR_M, RCAN_M, RRDB_M, DISC_M, SCHED_M = load_basicsr()
 
-
-class RDB(nn.Module):
-    """EDSR-PyTorch rdn.py RDB: C conv+ReLU layers on the growing concatenation, 1x1 LFF, skip."""
-
-    def __init__(self, g0, g, c):
-        super().__init__()
-        self.convs = nn.Sequential(*[nn.Module() for _ in range(c)])
-        for i in range(c):
-            self.convs[i].conv = nn.Sequential(nn.Conv2d(g0 + i * g, g, 3, padding=1), nn.ReLU())
-        self.LFF = nn.Conv2d(g0 + c * g, g0, 1)
-
-    def forward(self, x):
-        t = x
-        for m in self.convs:
-            t = torch.cat((t, m.conv(t)), 1)
-        return self.LFF(t) + x
-
-
-class RDN(nn.Module):
-    """EDSR-PyTorch RDN with the project's img_range (input * range, output / range)."""
-
-    def __init__(self, num_feat, num_block, num_layer, num_grow_ch, upscale, img_range):
-        super().__init__()
-        g0, g = num_feat, num_grow_ch
-        self.img_range = img_range
-        self.SFENet1 = nn.Conv2d(3, g0, 3, padding=1)
-        self.SFENet2 = nn.Conv2d(g0, g0, 3, padding=1)
-        self.RDBs = nn.ModuleList([RDB(g0, g, num_layer) for _ in range(num_block)])
-        self.GFF = nn.Sequential(nn.Conv2d(num_block * g0, g0, 1), nn.Conv2d(g0, g0, 3, padding=1))
-        if upscale == 2 or upscale == 3:
-            self.UPNet = nn.Sequential(nn.Conv2d(g0, g * upscale * upscale, 3, padding=1), nn.PixelShuffle(upscale), nn.Conv2d(g, 3, 3, padding=1))
-        else:
-            self.UPNet = nn.Sequential(nn.Conv2d(g0, g * 4, 3, padding=1), nn.PixelShuffle(2), nn.Conv2d(g, g * 4, 3, padding=1),
-                                       nn.PixelShuffle(2), nn.Conv2d(g, 3, 3, padding=1))
-
-    def forward(self, x):
-        f1 = self.SFENet1(x * self.img_range)
-        x = self.SFENet2(f1)
-        outs = []
-        for rdb in self.RDBs:
-            x = rdb(x)
-            outs.append(x)
-        x = self.GFF(torch.cat(outs, 1)) + f1
-        return self.UPNet(x) / self.img_range
+# RDN (EDSR-PyTorch's layout; BasicSR has none) is the one Scripts/make_model_fixtures.py defines.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_model_fixtures import RDN  # noqa: E402
 
 
 VGG_NAMES = []
@@ -329,7 +288,8 @@ def main():
         ("rcan_mse", "rcan", dict(num_in_ch=3, num_out_ch=3, num_feat=8, num_group=2, num_block=2, squeeze_factor=4, upscale=2, res_scale=0.5),
          lambda cfg: RCAN_M.RCAN(**cfg), (2, 3, 8, 8), dict(pixel=("l2", 1.0))),
         ("rdn_l1", "rdn", dict(num_feat=8, num_block=2, num_layer=2, num_grow_ch=4, upscale=4, img_range=255.0),
-         lambda cfg: RDN(**cfg), (2, 3, 6, 6), dict(pixel=("l1", 1.0))),
+         lambda cfg: RDN(cfg["num_feat"], cfg["num_block"], cfg["num_layer"], cfg["num_grow_ch"], cfg["upscale"],
+                         cfg["img_range"]), (2, 3, 6, 6), dict(pixel=("l1", 1.0))),
         ("rrdbnet_percep", "rrdbnet", dict(num_in_ch=3, num_out_ch=3, scale=4, num_feat=8, num_block=1, num_grow_ch=4),
          lambda cfg: RRDB_M.RRDBNet(**cfg), (2, 3, 8, 8),
          dict(pixel=("l1", 0.01), percep=VGGPerceptual(vgg, {"conv3_4": 0.5, "relu5_4": 1.0}, "l1", 1.0))),

@@ -26,15 +26,14 @@ public enum Predictions {
     /// Serialises predictions: one canonical JSON object per line (keys sorted, no spaces), lines in
     /// key order, scores as an array in class order. Same input, same bytes.
     public static func encode(_ predictions: [Prediction]) -> [UInt8] {
-        var out = ""
+        var out: [UInt8] = []
         for p in predictions.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) {
-            var line = "{"
-            if let f = p.features { line += "\"features\":" + numberArray(f) + "," }
-            line += "\"key\":" + jsonString(p.key) + ",\"label\":" + jsonString(p.label)
-            if let s = p.scores { line += ",\"scores\":" + numberArray(s) }
-            out += line + "}\n"
+            var line: [String: JSONValue] = ["key": .string(p.key), "label": .string(p.label)]
+            if let f = p.features { line["features"] = numberArray(f) }
+            if let s = p.scores { line["scores"] = numberArray(s) }
+            out += Array(CanonicalJSON.string(.object(line), doubles: .swiftShortest).utf8) + [0x0A]
         }
-        return Array(out.utf8)
+        return out
     }
 
     /// Writes `encode(predictions)` atomically.
@@ -77,17 +76,13 @@ public enum Predictions {
             start = end + 1
             if slice.last == 0x0D { slice = slice.dropLast() }
             if slice.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }  // blank lines are ignored
-            let object: [String: Any]
-            do {
-                guard let o = try JSONSerialization.jsonObject(with: Data(slice)) as? [String: Any] else {
-                    throw fail("expected one JSON object per line")
-                }
-                object = o
-            } catch let e as SISRError { throw e } catch {
-                throw fail("invalid JSON (\(error.localizedDescription))")
+            let value: JSONValue
+            do { value = try JSONDecoder().decode(JSONValue.self, from: Data(slice)) } catch {
+                throw fail("invalid JSON")
             }
-            guard let key = object["key"] as? String else { throw fail("missing string field \"key\"") }
-            guard let label = object["label"] as? String else {
+            guard case let .object(object) = value else { throw fail("expected one JSON object per line") }
+            guard let key = object["key"]?.stringValue else { throw fail("missing string field \"key\"") }
+            guard let label = object["label"]?.stringValue else {
                 throw fail("missing string field \"label\" for key \(key)")
             }
             if let first = firstLine[key] { throw fail("duplicate key \(key) (first on line \(first))") }
@@ -100,11 +95,11 @@ public enum Predictions {
                     + "(classes: \(classList(classes)))")
             }
             var scores: [Double]?
-            if let raw = object["scores"], !(raw is NSNull) {
+            if let raw = object["scores"], raw != .null {
                 scores = try parseScores(raw, classes: classes, classIndex: classIndex, key: key, fail: fail)
             }
             var features: [Double]?
-            if let raw = object["features"], !(raw is NSNull) {
+            if let raw = object["features"], raw != .null {
                 guard let f = numbers(raw) else { throw fail("\"features\" of key \(key) must be an array of finite numbers") }
                 if let known = featureLength, known.count != f.count {
                     throw fail("\"features\" of key \(key) has \(f.count) values, line \(known.line) has \(known.count)")
@@ -124,9 +119,9 @@ public enum Predictions {
     }
 
     private static func parseScores(
-        _ raw: Any, classes: [String], classIndex: [String: Int], key: String, fail: (String) -> SISRError
+        _ raw: JSONValue, classes: [String], classIndex: [String: Int], key: String, fail: (String) -> SISRError
     ) throws -> [Double] {
-        if let dict = raw as? [String: Any] {
+        if let dict = raw.objectValue {
             var s = [Double](repeating: -.infinity, count: classes.count)
             for (name, value) in dict {
                 guard let i = classIndex[name] else { throw fail("\"scores\" of key \(key) names unknown class \"\(name)\"") }
@@ -144,14 +139,13 @@ public enum Predictions {
         return s
     }
 
-    private static func number(_ v: Any) -> Double? {
-        guard let n = v as? NSNumber else { return nil }
-        let d = n.doubleValue
+    private static func number(_ v: JSONValue) -> Double? {
+        guard let d = v.doubleValue else { return nil }
         return d.isFinite ? d : nil
     }
 
-    private static func numbers(_ v: Any) -> [Double]? {
-        guard let a = v as? [Any] else { return nil }
+    private static func numbers(_ v: JSONValue) -> [Double]? {
+        guard let a = v.arrayValue else { return nil }
         var out: [Double] = []
         out.reserveCapacity(a.count)
         for x in a {
@@ -166,10 +160,7 @@ public enum Predictions {
     }
 }
 
-/// JSON text of a string (quotes, backslashes and control characters escaped).
-func jsonString(_ s: String) -> String { CanonicalJSON.quote(s) }
-
-/// JSON array of finite doubles in Swift's shortest round-trip form.
-func numberArray(_ v: [Double]) -> String {
-    "[" + v.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",") + "]"
+/// A JSON array of doubles; non-finite values are written as `null` (and refused when read back).
+func numberArray(_ v: [Double]) -> JSONValue {
+    .array(v.map { $0.isFinite ? .double($0) : .null })
 }

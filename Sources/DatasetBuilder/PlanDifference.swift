@@ -1,4 +1,5 @@
 import Foundation
+import SISRCore
 
 /// Says how two build plans (`.sisr-build/plan.json` bytes) differ, in terms of the options a
 /// user typed: `--samples-per-shard is 32 in the unfinished build, 64 now`.
@@ -20,13 +21,13 @@ enum PlanDifference {
         return out
     }
 
-    static func object(_ bytes: [UInt8]) -> [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
+    static func object(_ bytes: [UInt8]) -> [String: JSONValue]? {
+        (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)))?.objectValue
     }
 
     /// `--name value` pairs (and bare flags) of a recorded command.
-    static func options(_ command: Any?) -> [String: String] {
-        let args = (command as? [String]) ?? []
+    static func options(_ command: JSONValue?) -> [String: String] {
+        let args = command?.arrayValue?.compactMap(\.stringValue) ?? []
         var out = [String: String]()
         var i = 0
         while i < args.count {
@@ -43,11 +44,5 @@ enum PlanDifference {
         return out
     }
 
-    static func same(_ a: Any?, _ b: Any?) -> Bool {
-        switch (a, b) {
-        case (nil, nil): return true
-        case let (x?, y?): return NSDictionary(dictionary: ["v": x]).isEqual(to: ["v": y])
-        default: return false
-        }
-    }
+    static func same(_ a: JSONValue?, _ b: JSONValue?) -> Bool { a == b }
 }

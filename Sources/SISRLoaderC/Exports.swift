@@ -53,14 +53,19 @@ public func sisr_loader_info(_ loader: OpaquePointer?, _ out: UnsafeMutablePoint
     guard let h = handle(loader), let out else { return Status.argument }
     return guarded(h) {
         let l = h.loader, o = l.options
-        var info: [String: Any] = [
-            "abi": 2, "streams": l.streams, "classes": l.classes, "samples": l.sampleCount, "batches_per_epoch": try l.plan().batchCount,
-            "split": o.split, "manifest_sha256": l.source.manifestSHA256, "patch": o.patch, "layout": o.layout.rawValue,
-            "batch_size": o.batchSize, "rank": o.rank, "world": o.world, "shuffle": o.shuffles, "crop": o.cropMode.rawValue,
-        ]
-        if let p = l.source.perturbation { info["perturbation"] = p.summary }  // this split's images are perturbed
-        let data = try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])
-        h.info = CString(String(decoding: data, as: UTF8.self))
+        func int(_ i: Int) -> JSONValue { .int(Int64(i)) }
+        var info: JSONValue = .object([
+            "abi": .int(2), "streams": .bool(l.streams), "classes": .array(l.classes.map { .string($0) }),
+            "samples": int(l.sampleCount), "batches_per_epoch": int(try l.plan().batchCount),
+            "split": .string(o.split), "manifest_sha256": .string(l.source.manifestSHA256), "patch": int(o.patch),
+            "layout": .string(o.layout.rawValue), "batch_size": int(o.batchSize), "rank": int(o.rank), "world": int(o.world),
+            "shuffle": .bool(o.shuffles), "crop": .string(o.cropMode.rawValue),
+        ])
+        if let p = l.source.perturbation, case var .object(fields) = info {  // this split's images are perturbed
+            fields["perturbation"] = .string(p.summary)
+            info = .object(fields)
+        }
+        h.info = CString(CanonicalJSON.string(info))
         out.pointee = UnsafePointer(h.info!.pointer)
         return Status.ok
     }
@@ -95,8 +100,7 @@ public func sisr_loader_epoch_keys(
     guard let h = handle(loader), let out else { return Status.argument }
     return guarded(h) {
         let keys = try h.loader.keys(epoch: Int(epoch), start: Int(start))
-        let data = try JSONSerialization.data(withJSONObject: keys)
-        h.scratch = CString(String(decoding: data, as: UTF8.self))
+        h.scratch = CString(String(decoding: try CanonicalJSON.encode(keys), as: UTF8.self))
         out.pointee = UnsafePointer(h.scratch!.pointer)
         return Status.ok
     }

@@ -16,18 +16,18 @@ extension COptions {
     /// Parses the options JSON of `sisr_loader_open`. Unknown keys, wrong types and values outside a
     /// list are refused with a message naming the option and the valid keys or values.
     static func parse(_ json: String) throws -> COptions {
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: Data(json.utf8)) } catch {
+        let object: JSONValue
+        do { object = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)) } catch {
             throw LoaderError.argument("options are not valid JSON: \(json.prefix(80))")
         }
-        guard let dict = object as? [String: Any] else { throw LoaderError.argument("options must be a JSON object, e.g. {\"patch\": 64}") }
+        guard let dict = object.objectValue else { throw LoaderError.argument("options must be a JSON object, e.g. {\"patch\": 64}") }
         for key in dict.keys.sorted() where !keys.contains(key) {
             let close = keys.filter { normalized($0) == normalized(key) || normalized($0).hasPrefix(normalized(key)) }
             throw LoaderError.argument("unknown option \"\(key)\"" + (close.isEmpty ? "" : " (did you mean \(close.joined(separator: " or "))?)")
                                        + "; valid options: \(keys.joined(separator: ", "))")
         }
         for (key, valid) in choices {
-            if let value = dict[key] as? String, !valid.contains(value) {
+            if let value = dict[key]?.stringValue, !valid.contains(value) {
                 throw LoaderError.argument("option \(key): \"\(value)\" is not one of \(valid.joined(separator: ", "))")
             }
         }
@@ -39,7 +39,7 @@ extension COptions {
     static func normalized(_ s: String) -> String { s.lowercased().filter { $0.isLetter } }
 
     /// `option batch_size must be an integer (got "8")`.
-    static func describe(_ error: DecodingError, in dict: [String: Any]) -> String {
+    static func describe(_ error: DecodingError, in dict: [String: JSONValue]) -> String {
         let context: DecodingError.Context
         switch error {
         case let .typeMismatch(_, c), let .valueNotFound(_, c), let .dataCorrupted(c): context = c
@@ -47,7 +47,7 @@ extension COptions {
         @unknown default: return "invalid options: \(error)"
         }
         guard let key = context.codingPath.first?.stringValue else { return "invalid options: \(context.debugDescription)" }
-        let got = dict[key].map { "\($0)" } ?? "null"
+        let got = dict[key].map { $0.stringValue ?? "\($0)" } ?? "null"
         let kind: String
         switch key {
         case "protocol": kind = "a protocol name or path (string) or null"

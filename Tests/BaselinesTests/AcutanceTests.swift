@@ -10,10 +10,10 @@ import SISRCore
     }
     struct FixtureFile: Decodable { let images: [Record] }
 
-    static let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("acutance")
+    static let dir = fixtures.url("acutance")
 
     @Test func matchesPillowAndOpenCV() throws {
-        let file = try JSONDecoder().decode(FixtureFile.self, from: Data(contentsOf: Self.dir.appendingPathComponent("acutance.json")))
+        let file = try fixtures.decode(FixtureFile.self, "acutance/acutance.json")
         #expect(file.images.count == 6)
         for r in file.images {
             let img = try PNG.read(Self.dir.appendingPathComponent("\(r.name).png"))

@@ -19,10 +19,10 @@ import SISRCore
     }
     struct Cases: Decodable { let cases: [Case] }
 
-    static let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("bm3d")
+    static let dir = fixtures.url("bm3d")
 
     static func cases() throws -> [Case] {
-        try JSONDecoder().decode(Cases.self, from: Data(contentsOf: dir.appendingPathComponent("cases.json"))).cases
+        try fixtures.decode(Cases.self, "bm3d/cases.json").cases
     }
 
     /// The fixture's input as planes (grey PNGs decode to RGB with equal channels; keep one).

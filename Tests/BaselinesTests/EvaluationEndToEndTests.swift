@@ -4,29 +4,30 @@ import Foundation
 import Testing
 import SISRCore
 @testable import Baselines
+import TestSupport
 
 /// Baselines and scorer on a small release built in the test with the builder's API: four classical
 /// demo upsamplers (nearest and bicubic, x2 and x4) over 110 procedural 48x48 images (88/11/11 split).
 @Suite struct EvaluationEndToEndTests {
     static let models = ["Nearest-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA", "Bicubic-NA-x2-NA-NA", "Bicubic-NA-x4-NA-NA"]
 
-    static let dir: URL = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("sisr-scoring-e2e-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.removeItem(at: d)
+    /// Built once for the suite; a failure is reported by every test that needs it.
+    static let built = Result<URL, any Error> {
+        let d = try TempDir("sisr-scoring-e2e").url
         var options = BuildOptions()
         options.images = .procedural(seed: 0, count: 110, width: 48, height: 48)
         options.models = models
-        var run = RunOptions(outDirectory: d.appendingPathComponent("release"))
-        run.threads = 2
-        _ = try! DatasetBuilder.execute(BuildPlan.make(options), options: options, run: run)
+        try runBuild(options, into: d.appendingPathComponent("release"), threads: 2)
         let protocols = d.appendingPathComponent("protocols")
-        try! FileManager.default.createDirectory(at: protocols, withIntermediateDirectories: true)
-        try! Data(#"{"name":"t-attribution","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8)
+        try FileManager.default.createDirectory(at: protocols, withIntermediateDirectories: true)
+        try Data(#"{"name":"t-attribution","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8)
             .write(to: protocols.appendingPathComponent("t-attribution.json"))
-        try! Data(#"{"name":"t-scale","description":"","models":{},"label":"scale","withheld":{"parameter":"architecture","value":"Bicubic"}}"#.utf8)
+        try Data(#"{"name":"t-scale","description":"","models":{},"label":"scale","withheld":{"parameter":"architecture","value":"Bicubic"}}"#.utf8)
             .write(to: protocols.appendingPathComponent("t-scale.json"))
         return d
-    }()
+    }
+
+    static var dir: URL { get throws { try built.get() } }
 
     func data(_ name: String) throws -> ProtocolData {
         let p = try ExperimentProtocol.load(nameOrPath: Self.dir.appendingPathComponent("protocols/\(name).json").path)
@@ -38,7 +39,7 @@ import SISRCore
         #expect(d.train.samples.count == 4 * 88 && d.test.samples.count == 4 * 11 && d.classes.count == 4)
         for (name, preds) in [("acutance", try BaselineRunner.acutance(d)), ("spectral", try BaselineRunner.spectral(d))] {
             // Through the file format and back.
-            let url = Self.dir.appendingPathComponent("\(name).jsonl")
+            let url = try Self.dir.appendingPathComponent("\(name).jsonl")
             try Predictions.write(preds, to: url)
             let task = d.task
             let read = try Predictions.read(url, classes: task.classes, expectedKeys: Set(task.samples.map(\.key)), protocolName: task.name)

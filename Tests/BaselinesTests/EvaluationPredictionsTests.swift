@@ -41,6 +41,17 @@ import SISRCore
         #expect(Predictions.encode(back) == bytes)
     }
 
+    @Test("the writer's bytes are pinned: sorted keys, doubles in Swift's shortest form, non-finite as null")
+    func encodeBytesArePinned() {
+        let p = [
+            Prediction(key: "b\"k", label: "B", scores: [1, 0.25, 1e-05, -.infinity], features: [0, -2.5e300]),
+            Prediction(key: "a", label: "é\n"),
+        ]
+        let want = #"{"key":"a","label":"é\n"}"# + "\n"
+            + #"{"features":[0.0,-2.5e+300],"key":"b\"k","label":"B","scores":[1.0,0.25,1e-05,null]}"# + "\n"
+        #expect(String(decoding: Predictions.encode(p), as: UTF8.self) == want)
+    }
+
     @Test func errorsNameFileAndLine() {
         let l1 = "{\"key\":\"m1__i0\",\"label\":\"A\"}\n"
         let rest = "{\"key\":\"m1__i1\",\"label\":\"B\"}\n{\"key\":\"m2__i0\",\"label\":\"A\"}\n"

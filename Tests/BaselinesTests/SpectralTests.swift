@@ -6,13 +6,13 @@ import SISRCore
 @Suite struct SpectralTests {
     struct Record: Decodable { let name: String; let width: Int; let height: Int; let re: [Double]; let im: [Double]; let features: [Double] }
     struct FixtureFile: Decodable { let images: [Record] }
-    static let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("spectral")
-    static func fixtures() throws -> [Record] {
-        try JSONDecoder().decode(FixtureFile.self, from: Data(contentsOf: dir.appendingPathComponent("spectral.json"))).images
+    static let dir = fixtures.url("spectral")
+    static func records() throws -> [Record] {
+        try fixtures.decode(FixtureFile.self, "spectral/spectral.json").images
     }
 
     @Test func dftMatchesNumpyFFT() throws {
-        for r in try Self.fixtures() {
+        for r in try Self.records() {
             let img = try PNG.read(Self.dir.appendingPathComponent("\(r.name).png"))
             let grey = Acutance.grey(img).map(Double.init)
             let (re, im) = DFT2D.transform(grey, width: r.width, height: r.height)
@@ -24,7 +24,7 @@ import SISRCore
     }
 
     @Test func featuresMatchNumpyReference() throws {
-        for r in try Self.fixtures() {
+        for r in try Self.records() {
             let img = try PNG.read(Self.dir.appendingPathComponent("\(r.name).png"))
             let f = SpectralFeatures().features(img)
             #expect(f.count == r.features.count)

@@ -1,12 +1,13 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite("sisr baseline and sisr evaluate")
 struct BaselineEvaluateCLITests {
     @Test("a baseline's predictions score through evaluate; bad predictions are refused naming file and line")
     func baselineThenEvaluate() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let release = dir.appendingPathComponent("release").path
         let b = try CLI.run(["build", "--out", release, "--count", "20", "--size", "40x32",
@@ -24,9 +25,8 @@ struct BaselineEvaluateCLITests {
                              "--out", out, "--markdown", md, "--confusion", png])
         #expect(e.status == 0, "\(e.stderr)")
         #expect(e.stdout.contains("**Accuracy:"))
-        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
-        let overall = report?["overall"] as? [String: Any]
-        #expect((overall?["total"] as? Int) == 4)
+        let report = try CanonicalJSON.decode(JSONValue.self, from: [UInt8](Data(contentsOf: URL(fileURLWithPath: out))), path: out)
+        #expect(report["overall"]?["total"]?.intValue == 4)
         #expect(try String(contentsOfFile: md, encoding: .utf8).contains("## Per class"))
         #expect(try PNG.read(URL(fileURLWithPath: png)).width > 100)
 

@@ -1,12 +1,12 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite("sisr build / verify / inspect / zoo / import")
 struct BuilderCLITests {
     static let small = ["--count", "6", "--size", "32x24", "--models", "Nearest-NA-x2-NA-NA,Bilinear-NA-x4-NA-NA",
                         "--samples-per-shard", "3"]
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func env(_ extra: [String: String]) -> [String: String] {
         var e = ProcessInfo.processInfo.environment
@@ -17,13 +17,13 @@ struct BuilderCLITests {
 
     @Test("sisr build with no arguments builds the default release into ./release, matching CHECKSUMS")
     func defaultBuild() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let r = try CLI.run(["build", "--threads", "2"], environment: env([:]), cwd: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("sisr verify release") && r.stdout.contains("Release written to"))
         let built = try Data(contentsOf: dir.appendingPathComponent("release/CHECKSUMS"))
-        #expect(built == (try Data(contentsOf: Self.repoRoot.appendingPathComponent("CHECKSUMS"))))
+        #expect(built == (try Data(contentsOf: repositoryRoot.appendingPathComponent("CHECKSUMS"))))
         let again = try CLI.run(["build"], environment: env([:]), cwd: dir)
         #expect(again.status == 0 && again.stdout.contains("nothing to do"), "\(again.stdout)\(again.stderr)")
         let other = try CLI.run(["build", "--seed", "1"], environment: env([:]), cwd: dir)
@@ -32,7 +32,7 @@ struct BuilderCLITests {
 
     @Test("verify passes a good release, fails with the shard named after one flipped byte")
     func verifyExitStatus() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("r").path
         #expect(try CLI.run(["build", "--out", out] + Self.small, environment: env([:])).status == 0)
@@ -50,7 +50,7 @@ struct BuilderCLITests {
 
     @Test("Slurm and Kubernetes worker variables split the work; --finalize equals one machine")
     func workersFromEnvironment() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let one = dir.appendingPathComponent("one").path, slurm = dir.appendingPathComponent("slurm").path,
             k8s = dir.appendingPathComponent("k8s").path
@@ -78,14 +78,14 @@ struct BuilderCLITests {
     func zooListing() throws {
         let demo = try CLI.run(["zoo", "--zoo", "demo"])
         #expect(demo.status == 0 && demo.stdout.contains("16 of 16 runnable"))
-        let paper = try CLI.run(["zoo"], cwd: Self.repoRoot)
+        let paper = try CLI.run(["zoo"], cwd: repositoryRoot)
         #expect(paper.status == 0 && paper.stdout.contains("205 models") && paper.stdout.contains("LIIF-div2k-x4-L1-NA-pretrained"))
         #expect(paper.stdout.contains("unavailable"))
     }
 
     @Test("sisr build with a weights file that does not fit the zoo's config names the model, the file and the key")
     func mismatchedWeightsAreReportedClearly() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let listed = try CLI.run(["zoo", "--zoo", "demo", "--json"])
         var zoo = try CanonicalJSON.decode(Zoo.self, from: Array(listed.stdout.utf8), path: "sisr zoo --json")
@@ -93,7 +93,7 @@ struct BuilderCLITests {
         let i = try #require(zoo.models.firstIndex { $0.name == name })
         zoo.models[i].weights = .init(file: "edsr.pth", sha256: nil, format: "pytorch-pth", keyLayout: "basicsr", container: nil, source: nil)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("w"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.repoRoot.appendingPathComponent("Tests/SRModelsTests/Fixtures/models/edsr_x2.pth"),
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("Tests/SRModelsTests/Fixtures/models/edsr_x2.pth"),
                                          to: dir.appendingPathComponent("w/edsr.pth"))  // 8 features; the zoo says 16
         try Data(try CanonicalJSON.encode(zoo, pretty: true)).write(to: dir.appendingPathComponent("zoo.json"))
         let r = try CLI.run(["build", "--zoo", "zoo.json", "--weights", "w", "--models", name, "--count", "2", "--size", "32x24",
@@ -107,7 +107,7 @@ struct BuilderCLITests {
     @Test("sisr import reads a tar.gz of the corpus in place and writes the same release as the unpacked folder",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tar"), "needs /usr/bin/tar to make the archive"))
     func importFromArchive() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = dir.appendingPathComponent("corpus")
         try writeCorpus(corpus, images: 4, seed: 6, splits: [("train", "im1\nim2\n"), ("val", "im3\n"), ("test", "im4\n")]) { i, _ in

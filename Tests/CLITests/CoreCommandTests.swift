@@ -1,6 +1,7 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite("sisr core commands")
 struct CoreCommandTests {
@@ -16,7 +17,7 @@ struct CoreCommandTests {
 
     @Test("degrade writes exactly the builder's LR image")
     func degradeWritesLR() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let hr = Procedural.image(seed: 11, index: 0, width: 50, height: 38)
         let hrURL = dir.appendingPathComponent("hr.png"), lrURL = dir.appendingPathComponent("lr.png")
@@ -30,7 +31,7 @@ struct CoreCommandTests {
 
     @Test("errors go to stderr with a non-zero status and name the file; nothing is written")
     func errorsNameTheFile() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let bad = dir.appendingPathComponent("broken.png")
         try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0]).write(to: bad)

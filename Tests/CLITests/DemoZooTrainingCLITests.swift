@@ -1,6 +1,7 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 /// The demo zoo's networks are trained by `sisr train` from committed option files. Reproducing a whole
 /// checkpoint takes minutes per network in a release build (`make demo-zoo-check` retrains all of them
@@ -9,8 +10,6 @@ import Testing
 /// for 1 and 2 threads.
 @Suite("Demo zoo training: committed option files reproduce")
 struct DemoZooTrainingCLITests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
     /// Iterations run by the short test.
     static let iterations = 12
     /// SHA-256 of `net_g_12.safetensors` from the first 12 iterations of
@@ -22,9 +21,9 @@ struct DemoZooTrainingCLITests {
 
     @Test("the first 12 iterations of EDSR-demo-x2-L1-s1.yml give the pinned checkpoint with 1 and 2 threads")
     func firstIterationsReproduce() throws {
-        let dir = try makeTempDir("demo-train")
+        let dir = try TempDir("demo-train").url
         defer { try? FileManager.default.removeItem(at: dir) }
-        let source = try String(contentsOf: Self.repoRoot.appendingPathComponent("manifests/demo-training/EDSR-demo-x2-L1-s1.yml"), encoding: .utf8)
+        let source = try String(contentsOf: repositoryRoot.appendingPathComponent("manifests/demo-training/EDSR-demo-x2-L1-s1.yml"), encoding: .utf8)
         var short = source
         for key in ["total_iter", "save_checkpoint_freq", "val_freq"] {
             let lines = short.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in

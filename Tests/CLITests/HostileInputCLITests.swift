@@ -1,6 +1,7 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite("sisr refuses hostile input with exit 1 and the file named")
 struct HostileInputCLITests {
@@ -8,7 +9,7 @@ struct HostileInputCLITests {
 
     @Test("degrade of an image smaller than --scale, or a huge --scale, is an error naming the file")
     func degradeTooSmall() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("lr.png")
         for (w, h, scale) in [(1, 1, 2), (1, 3, 2), (3, 1, 2), (50, 38, 1_000_000)] {
@@ -23,7 +24,7 @@ struct HostileInputCLITests {
 
     @Test("verify (fast and deep) reports a stray shard and any file the manifest does not list")
     func verifyReportsUnlistedFiles() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("r")
         #expect(try CLI.run(["build", "--out", out.path] + Self.small).status == 0)
@@ -41,7 +42,7 @@ struct HostileInputCLITests {
 
     @Test("verify --deep stops a shard that expands beyond the manifest's tar_bytes")
     func verifyDeepStopsAtTarBytes() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("r")
         #expect(try CLI.run(["build", "--out", out.path] + Self.small).status == 0)
@@ -57,7 +58,7 @@ struct HostileInputCLITests {
 
     @Test("a bad --splits file or import split file is named, with the line number and not the line")
     func splitErrorsDoNotEchoTheFile() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let secret = "root:x:0:0:SECRET-LINE"
         let json = dir.appendingPathComponent("splits.json")

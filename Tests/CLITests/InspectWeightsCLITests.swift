@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("sisr inspect-weights")
 struct InspectWeightsCLITests {
@@ -26,7 +27,7 @@ struct InspectWeightsCLITests {
     }
 
     @Test func listsTensorsAndExports() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let f = dir.appendingPathComponent("tiny.safetensors"), out = dir.appendingPathComponent("out.safetensors")
         try Data(Self.safetensors()).write(to: f)
@@ -43,7 +44,7 @@ struct InspectWeightsCLITests {
     }
 
     @Test func refusesAMaliciousPickle() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let f = dir.appendingPathComponent("evil.pth")
         try Data(Self.malicious()).write(to: f)

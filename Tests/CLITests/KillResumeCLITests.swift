@@ -1,6 +1,7 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 /// `sisr build` killed with SIGKILL again and again, at points chosen from a seed, and resumed
 /// until it finishes: the release must equal an uninterrupted build's byte for byte, and a rerun of
@@ -18,7 +19,7 @@ struct KillResumeCLITests {
         for k in ["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN", "JOB_COMPLETION_INDEX"] { env[k] = nil }
         env["SISR_TEST_KILL_AT_STEP"] = step.map(String.init)
         let p = Process()
-        p.executableURL = CLI.binary
+        p.executableURL = try CLI.binary
         p.arguments = ["build", "--out", out] + Self.options
         p.environment = env
         let pipe = Pipe()
@@ -50,7 +51,7 @@ struct KillResumeCLITests {
 
     @Test("killed at seeded points (and at seeded times) and resumed until done: byte-identical, rerun exits 0")
     func killAndResumeUntilDone() throws {
-        let dir = try makeTempDir("sisr-kill")
+        let dir = try TempDir("sisr-kill").url
         defer { try? FileManager.default.removeItem(at: dir) }
         let ref = dir.appendingPathComponent("ref"), out = dir.appendingPathComponent("killed")
         let t0 = Date()
@@ -101,7 +102,7 @@ struct KillResumeCLITests {
 
     @Test("a finished build killed after removing its work folder, rerun, reports complete")
     func killBetweenCleanupAndExit() throws {
-        let dir = try makeTempDir("sisr-kill2")
+        let dir = try TempDir("sisr-kill2").url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("r")
         #expect(try build(out.path).status == 0)

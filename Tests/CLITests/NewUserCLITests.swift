@@ -1,6 +1,7 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 /// What a new user meets in the first hour (issue 13): usage, option rules, messages that say what
 /// is wrong and what to do, progress and hints that work as printed.
@@ -17,7 +18,7 @@ struct NewUserCLITests {
         return e
     }
 
-    func build(_ args: [String], cwd: URL? = nil) throws -> CLIResult { try CLI.run(["build"] + args, environment: env(), cwd: cwd) }
+    func build(_ args: [String], cwd: URL? = nil) throws -> ProcessResult { try CLI.run(["build"] + args, environment: env(), cwd: cwd) }
 
     @Test("sisr with no arguments prints the usage on stderr and exits non-zero")
     func noArguments() throws {
@@ -36,7 +37,7 @@ struct NewUserCLITests {
 
     @Test("--threads: one rule everywhere; -1 and =-1 are refused alike, 0 means one per core")
     func threadsRule() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         for command in [["build"], ["import", dir.path], ["load-bench", dir.path], ["bench-models"], ["upscale", "--arch", "edsr", "--weights", "w", "a", "b"]] {
             for form in [["--threads", "-1"], ["--threads=-1"]] {
@@ -52,7 +53,7 @@ struct NewUserCLITests {
 
     @Test("--zoo paper and file zoos are resolved the same in build, import and zoo; errors say missing or malformed")
     func zooResolver() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let paper = try build(["--zoo", "paper", "--out", dir.appendingPathComponent("p").path])
         #expect(paper.status != 0)
@@ -84,7 +85,7 @@ struct NewUserCLITests {
 
     @Test("the image folder scan says what it found and what it skipped")
     func folderScan() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let photos = dir.appendingPathComponent("photos")
         for i in 0..<3 { try PNG.write(Procedural.image(seed: 1, index: i, width: 32, height: 24), to: photos.appendingPathComponent("p\(i).png")) }
@@ -98,7 +99,7 @@ struct NewUserCLITests {
 
     @Test("an unfinished build is reported as such by verify and inspect; a different rerun names the option")
     func unfinishedBuild() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("r").path
         let w0 = try build(["--out", out, "--worker", "0", "--workers", "2"] + Self.small)
@@ -128,7 +129,7 @@ struct NewUserCLITests {
 
     @Test("an empty split is warned about at build time and refused by load-bench; the default patch fits")
     func emptySplitAndPatch() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("r").path
         let b = try build(["--out", out, "--count", "3", "--size", "40x36", "--models", "Nearest-NA-x2-NA-NA"])
@@ -152,7 +153,7 @@ struct NewUserCLITests {
 
     @Test("protocol errors: selecting nothing names the wanted and present values; unknown names list the known ones")
     func protocolMessages() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("r").path
         #expect(try build(["--out", out] + Self.small).status == 0)
@@ -169,7 +170,7 @@ struct NewUserCLITests {
 
     @Test("evaluate says when the paper's figures are not comparable with the run")
     func evaluateComparability() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("r").path
         #expect(try build(["--out", out, "--count", "10", "--size", "32x24", "--models", "Nearest-NA-x2-NA-NA,Bilinear-NA-x4-NA-NA"]).status == 0)
@@ -188,7 +189,7 @@ struct NewUserCLITests {
 
     @Test("import warns when it stores samples without PSNR; inspect leaves them out of the mean")
     func importMissingPSNR() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = dir.appendingPathComponent("corpus")
         // im3's output is 2 pixels too wide: no PSNR against the HR.
@@ -214,7 +215,7 @@ struct NewUserCLITests {
 
     @Test("degrade takes a folder (every .png, same names) and refuses a folder into a file")
     func degradeFolder() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let src = dir.appendingPathComponent("hr")
         for i in 0..<2 { try PNG.write(Procedural.image(seed: 2, index: i, width: 40, height: 30), to: src.appendingPathComponent("a\(i).png")) }
@@ -250,12 +251,12 @@ struct NewUserCLITests {
 
     @Test("stdout is line-buffered when piped: the first line arrives while the command still runs")
     func lineBuffered() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("r").path
         #expect(try build(["--out", out, "--count", "10", "--size", "64x48", "--models", "Nearest-NA-x2-NA-NA,Bilinear-NA-x2-NA-NA"]).status == 0)
         let p = Process()
-        p.executableURL = CLI.binary
+        p.executableURL = try CLI.binary
         p.arguments = ["load-bench", out, "--patch", "32", "--epochs", "40", "--threads", "1"]
         let pipe = Pipe()
         p.standardOutput = pipe
@@ -274,13 +275,13 @@ struct NewUserCLITests {
         #expect(stillRunning, "the first line arrived only when the process ended (block-buffered stdout)")
     }
 
-    static let hasScript = FileManager.default.isExecutableFile(atPath: "/usr/bin/script")
+    static let hasScript = Tools.has("script")
 
     /// Runs `sisr args` on a pseudo-terminal (util-linux `script`), so progress lines are drawn.
-    func onTerminal(_ args: [String]) throws -> CLIResult {
-        let quoted = ([CLI.binary.path] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+    func onTerminal(_ args: [String]) throws -> ProcessResult {
+        let quoted = ([try CLI.binary.path] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.executableURL = URL(fileURLWithPath: try #require(Tools.find("script")))
         p.arguments = ["-qec", quoted, "/dev/null"]
         let out = Pipe()
         p.standardOutput = out
@@ -289,13 +290,13 @@ struct NewUserCLITests {
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return CLIResult(status: p.terminationStatus, stdout: String(decoding: data, as: UTF8.self), stderr: "")
+        return ProcessResult(status: p.terminationStatus, stdout: String(decoding: data, as: UTF8.self), stderr: "")
     }
 
     @Test("long commands show count, rate and ETA on a terminal: build, baseline, degrade of a folder",
           .enabled(if: hasScript, "needs util-linux `script` for a pseudo-terminal"))
     func progressOnTerminal() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("r").path
         let b = try onTerminal(["build", "--out", out] + Self.small)

@@ -1,13 +1,14 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite("robustness protocols through the CLI")
 struct PerturbationCLITests {
     /// Batches of a perturbed protocol are the same bytes with 1 or 2 threads and with libjpeg-turbo's
     /// SIMD code switched off (`JSIMD_FORCENONE`) or held to SSE2; a baseline and `sisr evaluate` run on it.
     @Test func perturbedBatchesAreTheSameEverywhereAndScore() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let release = dir.appendingPathComponent("release").path
         let b = try CLI.run(["build", "--out", release, "--count", "20", "--size", "40x32",

@@ -1,6 +1,7 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite("sisr upscale and sisr zoo: ProSR, EnhanceNet, SPSR, NCSR")
 struct PretrainedUpscaleCLITests {
@@ -20,7 +21,7 @@ struct PretrainedUpscaleCLITests {
         ("ncsr", "ncsr.pth", #"{"stackRRDB_blocks": [1, 0], "heat": 0.8, "seed": 7}"#),
     ] as [(String, String, String?)])
     func upscale(_ arch: String, _ weights: String, _ config: String?) throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let png = dir.appendingPathComponent("in.png")
         try PNG.write(image(width: 11, height: 9), to: png)
@@ -39,7 +40,7 @@ struct PretrainedUpscaleCLITests {
 
     @Test("a damaged TensorFlow checkpoint is refused with exit 1 and the file named")
     func damagedTensorFlow() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         var bytes = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent("enhancenet_weights")))
         bytes[100] ^= 0xFF
@@ -54,12 +55,12 @@ struct PretrainedUpscaleCLITests {
 
     @Test("sisr zoo lists the five models as runnable once their weight files are present")
     func zooRunnable() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         for file in ["proSR_x4.pth", "proSRGAN_x4.pth", "weights", "spsr.pth", "4X.pth"] {
             try Data([0]).write(to: dir.appendingPathComponent(file))
         }
-        let r = try CLI.run(["zoo", "--weights", dir.path], cwd: BuilderCLITests.repoRoot)
+        let r = try CLI.run(["zoo", "--weights", dir.path], cwd: repositoryRoot)
         #expect(r.status == 0)
         for name in ["proSR-div2k-x4-L1-NA-pretrained", "proSR-div2k-x4-ProSRGAN-NA-pretrained", "EnhanceNet-NA-x4-EnhanceNet-NA-pretrained",
                      "SPSR-div2k-x4-SPSR_GAN-NA-pretrained", "NCSR-div2k-x4-NCSR_GAN-NA-pretrained"] {

@@ -1,14 +1,13 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 /// No byte of a release may depend on OpenBLAS's kernel choice, the instruction set or the thread
 /// count. These tests pin each code path this machine has through the environment of a `sisr`
 /// subprocess (never changing the test process's own environment).
 @Suite("Release bytes independent of BLAS kernel, instruction set and threads")
 struct ReproducibilityCLITests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
     static let networks = ["--count", "3", "--size", "36x28", "--samples-per-shard", "4", "--models",
                            "EDSR-NA-x2-untrained-s1,RCAN-NA-x4-untrained-s1,RDN-NA-x2-untrained-s1,RRDBNet-NA-x4-untrained-s1,Lanczos3-NA-x4-NA-NA"]
 
@@ -20,7 +19,7 @@ struct ReproducibilityCLITests {
     }
 
     func checksums(_ args: [String], _ change: [String: String?]) throws -> Data {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let r = try CLI.run(["build", "--out", dir.appendingPathComponent("r").path] + args, environment: env(change))
         try #require(r.status == 0, "\(r.stderr)")
@@ -30,7 +29,7 @@ struct ReproducibilityCLITests {
     @Test("the default release matches CHECKSUMS with OpenBLAS choosing its own kernel, 1 thread")
     func defaultWithOpenBLASUnset() throws {
         let built = try checksums(["--threads", "1"], ["OPENBLAS_CORETYPE": nil, "OPENBLAS_L2_SIZE": nil])
-        #expect(built == (try Data(contentsOf: Self.repoRoot.appendingPathComponent("CHECKSUMS"))))
+        #expect(built == (try Data(contentsOf: repositoryRoot.appendingPathComponent("CHECKSUMS"))))
     }
 
     @Test("networks give the same release on the generic path and the CPU's fastest, with other BLAS kernels")
@@ -45,7 +44,7 @@ struct ReproducibilityCLITests {
 
     @Test("the manifest records the kernel family; --version names the kernels that run")
     func kernelFamilyRecorded() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("r")
         let r = try CLI.run(["build", "--out", out.path, "--count", "2", "--size", "16x16", "--models", "Nearest-NA-x2-NA-NA"],

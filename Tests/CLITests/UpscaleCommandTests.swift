@@ -1,6 +1,7 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite("sisr upscale")
 struct UpscaleCommandTests {
@@ -15,7 +16,7 @@ struct UpscaleCommandTests {
 
     @Test("the folder form writes every PNG at the checkpoint's scale, identically for 1 and 2 threads")
     func folderForm() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("in")
         try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
@@ -37,7 +38,7 @@ struct UpscaleCommandTests {
 
     @Test("a scale or config that contradicts the checkpoint, and an unknown architecture, fail with a clear message")
     func errors() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let png = dir.appendingPathComponent("x.png")
         try PNG.write(smallImage(3, width: 6, height: 5), to: png)

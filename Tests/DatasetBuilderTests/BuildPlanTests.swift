@@ -2,6 +2,7 @@ import DatasetBuilder
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite("The build plan is made once and passed in")
 struct BuildPlanTests {
@@ -9,7 +10,7 @@ struct BuildPlanTests {
     /// built (a builder that planned again would list and build it), and the release's images and
     /// samples are exactly the plan's.
     @Test func theBuilderRunsThePlanItIsGiven() throws {
-        let t = TempDir("plan-once")
+        let t = try TempDir("plan-once")
         defer { t.cleanup() }
         let images = t.sub("images")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)

@@ -3,6 +3,7 @@ import Foundation
 import SISRCore
 import SRModels
 import Testing
+import TestSupport
 
 @Suite struct ClassicalUpsamplerTests {
     struct Fixture: Decodable {
@@ -15,8 +16,7 @@ import Testing
     /// Nearest (numpy.repeat), bilinear (torch interpolate, align_corners=False) and Lanczos-3 (numpy,
     /// from the definition) references from Scripts/make_classical_fixtures.py.
     @Test func matchesIndependentReferences() throws {
-        let url = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)?.appendingPathComponent("classical.json"))
-        let f = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        let f = try fixtures.decode(Fixture.self, "classical.json")
         let input = RGBImage(width: f.input.width, height: f.input.height, pixels: f.input.pixels)
         #expect(f.cases.count == 6)
         for c in f.cases {
@@ -40,7 +40,7 @@ import Testing
 
     /// Every runnable model of the paper zoo has a configuration SRModels accepts.
     @Test func paperZooConfigsAreAcceptedBySRModels() throws {
-        let bytes = [UInt8](try Data(contentsOf: repoRoot.appendingPathComponent("manifests/zoo.json")))
+        let bytes = [UInt8](try Data(contentsOf: repositoryRoot.appendingPathComponent("manifests/zoo.json")))
         let zoo = try CanonicalJSON.decode(Zoo.self, from: bytes, path: "zoo.json")
         var checked = 0
         for m in zoo.models where m.runnable {

@@ -4,6 +4,7 @@ import SISRArchive
 import SISRCore
 import SRModels
 import Testing
+import TestSupport
 
 @Suite struct ImportTests {
     /// A tiny corpus in the paper's layout: HR folder, two model folders of normal (deflated,
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func importedPixelsRoundTripExactly() throws {
-        let src = TempDir("corpus"), out = TempDir("imported")
+        let src = try TempDir("corpus"), out = try TempDir("imported")
         defer { src.cleanup(); out.cleanup() }
         let written = try makeCorpus(src.url)
         _ = try runBuild(importOptions(src.url), into: out.url, threads: 2)
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func importErrorsNameTheBadFile() throws {
-        let src = TempDir("badcorpus"), out = TempDir("badout")
+        let src = try TempDir("badcorpus"), out = try TempDir("badout")
         defer { src.cleanup(); out.cleanup() }
         _ = try makeCorpus(src.url)
         try FileManager.default.removeItem(at: src.sub("Nearest-NA-x4-NA-NA/photo3.png"))
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func badSourceImageIsNamed() throws {
-        let dir = TempDir("badimages"), out = TempDir("badimagesout")
+        let dir = try TempDir("badimages"), out = try TempDir("badimagesout")
         defer { dir.cleanup(); out.cleanup() }
         try PNG.write(Procedural.image(seed: 1, index: 0, width: 32, height: 32), to: dir.sub("good.png"))
         try Data("not a png".utf8).write(to: dir.sub("broken.png"))
@@ -118,7 +119,7 @@ import Testing
         var o = importOptions(dir)
         o.importCorpus = corpus
         _ = try runBuild(o, into: dir, threads: 2)
-        return snapshot(dir)
+        return try snapshot(dir)
     }
 
     /// Imports the archive `a/<name>` of the corpus in `t` and checks: its release equals the
@@ -146,7 +147,7 @@ import Testing
 
     @Test(.enabled(if: hasZip, "needs /usr/bin/zip to make the archive"))
     func zipAndFolderGiveIdenticalReleases() throws {
-        let t = TempDir("zip")
+        let t = try TempDir("zip")
         defer { t.cleanup() }
         let reference = try folderRelease(t)
         try run(Self.zipTool, ["-q", "-r", "a/corpus.zip", "corpus"], in: t.url)  // deflated members under corpus/
@@ -157,7 +158,7 @@ import Testing
     /// dropped), as a tar.gz of its contents (`./...`) and as per-model archives.
     @Test(.enabled(if: hasTar, "needs /usr/bin/tar to make the archives"))
     func tarAndFolderGiveIdenticalReleases() throws {
-        let t = TempDir("archives")
+        let t = try TempDir("archives")
         defer { t.cleanup() }
         let reference = try folderRelease(t)
         let folder = t.sub("corpus")
@@ -178,7 +179,7 @@ import Testing
     /// file are named by archive path and member, as the folder form names the file.
     @Test(.enabled(if: hasTar, "needs /usr/bin/tar to make the archives"))
     func hostileAndBadArchiveMembersAreNamed() throws {
-        let t = TempDir("hostile")
+        let t = try TempDir("hostile")
         defer { t.cleanup() }
         try FileManager.default.createDirectory(at: t.sub("inner"), withIntermediateDirectories: true)
         try PNG.write(Procedural.image(seed: 1, index: 0, width: 32, height: 24), to: t.sub("x.png"))

@@ -1,6 +1,7 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite struct ManifestTypesTests {
     let labels = Labels(model: "EDSR-div2k-x4-L1-s1", architecture: "EDSR", scale: "x4", loss: "L1",
@@ -66,8 +67,7 @@ import Testing
     }
 
     @Test func releaseOpenReportsMissingManifest() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sisr-empty-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TempDir("sisr-empty").url
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(throws: SISRError.io(path: dir.appendingPathComponent("manifest.json").path,
                                      problem: "file not found: \(dir.path) is not a SISR release folder")) {

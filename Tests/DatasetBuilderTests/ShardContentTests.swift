@@ -3,10 +3,11 @@ import Foundation
 import SISRArchive
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite struct ShardContentTests {
     @Test func libarchiveReadsShardsAndPixelsMatchTheIndex() throws {
-        let t = TempDir("archive")
+        let t = try TempDir("archive")
         defer { t.cleanup() }
         _ = try runBuild(smallOptions(keepReference: true), into: t.url, threads: 2)
         let release = try Release.open(t.url)
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func verifyNamesAFlippedShardByteAndACorruptSample() throws {
-        let t = TempDir("verify")
+        let t = try TempDir("verify")
         defer { t.cleanup() }
         _ = try runBuild(smallOptions(), into: t.url)
         #expect(Verifier.verify(t.url, deep: true).ok)
@@ -63,49 +64,31 @@ import Testing
         #expect(!subjects.contains { $0.hasPrefix(release.manifest.shards[1].path + ":") && !$0.hasSuffix(victim.key) })
     }
 
-    @Test func pythonReadsShardsWithTarfileAndZstandard() throws {
-        let script = repoRoot.appendingPathComponent("Scripts/check_release.py")
-        guard let python = findExecutable("python3"),
-              run(python, ["-c", "import zstandard, PIL"]) == 0 else { return }  // Python optional: skipped
-        let t = TempDir("python")
+    @Test("Python reads the shards with tarfile, zstandard and Pillow (Scripts/check_release.py)",
+          .enabled(if: Tools.python(has: ["zstandard", "PIL"]), "needs python3 with the zstandard and Pillow packages"))
+    func pythonReadsShardsWithTarfileAndZstandard() throws {
+        let script = repositoryRoot.appendingPathComponent("Scripts/check_release.py")
+        let python = try #require(Tools.find("python3"))
+        let t = try TempDir("python")
         defer { t.cleanup() }
         _ = try runBuild(smallOptions(keepReference: true), into: t.url)
-        #expect(run(python, [script.path, t.url.path]) == 0)
+        #expect(try Subprocess.run(python, [script.path, t.url.path]).status == 0)
         let shard = try Release.open(t.url).shardURL(0)
         var bytes = [UInt8](try Data(contentsOf: shard))
         bytes[bytes.count / 3] ^= 0x01
         try Data(bytes).write(to: shard)
-        #expect(run(python, [script.path, t.url.path]) != 0)
+        #expect(try Subprocess.run(python, [script.path, t.url.path]).status != 0)
     }
 
-    @Test func sha256sumAcceptsCHECKSUMS() throws {
-        guard let tool = findExecutable("sha256sum") else { return }
-        let t = TempDir("sha")
+    @Test("sha256sum -c accepts CHECKSUMS and rejects a changed file",
+          .enabled(if: Tools.has("sha256sum"), "needs coreutils' sha256sum"))
+    func sha256sumAcceptsCHECKSUMS() throws {
+        let tool = try #require(Tools.find("sha256sum"))
+        let t = try TempDir("sha")
         defer { t.cleanup() }
         _ = try runBuild(smallOptions(), into: t.url)
-        #expect(run(tool, ["-c", "--quiet", "CHECKSUMS"], cwd: t.url) == 0)
+        #expect(try Subprocess.run(tool, ["-c", "--quiet", "CHECKSUMS"], cwd: t.url).status == 0)
         try Data("x".utf8).write(to: t.sub("zoo.json"))
-        #expect(run(tool, ["-c", "--quiet", "CHECKSUMS"], cwd: t.url) != 0)
+        #expect(try Subprocess.run(tool, ["-c", "--quiet", "CHECKSUMS"], cwd: t.url).status != 0)
     }
-}
-
-func findExecutable(_ name: String) -> String? {
-    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-        let p = "\(dir)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: p) { return p }
-    }
-    return nil
-}
-
-@discardableResult
-func run(_ exe: String, _ args: [String], cwd: URL? = nil) -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: exe)
-    p.arguments = args
-    if let cwd { p.currentDirectoryURL = cwd }
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { return -1 }
-    p.waitUntilExit()
-    return p.terminationStatus
 }

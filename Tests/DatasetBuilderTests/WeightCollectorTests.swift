@@ -2,6 +2,7 @@ import DatasetBuilder
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 @Suite("Collecting BasicSR checkpoints into a weights folder")
 struct WeightCollectorTests {
@@ -22,7 +23,7 @@ struct WeightCollectorTests {
 
     @Test("a matching checkpoint is copied byte for byte; a mismatching one is refused and not copied; a missing one is reported")
     func collect() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("collect-\(UUID().uuidString)")
+        let root = try TempDir("collect").url
         defer { try? FileManager.default.removeItem(at: root) }
         let experiments = root.appendingPathComponent("experiments"), out = root.appendingPathComponent("weights")
         for name in ["good", "wrong"] {

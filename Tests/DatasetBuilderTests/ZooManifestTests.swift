@@ -3,10 +3,11 @@ import Foundation
 import SISRCore
 import SRModels
 import Testing
+import TestSupport
 
 @Suite struct ZooManifestTests {
     func read(_ path: String) throws -> [UInt8] {
-        [UInt8](try #require(FileManager.default.contents(atPath: repoRoot.appendingPathComponent(path).path), "\(path) missing"))
+        [UInt8](try #require(FileManager.default.contents(atPath: repositoryRoot.appendingPathComponent(path).path), "\(path) missing"))
     }
 
     @Test func paperZooHas205ModelsWithCanonicalNamesAndRoundTrips() throws {
@@ -56,7 +57,7 @@ import Testing
     }
 
     @Test func unrunnableModelsAreReportedNotFatal() throws {
-        let t = TempDir("unavail")
+        let t = try TempDir("unavail")
         defer { t.cleanup() }
         var o = smallOptions()
         o.models = ["Bicubic-NA-x2-NA-NA", "EDSR-NA-x4-untrained-s1"]
@@ -83,7 +84,7 @@ import Testing
     }
 
     @Test func badWeightFilesStopTheBuildNamingTheFile() throws {
-        let t = TempDir("badweights")
+        let t = try TempDir("badweights")
         defer { t.cleanup() }
         try FileManager.default.createDirectory(at: t.sub("w"), withIntermediateDirectories: true)
         try Data("this is not a checkpoint".utf8).write(to: t.sub("w/edsr.pth"))
@@ -110,9 +111,9 @@ import Testing
     /// A checkpoint that loads but does not fit the zoo's config: the architecture's typed error,
     /// naming the file, passes through the factory; a fitting one runs as `sisr upscale` runs it.
     @Test func zooModelsAreBuiltBySRModelsWithTypedErrors() throws {
-        let t = TempDir("zoomodel")
+        let t = try TempDir("zoomodel")
         defer { t.cleanup() }
-        let fixture = repoRoot.appendingPathComponent("Tests/SRModelsTests/Fixtures/models/edsr_x2.pth")  // f8, 2 blocks
+        let fixture = repositoryRoot.appendingPathComponent("Tests/SRModelsTests/Fixtures/models/edsr_x2.pth")  // f8, 2 blocks
         try FileManager.default.createDirectory(at: t.sub("w"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: fixture, to: t.sub("w/edsr.pth"))
         var e = try #require(DemoZoo.zoo.entry(named: "EDSR-NA-x2-untrained-s1"))

@@ -2,6 +2,7 @@ import Foundation
 import SISRCore
 import Testing
 @testable import DatasetLoader
+import TestSupport
 
 /// Bad shards are refused or reported with the shard (and sample) named.
 @Suite struct CorruptionTests {

@@ -2,6 +2,7 @@ import Foundation
 import SISRCore
 import Testing
 @testable import DatasetLoader
+import TestSupport
 
 /// The loader over real shards: determinism across threads and ranks, resumption, coverage, pixels.
 @Suite struct LoaderTests {

@@ -1,6 +1,7 @@
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 @testable import DatasetLoader
 
 /// Test-time perturbations against independent references (Fixtures/perturb, made by

@@ -2,6 +2,7 @@ import Foundation
 import SISRCore
 import Testing
 @testable import DatasetLoader
+import TestSupport
 
 /// Protocol files: lookup, validation, selection with a withheld value, class order.
 @Suite struct ProtocolTests {
@@ -21,8 +22,8 @@ import Testing
     }
 
     @Test func lookupByNameAndPathAndValidation() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("protos-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TempDir("protos").url
+        defer { try? FileManager.default.removeItem(at: dir) }
         let good = #"{"name":"p","description":"d","models":{"loss":["L1"]},"label":"scale","withheld":null}"#
         try Data(good.utf8).write(to: dir.appendingPathComponent("p.json"))
         #expect(try ExperimentProtocol.load(nameOrPath: "p", directories: [dir]).models == ["loss": ["L1"]])

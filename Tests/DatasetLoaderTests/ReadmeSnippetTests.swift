@@ -3,13 +3,14 @@ import DatasetLoader
 import Foundation
 import SISRCore
 import Testing
+import TestSupport
 
 /// The README's Swift loader example, on a release shaped like the built-in one (128x96 procedural
 /// images, demo models), with the patch and protocol the README gives.
 @Suite struct ReadmeSnippetTests {
     @Test("README Swift example: BatchLoader with parsing-demo-scale and patch 64 on 128x96 images")
     func readmeSwiftExample() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sisr-readme-swift-\(UUID().uuidString)")
+        let dir = try TempDir("sisr-readme-swift").url
         defer { try? FileManager.default.removeItem(at: dir) }
         var build = BuildOptions()
         build.images = .procedural(seed: 0, count: 10, width: 128, height: 96)

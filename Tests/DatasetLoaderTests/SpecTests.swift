@@ -23,8 +23,7 @@ import Testing
     }
 
     static func spec() throws -> Spec {
-        let url = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).appendingPathComponent("spec.json")
-        return try JSONDecoder().decode(Spec.self, from: Data(contentsOf: url))
+        try fixtures.decode(Spec.self, "spec.json")
     }
 
     @Test func ordersMatchPythonReference() throws {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SISRArchive
 @testable import SISRCore
+import TestSupport
 
 @Suite("tar, zstd and libarchive")
 struct ArchiveTests {
@@ -26,7 +27,7 @@ struct ArchiveTests {
         #expect(entries.map(\.name) == members.map(\.0))
         for (e, m) in zip(entries, members) { #expect(Array(tar[e.dataOffset..<(e.dataOffset + e.size)]) == m.1) }
 
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("s.tar.zst")
         try AtomicFile.write(Zstd.compress(tar, level: 3), to: url)

@@ -56,7 +56,7 @@ struct HostileInputTests {
     @Test("ordinary PNGs still decode after the chunk walk, interlaced and 1-bit included")
     func ordinaryStillDecodes() throws {
         for name in PNGTests.pillowCases {
-            _ = try PNG.read(Fixtures.url("png/\(name).png"))
+            _ = try PNG.read(fixtures.url("png/\(name).png"))
         }
         let img = Procedural.image(seed: 5, index: 0, width: 64, height: 48)
         #expect(try PNG.decode(PNG.encode(img, options: .standard)) == img)

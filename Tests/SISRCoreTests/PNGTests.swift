@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SISRCore
+import TestSupport
 
 @Suite("PNG codec")
 struct PNGTests {
@@ -8,8 +9,8 @@ struct PNGTests {
 
     @Test("decodes every colour type to the pixels Pillow's convert(\"RGB\") gives", arguments: pillowCases)
     func decodesLikePillow(name: String) throws {
-        let img = try PNG.read(Fixtures.url("png/\(name).png"))
-        let expected = try Fixtures.bytes("png/\(name).rgb")
+        let img = try PNG.read(fixtures.url("png/\(name).png"))
+        let expected = try fixtures.bytes("png/\(name).rgb")
         #expect(img.width == 17 && img.height == 13)
         #expect(img.pixels == expected)
     }
@@ -25,7 +26,7 @@ struct PNGTests {
 
     @Test("decoded fixtures re-encode and decode to the same pixels", arguments: pillowCases)
     func reencode(name: String) throws {
-        let img = try PNG.read(Fixtures.url("png/\(name).png"))
+        let img = try PNG.read(fixtures.url("png/\(name).png"))
         #expect(try PNG.decode(PNG.encode(img, options: .shard)) == img)
     }
 
@@ -46,7 +47,7 @@ struct PNGTests {
 
     @Test("truncated, corrupt and 16-bit files give errors naming the file")
     func errors() throws {
-        let good = try Fixtures.bytes("png/rgb.png")
+        let good = try fixtures.bytes("png/rgb.png")
         #expect(throws: SISRError.self) { try PNG.decode(Array(good.prefix(good.count / 2)), name: "cut.png") }
         do {
             _ = try PNG.decode(Array(good.prefix(good.count - 20)), name: "cut.png")
@@ -61,7 +62,7 @@ struct PNGTests {
             try PNG.decode([1, 2, 3, 4, 5, 6, 7, 8, 9], name: "x.png")
         }
         do {
-            _ = try PNG.read(Fixtures.url("png/gray16.png"))
+            _ = try PNG.read(fixtures.url("png/gray16.png"))
             Issue.record("16-bit PNG accepted")
         } catch let e as SISRError {
             #expect(e.description.contains("16-bit"))
@@ -86,16 +87,16 @@ struct PNGTests {
         }
     }
 
-    @Test("Pillow decodes the encoder's output to the same pixels (runs only when python3 + Pillow exist)")
+    @Test("Pillow decodes the encoder's output to the same pixels",
+          .enabled(if: Tools.python(has: ["PIL"]), "needs python3 with the Pillow package"))
     func pillowReadsOurPNG() throws {
-        guard pythonHasPillow() else { return }
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let img = Procedural.image(seed: 5, index: 0, width: 31, height: 17)
         for (i, opts) in [PNGEncodeOptions.shard, .standard].enumerated() {
             let url = dir.appendingPathComponent("p\(i).png")
             try PNG.write(img, to: url, options: opts)
-            let out = try runPython("from PIL import Image; import hashlib, sys; im = Image.open(sys.argv[1]); print(im.mode, hashlib.sha256(im.tobytes()).hexdigest())", url.path)
+            let out = try Subprocess.python("from PIL import Image; import hashlib, sys; im = Image.open(sys.argv[1]); print(im.mode, hashlib.sha256(im.tobytes()).hexdigest())", url.path)
             #expect(out == "RGB \(img.pixelSHA256)")
         }
     }
@@ -119,21 +120,4 @@ func crc32(_ bytes: [UInt8]) -> UInt32 {
         for _ in 0..<8 { c = (c & 1) != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
     }
     return c ^ 0xFFFF_FFFF
-}
-
-func pythonHasPillow() -> Bool { (try? runPython("import PIL; print('ok')")) == "ok" }
-
-/// Runs `python3 -c code args...` and returns its trimmed stdout; throws if python3 is missing or fails.
-func runPython(_ code: String, _ args: String...) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", code] + args
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw SISRError.io(path: "python3", problem: "exit \(p.terminationStatus)") }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }

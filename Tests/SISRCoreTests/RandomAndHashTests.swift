@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SISRCore
+import TestSupport
 
 @Suite("Seeded randomness and SHA-256")
 struct RandomAndHashTests {
@@ -10,7 +11,7 @@ struct RandomAndHashTests {
 
     @Test("SeededRandom reproduces the Python reference of its specification")
     func matchesPythonReference() throws {
-        let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: Fixtures.url("random.json")))
+        let cases = try fixtures.decode([Case].self, "random.json")
         #expect(cases.count == 3)
         for c in cases {
             var r = SeededRandom(seed: UInt64(c.seed)!, names: c.names)
@@ -36,7 +37,7 @@ struct RandomAndHashTests {
     func sha256() throws {
         #expect(SHA256Hasher.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256Hasher.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         var big = [UInt8](repeating: 0, count: 3 << 20 + 12345)
         for i in big.indices { big[i] = UInt8(truncatingIfNeeded: i &* 2_654_435_761 >> 13) }

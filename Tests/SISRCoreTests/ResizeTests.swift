@@ -6,16 +6,13 @@ import Testing
 struct ResizeTests {
     struct Case: Decodable { let name: String; let scale: Double; let `in`: [Int]; let out: [Int] }
 
-    static let cases: [Case] = {
-        let data = try! Data(contentsOf: Fixtures.url("resize/cases.json"))
-        return try! JSONDecoder().decode([Case].self, from: data)
-    }()
+    static func cases() throws -> [Case] { try fixtures.decode([Case].self, "resize/cases.json") }
 
     /// (values differing, worst absolute difference, total values)
     static func compare(_ name: String, reference suffix: String) throws -> (Int, Int, Int) {
-        let c = try #require(cases.first { $0.name == name })
-        let input = try PNG.read(Fixtures.url("resize/\(name)-in.png"))
-        let expected = try PNG.read(Fixtures.url("resize/\(name)\(suffix)"))
+        let c = try #require(try cases().first { $0.name == name })
+        let input = try PNG.read(fixtures.url("resize/\(name)-in.png"))
+        let expected = try PNG.read(fixtures.url("resize/\(name)\(suffix)"))
         let got = MatlabResize.resize(input, scale: c.scale)
         #expect(got.width == c.out[0] && got.height == c.out[1])
         var differing = 0, worst = 0
@@ -28,7 +25,7 @@ struct ResizeTests {
     }
 
     @Test("matches BasicSR imresize run in float64 on >= 99.99% of values, never off by more than 1",
-          arguments: cases.map(\.name))
+          arguments: try cases().map(\.name))
     func matchesBasicSR64(name: String) throws {
         let (differing, worst, total) = try Self.compare(name, reference: "-out.png")
         #expect(worst <= 1, "max difference \(worst)")
@@ -39,7 +36,7 @@ struct ResizeTests {
     func matchesBasicSR32() throws {
         // float32 rounding moves exact .5 ties of upscaling by one level (2 values in 14400 at x2).
         var differing = 0, total = 0
-        for c in Self.cases {
+        for c in try Self.cases() {
             let (d, worst, n) = try Self.compare(c.name, reference: "-out32.png")
             #expect(worst <= 1, "\(c.name): max difference \(worst)")
             differing += d

@@ -3,6 +3,7 @@ import SRModels
 import Testing
 
 @testable import SISRTraining
+import TestSupport
 
 /// The demo zoo's option files (manifests/demo-training) parse, name themselves after their file, and
 /// build trainable networks of the demo zoo's sizes (16 features).

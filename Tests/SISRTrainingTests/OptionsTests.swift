@@ -285,21 +285,22 @@ struct OptionsTests {
 
     @Test("scalars are typed as PyYAML types them (fixture from PyYAML)")
     func scalarsMatchPyYAML() throws {
-        let fixture = try #require(Fixtures.json("pyyaml_scalars.json") as? [String: Any])
-        let cases = try #require(fixture["scalars"] as? [[String: Any]])
+        struct Case: Decodable { let yaml: String, type: String, value: JSONValue? }
+        struct Fixture: Decodable { let scalars: [Case] }
+        let cases = try fixtures.decode(Fixture.self, "pyyaml_scalars.json").scalars
         #expect(cases.count > 40)
         for c in cases {
-            let text = c["yaml"] as! String
+            let text = c.yaml
             let node = try OptionNode.root(yaml: "k: \(text)", file: "f")
             let value = try #require(try node.map(allowed: ["k"]).entries.first?.value.scalar())
-            let type = c["type"] as! String
+            let type = c.type
             switch (type, value) {
             case ("null", .null): break
-            case ("bool", .bool(let b)): #expect(b == c["value"] as? Bool, "\(text)")
-            case ("int", .int(let i)): #expect(i == c["value"] as? Int, "\(text)")
+            case ("bool", .bool(let b)): #expect(b == c.value?.boolValue, "\(text)")
+            case ("int", .int(let i)): #expect(i == c.value?.intValue, "\(text)")
             case ("float", .float(let d)):
-                if let s = c["value"] as? String { #expect("\(d)" == s, "\(text)") } else { #expect(d == c["value"] as? Double, "\(text)") }
-            case ("str", .string(let s)): #expect(s == c["value"] as? String, "\(text)")
+                if let s = c.value?.stringValue { #expect("\(d)" == s, "\(text)") } else { #expect(d == c.value?.doubleValue, "\(text)") }
+            case ("str", .string(let s)): #expect(s == c.value?.stringValue, "\(text)")
             default: Issue.record("'\(text)': PyYAML reads \(type), we read \(value)")
             }
         }

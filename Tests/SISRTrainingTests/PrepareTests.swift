@@ -3,6 +3,7 @@ import SISRCore
 import Testing
 
 @testable import SISRTraining
+import TestSupport
 
 /// The LCG test image of `Scripts/make_prepare_fixtures.py`.
 func lcgImage(width: Int, height: Int, seed: UInt32) -> RGBImage {
@@ -17,11 +18,23 @@ func lcgImage(width: Int, height: Int, seed: UInt32) -> RGBImage {
 
 @Suite("Training data preparation")
 struct PrepareTests {
-    static var fixture: [String: Any] { (try? Fixtures.json("prepare.json") as? [String: Any]) ?? [:] }
+    /// Fixtures/prepare.json (Scripts/make_training_fixtures.py: Python SeededRandom, scipy, BasicSR).
+    struct Reference: Decodable {
+        struct Blur: Decodable { let width: Int, height: Int, seed: Int, sigma: Double, hwc: [Double] }
+        struct Photo: Decodable {
+            let width: Int, height: Int, seed: Int, longest_side: Int, out_width: Int, out_height: Int, hwc: [Int]
+        }
+        let subsets: [String: [String: String]]
+        let kernels: [String: [Double]]
+        let blur: Blur
+        let photo: Photo
+    }
+
+    static func fixture() throws -> Reference { try fixtures.decode(Reference.self, "prepare.json") }
 
     @Test("quarter subsets match the documented Python SeededRandom, and the committed meta_info files")
     func subsets() throws {
-        let ref = try #require(Self.fixture["subsets"] as? [String: [String: String]])
+        let ref = try Self.fixture().subsets
         for (seedText, hashes) in ref {
             let seed = UInt64(seedText)!
             for d in TrainingDataset.allCases {
@@ -55,17 +68,18 @@ struct PrepareTests {
 
     @Test("Gaussian kernels and blur match scipy.ndimage (reflect, truncate 4)")
     func blur() throws {
-        let kernels = try #require(Self.fixture["kernels"] as? [String: [Double]])
+        let reference = try Self.fixture()
+        let kernels = reference.kernels
         for (sigma, ref) in kernels {
             let k = GaussianBlur.kernel(sigma: Double(sigma)!)
             #expect(k.count == ref.count)
             for (a, b) in zip(k, ref) { #expect(abs(a - b) < 1e-15, "sigma \(sigma)") }
         }
-        let b = try #require(Self.fixture["blur"] as? [String: Any])
-        let (w, h) = (b["width"] as! Int, b["height"] as! Int)
-        let img = lcgImage(width: w, height: h, seed: UInt32(b["seed"] as! Int))
-        let out = GaussianBlur.blur(img.planarDoubles, channels: 3, width: w, height: h, sigma: b["sigma"] as! Double)
-        let ref = b["hwc"] as! [Double]
+        let b = reference.blur
+        let (w, h) = (b.width, b.height)
+        let img = lcgImage(width: w, height: h, seed: UInt32(b.seed))
+        let out = GaussianBlur.blur(img.planarDoubles, channels: 3, width: w, height: h, sigma: b.sigma)
+        let ref = b.hwc
         var worst = 0.0
         for y in 0..<h {
             for x in 0..<w {
@@ -77,13 +91,13 @@ struct PrepareTests {
 
     @Test("a prepared photo equals scipy blur + BasicSR imresize (no antialiasing) to the last uint8")
     func photo() throws {
-        let p = try #require(Self.fixture["photo"] as? [String: Any])
-        let img = lcgImage(width: p["width"] as! Int, height: p["height"] as! Int, seed: UInt32(p["seed"] as! Int))
-        let job = PhotoPreparation(longestSide: p["longest_side"] as! Int)
+        let p = try Self.fixture().photo
+        let img = lcgImage(width: p.width, height: p.height, seed: UInt32(p.seed))
+        let job = PhotoPreparation(longestSide: p.longest_side)
         let (out, sigma) = job.prepare(img)
         #expect(sigma == 0.75)
-        #expect(out.width == p["out_width"] as! Int && out.height == p["out_height"] as! Int)
-        let ref = (p["hwc"] as! [Int]).map(UInt8.init)
+        #expect(out.width == p.out_width && out.height == p.out_height)
+        let ref = p.hwc.map(UInt8.init)
         let same = zip(out.pixels, ref).filter { $0 == $1 }.count
         #expect(same == ref.count, "\(ref.count - same) of \(ref.count) values differ")
         #expect(PhotoPreparation().outputSize(width: 4000, height: 3000) == (960, 720))
@@ -92,7 +106,7 @@ struct PrepareTests {
 
     @Test("photos: the output and manifest are byte-identical for 1 and 2 threads; small photos are skipped")
     func photosFolder() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("in")
         try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
@@ -108,19 +122,21 @@ struct PrepareTests {
             let b = try Data(contentsOf: dir.appendingPathComponent("b/\(name)"))
             #expect(a == b, "\(name)")
         }
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("a/photos.json"))) as! [String: Any]
-        let images = manifest["images"] as! [[String: Any]]
-        #expect(images.map { $0["source"] as! String } == ["p0.png", "p1.png", "p2.png"])
+        let manifestURL = dir.appendingPathComponent("a/photos.json")
+        let manifest = try CanonicalJSON.decode(JSONValue.self, from: [UInt8](Data(contentsOf: manifestURL)), path: manifestURL.path)
+        let images = try #require(manifest["images"]?.arrayValue)
+        try #require(images.count == 3)
+        #expect(images.map { $0["source"]?.stringValue } == ["p0.png", "p1.png", "p2.png"])
         let src = try Data(contentsOf: input.appendingPathComponent("p1.png"))
-        #expect(images[1]["source_sha256"] as? String == SHA256Hasher.hex(src))
+        #expect(images[1]["source_sha256"]?.stringValue == SHA256Hasher.hex(src))
         let out = try Data(contentsOf: dir.appendingPathComponent("a/p1.png"))
-        #expect(images[1]["output_sha256"] as? String == SHA256Hasher.hex(out))
-        #expect(images[1]["size"] as? [Int] == [5, 16] && images[2]["skipped"] != nil)
+        #expect(images[1]["output_sha256"]?.stringValue == SHA256Hasher.hex(out))
+        #expect(images[1]["size"]?.arrayValue?.map(\.intValue) == [5, 16] && images[2]["skipped"] != nil)
     }
 
     @Test("LR folders: BasicSR names, HR cropped to the scales' lcm (else copied), LR = the builder's degrade")
     func lrFolders() throws {
-        let dir = try makeTempDir()
+        let dir = try TempDir().url
         defer { try? FileManager.default.removeItem(at: dir) }
         let hr = dir.appendingPathComponent("hr")
         try FileManager.default.createDirectory(at: hr, withIntermediateDirectories: true)

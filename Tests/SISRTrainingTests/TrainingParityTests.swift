@@ -1,4 +1,5 @@
 import Foundation
+import SISRCore
 import SISRTraining
 import SRModels
 import Testing
@@ -6,14 +7,14 @@ import Testing
 /// Fixtures of Scripts/make_training_fixtures.py: PyTorch (BasicSR's arch files) trained tiny networks
 /// for 5 iterations; we replay the same iterations and compare.
 enum TrainingFixtures {
-    static var root: URL { Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("training") }
+    static var root: URL { fixtures.url("training") }
 
     struct Pixel: Decodable { let criterion: String, weight: Float }
     struct Perceptual: Decodable { let network: String, weights: String, layers: [String: Float], criterion: String, weight: Float }
     struct GAN: Decodable { let num_feat: Int, input_size: Int, weight: Float }
     struct Case: Decodable, CustomStringConvertible {
         let name: String, arch: String
-        let config: [String: Double]
+        let config: JSONValue
         let batches: Int
         let pixel: Pixel?
         let perceptual: Perceptual?
@@ -25,8 +26,7 @@ enum TrainingFixtures {
         let cases: [Case]
     }
 
-    static let manifest: Manifest = try! JSONDecoder().decode(
-        Manifest.self, from: Data(contentsOf: root.appendingPathComponent("manifest.json")))
+    static func manifest() throws -> Manifest { try fixtures.decode(Manifest.self, "training/manifest.json") }
 }
 
 /// `max |a - b| <= tol * max(max |b|, floor)` (relative to the tensor's scale).
@@ -46,8 +46,8 @@ func expectAbsClose(_ a: [Float], _ b: [Float], tol: Float, _ what: String) {
 
 @Suite struct TrainingParityTests {
     static func trainer(for c: TrainingFixtures.Case, dict: StateDict) throws -> SRTrainer {
-        let m = TrainingFixtures.manifest
-        let json = try JSONSerialization.data(withJSONObject: c.config)
+        let m = try TrainingFixtures.manifest()
+        let json = Data(try CanonicalJSON.encode(c.config))
         let arch = try Architecture(named: c.arch)
         let g = try makeTrainableGenerator(arch, configJSON: json, seed: 1)
         try g.parameters.load(prefixed: dict, prefix: "init.", source: c.name)
@@ -74,11 +74,11 @@ func expectAbsClose(_ a: [Float], _ b: [Float], tol: Float, _ what: String) {
             schedule: SchedulerOptions(milestones: m.milestones, gamma: m.gamma))
     }
 
-    @Test(arguments: TrainingFixtures.manifest.cases)
+    @Test(arguments: try TrainingFixtures.manifest().cases)
     func matchesPyTorch(_ c: TrainingFixtures.Case) throws {
         let dict = try loadStateDict(TrainingFixtures.root.appendingPathComponent("\(c.name).safetensors"))
         let t = try Self.trainer(for: c, dict: dict)
-        for it in 1...TrainingFixtures.manifest.iterations {
+        for it in 1...(try TrainingFixtures.manifest().iterations) {
             let b = (it - 1) % c.batches + 1
             let log = t.iterate(it, lq: dict["lq.\(b)"]!, gt: dict["gt.\(b)"]!)
             let want = dict["loss.\(it)"]!.data[0]
@@ -110,14 +110,14 @@ func expectAbsClose(_ a: [Float], _ b: [Float], tol: Float, _ what: String) {
     }
 
     /// The trained generator's forward pass equals the inference engine's on the same weights.
-    @Test(arguments: TrainingFixtures.manifest.cases.filter { $0.gan == nil })
+    @Test(arguments: try TrainingFixtures.manifest().cases.filter { $0.gan == nil })
     func forwardMatchesEngine(_ c: TrainingFixtures.Case) throws {
         let dict = try loadStateDict(TrainingFixtures.root.appendingPathComponent("\(c.name).safetensors"))
         let t = try Self.trainer(for: c, dict: dict)
         let lq = dict["lq.1"]!
         let y = t.generator.forward(Variable(lq)).value
         let net = try Architecture(named: c.arch).build(
-            configJSON: try JSONSerialization.data(withJSONObject: c.config), stateDict: t.generator.parameters.stateDict, name: c.name)
+            configJSON: Data(try CanonicalJSON.encode(c.config)), stateDict: t.generator.parameters.stateDict, name: c.name)
         let n = lq.shape[0]
         let per = lq.count / n
         for b in 0..<n {

@@ -4,13 +4,14 @@ import SRModels
 import Testing
 
 @testable import SISRTraining
+import TestSupport
 
 /// A tiny experiment on procedural images: HR-only training folder, one validation image.
 struct TinyExperiment {
     let dir: URL
 
     init(gan: Bool = false) throws {
-        dir = try makeTempDir("sisr-train")
+        dir = try TempDir("sisr-train").url
         let size = gan ? 136 : 40
         for (folder, count) in [("hr", 3), ("val", 1)] {
             let d = dir.appendingPathComponent(folder)

@@ -1,19 +1,20 @@
 import Foundation
+import SISRCore
 import SRModels
 import Testing
 
 @testable import SISRTraining
+import TestSupport
 
 /// The committed `manifests/training/*.yml` against `manifests/zoo.json`.
 @Suite("The 180 training option files")
 struct ZooOptionFilesTests {
     static let trainingDir = repositoryRoot.appendingPathComponent("manifests/training")
 
-    static func customModels() throws -> [[String: Any]] {
-        let data = try Data(contentsOf: repositoryRoot.appendingPathComponent("manifests/zoo.json"))
-        let zoo = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let models = try #require(zoo["models"] as? [[String: Any]])
-        return models.filter { ($0["labels"] as? [String: String])?["family"] == "custom" }
+    static func customModels() throws -> [ZooEntry] {
+        let url = repositoryRoot.appendingPathComponent("manifests/zoo.json")
+        let zoo = try CanonicalJSON.decode(Zoo.self, from: [UInt8](Data(contentsOf: url)), path: url.path)
+        return zoo.models.filter { $0.labels.family == "custom" }
     }
 
     static func canonicalJSON(_ config: any ArchitectureConfig) throws -> String {
@@ -31,29 +32,28 @@ struct ZooOptionFilesTests {
             "flickr2k": ("Flickr2K_HR", "flickr2k.txt"), "quarter_flickr2k": ("Flickr2K_HR", "quarter_flickr2k.txt"),
         ]
         for model in models {
-            let name = model["name"] as! String
-            let labels = model["labels"] as! [String: String]
-            let scale = model["scale"] as! Int
+            let name = model.name
+            let labels = model.labels
+            let scale = model.scale
             let path = Self.trainingDir.appendingPathComponent("\(name).yml").path
             let o = try TrainingOptions.load(path: path)
             #expect(o.name == name)
             #expect(o.scale == scale && o.train.totalIter == 50000)
-            #expect(o.manualSeed == Int(labels["seed"]!.dropFirst()), "\(name)")
+            #expect(o.manualSeed == Int(labels.seed.dropFirst()), "\(name)")
 
-            let arch = model["architecture"] as! [String: Any]
-            let engine = try Architecture(named: arch["engine"] as! String)
+            let engine = try Architecture(named: model.architecture.engine)
             let zooConfig = try engine.resolveConfig(
-                configJSON: JSONSerialization.data(withJSONObject: arch["config"]!), stateDict: nil, scale: nil)
+                configJSON: Data(CanonicalJSON.encode(JSONValue.object(model.architecture.config))), stateDict: nil, scale: nil)
             #expect(o.networkG.architecture == engine, "\(name)")
             #expect(try Self.canonicalJSON(o.networkG.config) == Self.canonicalJSON(zooConfig), "\(name)")
 
-            let (hr, meta) = try #require(datasets[labels["dataset"]!])
+            let (hr, meta) = try #require(datasets[labels.dataset])
             #expect(o.trainDataset.datarootGT.hasSuffix("/\(hr)"), "\(name)")
             #expect(o.trainDataset.datarootLQ?.hasSuffix("_LR_bicubic/X\(scale)") == true, "\(name)")
             #expect(o.trainDataset.metaInfoFile == "manifests/training/meta_info/\(meta)", "\(name)")
             #expect(o.trainDataset.filenameTemplate == "{}x\(scale)")
 
-            switch labels["loss"]! {
+            switch labels.loss {
             case "L1":
                 #expect(o.modelType == .srModel && o.train.pixelLoss?.kind == .l1 && o.train.perceptualLoss == nil)
             case "VGG_GAN":

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SRModels
+import TestSupport
 
 /// Pickle opcodes for hand-made hostile inputs (see `pickletools` for the opcode table).
 enum PickleBytes {
@@ -44,9 +45,10 @@ enum PickleBytes {
 @Suite("Weights: hostile inputs are refused quickly, without traps or huge allocations")
 struct HostileCheckpointTests {
     func load(_ bytes: [UInt8], _ name: String) throws -> Checkpoint {
-        let u = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(getpid())-\(name)")
+        let dir = try TempDir("hostile")
+        defer { dir.cleanup() }
+        let u = dir.sub(name)
         try Data(bytes).write(to: u)
-        defer { try? FileManager.default.removeItem(at: u) }
         return try loadCheckpoint(u)
     }
 

@@ -3,6 +3,7 @@ import SISRCore
 import Testing
 
 @testable import SRModels
+import TestSupport
 
 /// The kernels' promise: the instruction set changes speed, never bits. Every parity fixture runs on
 /// the generic (scalar `fma`) path and on each vector path this CPU has, and the outputs must be
@@ -15,12 +16,12 @@ struct ISAIdentityTests {
     }
 
     @Test("CNN fixtures: generic == AVX2, im2col and Winograd", .enabled(if: GEMM.detectedISA >= .avx2, "no AVX2+FMA on this CPU"),
-          arguments: Fixtures.modelFixtures)
-    func cnnAVX2(_ fixture: Fixtures.ModelFixture) throws { try cnn(fixture, .avx2) }
+          arguments: try ModelFixtures.cnn())
+    func cnnAVX2(_ fixture: ModelFixtures.Entry) throws { try cnn(fixture, .avx2) }
 
     @Test("CNN fixtures: generic == AVX-512, im2col and Winograd", .enabled(if: GEMM.detectedISA >= .avx512, "no AVX-512F on this CPU"),
-          arguments: Fixtures.modelFixtures)
-    func cnnAVX512(_ fixture: Fixtures.ModelFixture) throws { try cnn(fixture, .avx512) }
+          arguments: try ModelFixtures.cnn())
+    func cnnAVX512(_ fixture: ModelFixtures.Entry) throws { try cnn(fixture, .avx512) }
 
     static let transformerFixtures = ["swinir_x2", "swinir_gan_x4", "nlsn_x2"]
 
@@ -32,11 +33,11 @@ struct ISAIdentityTests {
           arguments: transformerFixtures)
     func transformersAVX512(_ name: String) throws { try transformers(name, .avx512) }
 
-    func cnn(_ fixture: Fixtures.ModelFixture, _ isa: ISA) throws {
-        let dict = try loadStateDict(Fixtures.models.appendingPathComponent(fixture.weights))
+    func cnn(_ fixture: ModelFixtures.Entry, _ isa: ISA) throws {
+        let dict = try loadStateDict(ModelFixtures.models.appendingPathComponent(fixture.weights))
         let net = try Architecture(named: fixture.arch).build(
             configJSON: fixture.configJSON, stateDict: dict, name: fixture.weights, scale: fixture.scale)
-        let x = try readNpy(Fixtures.models.appendingPathComponent(fixture.input))
+        let x = try readNpy(ModelFixtures.models.appendingPathComponent(fixture.input))
         for minChannels in [Int.max, 1] {
             let settings = EngineSettings.current.with(winogradMinInputChannels: minChannels)
             let generic = try settings.run { try outputs(.generic) { net(x) } }

@@ -1,18 +1,21 @@
 import Foundation
+import SISRCore
 import SRModels
 import Testing
+import TestSupport
 
 @Suite("NCSR flow: reference parity and seeded sampling")
 struct NCSRParityTests {
-    static let entry = PretrainedFixtures.entries("ncsr.json")[0]
+    var entry: ModelFixtures.Entry { get throws { try #require(try PretrainedFixtures.entries("ncsr.json").first) } }
     static var dir: URL { PretrainedFixtures.dir }
 
-    func network(_ extra: [String: Any] = [:]) throws -> NCSR {
-        var config = try JSONSerialization.jsonObject(with: Self.entry.configJSON) as! [String: Any]
+    func network(_ extra: [String: JSONValue] = [:]) throws -> NCSR {
+        let entry = try entry
+        guard case var .object(config) = entry.config else { throw SISRError.corrupt(path: entry.name, problem: "config is not an object") }
         for (k, v) in extra { config[k] = v }
         let net = try Architecture.ncsr.build(
-            configJSON: JSONSerialization.data(withJSONObject: config),
-            stateDict: loadStateDict(Self.dir.appendingPathComponent(Self.entry.weights)), name: Self.entry.weights)
+            configJSON: Data(CanonicalJSON.encode(JSONValue.object(config))),
+            stateDict: loadStateDict(Self.dir.appendingPathComponent(entry.weights)), name: entry.weights)
         return try #require(net as? NCSR)
     }
 
@@ -29,15 +32,14 @@ struct NCSRParityTests {
         try #require(y.shape == expected.shape)
         let raw = zip(y.data, expected.data).map { abs($0 - $1) }.max() ?? 0
         #expect(raw <= 1e-4, "max abs error \(raw) before clamping")
-        let stats = ParityStats(y, expected)
-        #expect(stats.equalFraction >= 0.999, "uint8 agreement \(stats.equalFraction)")
+        expectParity(y, expected, "NCSR sample")
     }
 
     @Test("sizes are inferred from the checkpoint")
     func inferred() throws {
         let config = try #require(
             try Architecture.ncsr.resolveConfig(
-                configJSON: Self.entry.configJSON, stateDict: loadStateDict(Self.dir.appendingPathComponent(Self.entry.weights)),
+                configJSON: try entry.configJSON, stateDict: loadStateDict(Self.dir.appendingPathComponent(try entry.weights)),
                 scale: nil) as? NCSRConfig)
         #expect(config.nf == 2 && config.nb == 2 && config.gc == 2 && config.K == 1 && config.L == 3)
         #expect(config.additionalFlowNoAffine == 1 && config.hiddenChannels == 2 && config.stdChannels == 3)
@@ -47,11 +49,11 @@ struct NCSRParityTests {
     func seededSampling() throws {
         let x = try readNpy(Self.dir.appendingPathComponent("ncsr_in.npy"))
         let (_, _, h, w) = x.nchw
-        let mean = try network(["heat": 0])
+        let mean = try network(["heat": .int(0)])
         let padded = reflectPadBottomRight(x, bottom: h % 2, right: w % 2)
         let zero = cropTopLeft(mean.sample(padded, noise: FlowNoise(.seeded(seed: 5, heat: 0))), height: 4 * h, width: 4 * w)
         #expect(mean(x) == zero.map { (min(max($0, 0), 1) * 255).rounded(.down) / 255 })
-        let a = try network(["heat": 0.7, "seed": 3]), b = try network(["heat": 0.7, "seed": 4])
+        let a = try network(["heat": .double(0.7), "seed": .int(3)]), b = try network(["heat": .double(0.7), "seed": .int(4)])
         #expect(a(x) == a(x))
         #expect(a(x) != b(x))
         #expect(a(x) != mean(x))

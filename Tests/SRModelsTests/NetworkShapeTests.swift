@@ -2,6 +2,7 @@ import Foundation
 import SISRCore
 import SRModels
 import Testing
+import TestSupport
 
 @Suite("Network shapes and whole-image inference")
 struct NetworkShapeTests {
@@ -27,15 +28,15 @@ struct NetworkShapeTests {
 
     @Test("superResolve quantises the network output of an RGB image")
     func superResolveImage() throws {
-        let dict = try loadStateDict(Fixtures.models.appendingPathComponent("edsr_x2.pth"))
+        let dict = try loadStateDict(ModelFixtures.models.appendingPathComponent("edsr_x2.pth"))
         let net = try Architecture.edsr.build(stateDict: dict, name: "edsr_x2.pth")
-        let x = try readNpy(Fixtures.models.appendingPathComponent("edsr_x2_in.npy"))
+        let x = try readNpy(ModelFixtures.models.appendingPathComponent("edsr_x2_in.npy"))
         let (h, w) = (x.shape[2], x.shape[3])
         var pixels = [UInt8](repeating: 0, count: 3 * h * w)
         for c in 0..<3 { for i in 0..<(h * w) { pixels[i * 3 + c] = UInt8((x.data[c * h * w + i] * 255).rounded()) } }
         let out = superResolve(RGBImage(width: w, height: h, pixels: pixels), network: net)
         #expect(out.width == 2 * w && out.height == 2 * h)
-        let expected = try readNpy(Fixtures.models.appendingPathComponent("edsr_x2_out.npy"))
+        let expected = try readNpy(ModelFixtures.models.appendingPathComponent("edsr_x2_out.npy"))
         let reference = RGBImage.fromPlanar(expected.data, width: 2 * w, height: 2 * h)
         let same = zip(out.pixels, reference.pixels).filter { $0 == $1 }.count
         #expect(Double(same) / Double(out.pixels.count) >= 0.999)

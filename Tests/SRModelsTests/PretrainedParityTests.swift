@@ -1,34 +1,17 @@
 import Foundation
 @testable import SRModels
 import Testing
+import TestSupport
 
 /// Fixtures of Scripts/make_prosr_spsr_enhancenet_fixtures.py and make_ncsr_fixtures.py.
 enum PretrainedFixtures {
-    static var dir: URL { Fixtures.root.appendingPathComponent("pretrained") }
+    static var dir: URL { fixtures.url("pretrained") }
 
-    struct Entry: CustomStringConvertible, Sendable {
-        let name: String, arch: String, weights: String, container: String
-        let configJSON: Data
-        let scale: Int
-        let input: String, output: String
-        var description: String { "\(name) (\(container))" }
-    }
+    static func entries(_ manifest: String) throws -> [ModelFixtures.Entry] { try ModelFixtures.entries("pretrained/" + manifest) }
 
-    static func entries(_ manifest: String) -> [Entry] {
-        let data = try! Data(contentsOf: dir.appendingPathComponent(manifest))
-        let root = try! JSONSerialization.jsonObject(with: data) as! [String: Any]
-        return (root["fixtures"] as! [[String: Any]]).map { e in
-            Entry(
-                name: e["name"] as! String, arch: e["arch"] as! String, weights: e["weights"] as! String,
-                container: e["container"] as! String,
-                configJSON: try! JSONSerialization.data(withJSONObject: e["config"] as! [String: Any]),
-                scale: e["scale"] as! Int, input: e["input"] as! String, output: e["output"] as! String)
-        }
-    }
+    static func cnn() throws -> [ModelFixtures.Entry] { try entries("prosr-spsr-enhancenet.json") }
 
-    static let cnn = entries("prosr-spsr-enhancenet.json")
-
-    static func network(_ e: Entry) throws -> any SRNetwork {
+    static func network(_ e: ModelFixtures.Entry) throws -> any SRNetwork {
         let dict = try loadStateDict(dir.appendingPathComponent(e.weights))
         return try Architecture(named: e.arch).build(configJSON: e.configJSON, stateDict: dict, name: e.weights, scale: e.scale)
     }
@@ -36,13 +19,13 @@ enum PretrainedFixtures {
 
 @Suite("Reference parity of ProSR, SPSR and EnhanceNet")
 struct PretrainedParityTests {
-    @Test("matches the reference output", arguments: PretrainedFixtures.cnn)
-    func parity(_ e: PretrainedFixtures.Entry) throws {
+    @Test("matches the reference output", arguments: try PretrainedFixtures.cnn())
+    func parity(_ e: ModelFixtures.Entry) throws {
         let net = try PretrainedFixtures.network(e)
         #expect(net.scale == e.scale)
         let x = try readNpy(PretrainedFixtures.dir.appendingPathComponent(e.input))
         let expected = try readNpy(PretrainedFixtures.dir.appendingPathComponent(e.output))
-        try expectParity(net, x, expected)
+        expectParity(net, x, expected, e.name)
     }
 
     @Test("EnhanceNet's residual base is TensorFlow 1's legacy bicubic resize, bit for bit")
@@ -92,15 +75,15 @@ struct PretrainedParityTests {
 
 @Suite("Instruction-set independence of ProSR, SPSR, EnhanceNet and NCSR", .serialized)
 struct PretrainedISAIdentityTests {
-    static var all: [PretrainedFixtures.Entry] { PretrainedFixtures.cnn + PretrainedFixtures.entries("ncsr.json") }
+    static func all() throws -> [ModelFixtures.Entry] { try PretrainedFixtures.cnn() + PretrainedFixtures.entries("ncsr.json") }
 
-    @Test("generic == AVX2 (im2col and Winograd)", .enabled(if: GEMM.detectedISA >= .avx2, "no AVX2+FMA on this CPU"), arguments: all)
-    func avx2(_ e: PretrainedFixtures.Entry) throws { try same(e, .avx2) }
+    @Test("generic == AVX2 (im2col and Winograd)", .enabled(if: GEMM.detectedISA >= .avx2, "no AVX2+FMA on this CPU"), arguments: try all())
+    func avx2(_ e: ModelFixtures.Entry) throws { try same(e, .avx2) }
 
-    @Test("generic == AVX-512 (im2col and Winograd)", .enabled(if: GEMM.detectedISA >= .avx512, "no AVX-512F on this CPU"), arguments: all)
-    func avx512(_ e: PretrainedFixtures.Entry) throws { try same(e, .avx512) }
+    @Test("generic == AVX-512 (im2col and Winograd)", .enabled(if: GEMM.detectedISA >= .avx512, "no AVX-512F on this CPU"), arguments: try all())
+    func avx512(_ e: ModelFixtures.Entry) throws { try same(e, .avx512) }
 
-    func same(_ e: PretrainedFixtures.Entry, _ isa: ISA) throws {
+    func same(_ e: ModelFixtures.Entry, _ isa: ISA) throws {
         let net = try PretrainedFixtures.network(e)
         let x = try readNpy(PretrainedFixtures.dir.appendingPathComponent(e.input))
         for minChannels in [Int.max, 1] {

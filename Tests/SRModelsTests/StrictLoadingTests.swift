@@ -5,7 +5,7 @@ import Testing
 @Suite("Strict loading and configuration checks")
 struct StrictLoadingTests {
     func edsrDict() throws -> StateDict {
-        try loadStateDict(Fixtures.models.appendingPathComponent("edsr_x2.pth"))
+        try loadStateDict(ModelFixtures.models.appendingPathComponent("edsr_x2.pth"))
     }
 
     @Test("a missing parameter is named")
@@ -56,7 +56,7 @@ struct StrictLoadingTests {
 
     @Test("a checkpoint of another architecture is refused with a clear error")
     func wrongArchitecture() throws {
-        let dict = try loadStateDict(Fixtures.models.appendingPathComponent("rdn_x2.pth"))
+        let dict = try loadStateDict(ModelFixtures.models.appendingPathComponent("rdn_x2.pth"))
         do {
             _ = try Architecture.edsr.build(stateDict: dict, name: "rdn_x2.pth")
             Issue.record("expected an error")

@@ -8,17 +8,20 @@ import Testing
 struct TransformerFixture {
     let weights: StateDict
     let io: StateDict
+    let input: Tensor
+    let expected: Tensor
     let config: Data
     let name: String
 
+    private struct Description: Decodable { let config: JSONValue }
+
     init(_ name: String) throws {
-        let dir = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
-            .appendingPathComponent("transformer")
+        let dir = fixtures.url("transformer")
         weights = try loadStateDict(dir.appendingPathComponent("\(name).pth"))
         io = try loadStateDict(dir.appendingPathComponent("\(name)_io.pth"))
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("\(name).json")))
-        let dict = try #require(json as? [String: Any])
-        config = try JSONSerialization.data(withJSONObject: try #require(dict["config"]))
+        input = try #require(io["input"], "\(name)_io.pth has no input")
+        expected = try #require(io["output"], "\(name)_io.pth has no output")
+        config = Data(try CanonicalJSON.encode(try fixtures.decode(Description.self, "transformer/\(name).json").config))
         self.name = name
     }
 
@@ -26,31 +29,14 @@ struct TransformerFixture {
         try JSONDecoder().decode(type, from: config)
     }
 
-    var input: Tensor { io["input"]! }
-    var expected: Tensor { io["output"]! }
-}
-
-/// Checks the parity thresholds: max abs error <= 1e-4 after clamping to [0, 1]; uint8 (x255, rounded
-/// half away from zero) identical on >= 99.9% of values and never off by more than 1.
-func expectParity(_ got: Tensor, _ want: Tensor, _ label: String) {
-    #expect(got.shape == want.shape, "\(label): shape \(got.shape) vs \(want.shape)")
-    guard got.shape == want.shape else { return }
-    var maxErr: Float = 0, same = 0, worst = 0
-    for (a, b) in zip(got.data, want.data) {
-        let ca = min(max(a, 0), 1), cb = min(max(b, 0), 1)
-        maxErr = max(maxErr, abs(ca - cb))
-        let qa = Int((ca * 255).rounded(.toNearestOrAwayFromZero))
-        let qb = Int((cb * 255).rounded(.toNearestOrAwayFromZero))
-        if qa == qb { same += 1 }
-        worst = max(worst, abs(qa - qb))
+    /// The fixture's config and the network `make` builds from its weights, every weight used.
+    func network<C: Decodable, N>(_ type: C.Type, _ make: (C, WeightScope) throws -> N) throws -> (config: C, net: N) {
+        let cfg = try decodeConfig(type)
+        let store = WeightStore(weights, name: "\(name).pth")
+        let net = try make(cfg, WeightScope(store))
+        try store.finish(strict: true)
+        return (cfg, net)
     }
-    let share = Double(same) / Double(got.count)
-    #expect(maxErr <= 1e-4, "\(label): max abs error \(maxErr)")
-    #expect(share >= 0.999, "\(label): uint8 identical on \(share * 100)%")
-    #expect(worst <= 1, "\(label): uint8 off by \(worst)")
-    // the fixture must exercise the unclamped range too: most values strictly inside (0, 1)
-    let inside = want.data.filter { $0 > 0 && $0 < 1 }.count
-    #expect(Double(inside) / Double(want.count) > 0.9, "\(label): fixture output mostly saturated")
 }
 
 @Suite("Transformer padding rules")

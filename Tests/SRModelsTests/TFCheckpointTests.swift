@@ -1,6 +1,7 @@
 import Foundation
 @testable import SRModels
 import Testing
+import TestSupport
 
 @Suite("TensorFlow 1 Saver V1 reader")
 struct TFCheckpointTests {
@@ -20,10 +21,11 @@ struct TFCheckpointTests {
     }
 
     /// Writes `bytes` to a temporary file and loads it, returning the error's text.
-    func loadError(_ bytes: [UInt8], _ name: String) -> String? {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tfv1-\(UUID().uuidString)-\(name)")
-        defer { try? FileManager.default.removeItem(at: url) }
-        try! Data(bytes).write(to: url)
+    func loadError(_ bytes: [UInt8], _ name: String) throws -> String? {
+        let dir = try TempDir("tfv1")
+        defer { dir.cleanup() }
+        let url = dir.sub(name)
+        try Data(bytes).write(to: url)
         do {
             _ = try loadCheckpoint(url)
             return nil
@@ -43,19 +45,19 @@ struct TFCheckpointTests {
         for i in stride(from: 0, to: good.count - 48, by: 11) {
             var bad = good
             bad[i] ^= 0x5A
-            if loadError(bad, "flip\(i)") != nil { flipped += 1 }
+            if try loadError(bad, "flip\(i)") != nil { flipped += 1 }
         }
         #expect(flipped == (good.count - 48 + 10) / 11, "only \(flipped) corruptions were detected")
-        let crc = try #require(loadError({ var b = good; b[40] ^= 1; return b }(), "crc"))
+        let crc = try #require(try loadError({ var b = good; b[40] ^= 1; return b }(), "crc"))
         #expect(crc.contains("CRC-32C"))
         for cut in [0, 7, 47, good.count / 2, good.count - 1] {
-            #expect(loadError(Array(good.prefix(cut)), "cut\(cut)") != nil)
+            #expect(try loadError(Array(good.prefix(cut)), "cut\(cut)") != nil)
         }
         // A footer whose index handle points past the end of the file.
         var far = good
         let footer = good.count - 48
         far.replaceSubrange(footer..<(footer + 12), with: [0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x10] + [UInt8](repeating: 0, count: 4))
-        let handle = try #require(loadError(far, "handle"))
+        let handle = try #require(try loadError(far, "handle"))
         #expect(handle.contains("exceeds") || handle.contains("past the end"), "\(handle)")
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SRModels
+import TestSupport
 
 @Suite("Weights: refused and broken files")
 struct WeightsErrorTests {
@@ -44,8 +45,7 @@ struct WeightsErrorTests {
 
     @Test func everyPrefixOfAZipFailsCleanly() throws {
         let full = Array(try Data(contentsOf: WeightsFixtures.url("custom_ok.pth")))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weights-prefix-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TempDir("weights-prefix").url
         defer { try? FileManager.default.removeItem(at: dir) }
         for n in stride(from: 0, to: full.count, by: 7) {
             let u = dir.appendingPathComponent("p.pth")
@@ -56,8 +56,7 @@ struct WeightsErrorTests {
 
     @Test func corruptedBytesNeverCrash() throws {
         let full = Array(try Data(contentsOf: WeightsFixtures.url("legacy.pth")))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weights-flip-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TempDir("weights-flip").url
         defer { try? FileManager.default.removeItem(at: dir) }
         let u = dir.appendingPathComponent("f.pth")
         for i in stride(from: 14, to: full.count, by: 3) {
@@ -108,8 +107,9 @@ struct WeightsErrorTests {
         // Flip a byte inside the data record: the local header is followed by the 32 record bytes.
         let at = try #require((0..<(b.count - marker.count)).first { Array(b[$0..<($0 + marker.count)]) == marker })
         b[at + marker.count + 4] ^= 0xFF
-        let u = FileManager.default.temporaryDirectory.appendingPathComponent("crc-\(getpid()).pth")
-        defer { try? FileManager.default.removeItem(at: u) }
+        let dir = try TempDir("crc")
+        defer { dir.cleanup() }
+        let u = dir.sub("crc.pth")
         try Data(b).write(to: u)
         #expect(throws: WeightError.self) { try loadCheckpoint(u) }
         #expect(throws: Never.self) { try loadCheckpoint(u, options: .init(verifyChecksums: false)) }

@@ -17,13 +17,10 @@ enum WeightsFixtures {
         let tensors: [String: ExpectedTensor]
     }
 
-    static func url(_ name: String) throws -> URL {
-        let dir = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
-        return dir.appendingPathComponent("weights").appendingPathComponent(name)
-    }
+    static func url(_ name: String) throws -> URL { fixtures.url("weights/" + name) }
 
     static func expected() throws -> [String: ExpectedFile] {
-        try JSONDecoder().decode([String: ExpectedFile].self, from: Data(contentsOf: url("expected.json")))
+        try fixtures.decode([String: ExpectedFile].self, "weights/expected.json")
     }
 
     /// Asserts the checkpoint matches the expected entry exactly (bitwise float equality).

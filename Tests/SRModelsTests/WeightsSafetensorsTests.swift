@@ -2,19 +2,18 @@ import Foundation
 import Testing
 
 @testable import SRModels
+import TestSupport
 
 @Suite("Weights: safetensors")
 struct WeightsSafetensorsTests {
-    static func tmp(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("st-\(getpid())-\(name)")
-    }
+    static func tmp(_ name: String) throws -> URL { try TempDir("st").sub(name) }
 
     /// A safetensors file from a header string and a buffer.
     static func file(_ header: String, _ buffer: [UInt8], name: String) throws -> URL {
         var b = [UInt8]()
         withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { b.append(contentsOf: $0) }
         b += Array(header.utf8) + buffer
-        let u = tmp(name)
+        let u = try tmp(name)
         try Data(b).write(to: u)
         return u
     }
@@ -32,7 +31,7 @@ struct WeightsSafetensorsTests {
         sd["a"] = Tensor(shape: [], data: [42])
         sd["z\"quote\\"] = Tensor(shape: [0], data: [])
         sd["c"] = Tensor(shape: [1, 1, 2, 1], data: [.pi, -.pi])
-        let u1 = Self.tmp("rt1.safetensors"), u2 = Self.tmp("rt2.safetensors")
+        let u1 = try Self.tmp("rt1.safetensors"), u2 = try Self.tmp("rt2.safetensors")
         defer { for u in [u1, u2] { try? FileManager.default.removeItem(at: u) } }
         try writeSafetensors(sd, to: u1, metadata: ["format": "pt", "note": "x"])
         var reordered: StateDict = [:]
@@ -58,7 +57,7 @@ struct WeightsSafetensorsTests {
     func flattenedBasicSRCheckpointUnwraps() throws {
         let sd: StateDict = ["params.conv.weight": Tensor(shape: [2], data: [1, 2]),
                              "params_ema.conv.weight": Tensor(shape: [2], data: [3, 4])]
-        let u = Self.tmp("flat.safetensors"), plain = Self.tmp("plain.safetensors")
+        let u = try Self.tmp("flat.safetensors"), plain = try Self.tmp("plain.safetensors")
         defer { for f in [u, plain] { try? FileManager.default.removeItem(at: f) } }
         try writeSafetensors(sd, to: u)
         #expect(try loadStateDict(u)["conv.weight"]?.data == [3, 4])
@@ -72,9 +71,29 @@ struct WeightsSafetensorsTests {
         #expect(try loadStateDict(plain).keys.sorted() == ["conv.weight", "params.x"])
     }
 
+    @Test("the writer's bytes are pinned: member order dtype, shape, data_offsets; names sorted; space padding")
+    func writerBytesArePinned() throws {
+        var sd: StateDict = [:]
+        sd["c"] = Tensor(shape: [1, 1, 2, 1], data: [1, -2])
+        sd["a"] = Tensor(shape: [], data: [42])
+        sd["z\"q\\"] = Tensor(shape: [0], data: [])
+        let bytes = Safetensors.encode(sd, metadata: ["format": "pt"])
+        let header = #"{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"#
+            + #""c":{"dtype":"F32","shape":[1,1,2,1],"data_offsets":[4,12]},"#
+            + #""z\"q\\":{"dtype":"F32","shape":[0],"data_offsets":[12,12]}}"#
+        var h = Array(header.utf8)
+        while (8 + h.count) % 8 != 0 { h.append(0x20) }
+        var want = [UInt8]()
+        withUnsafeBytes(of: UInt64(h.count).littleEndian) { want.append(contentsOf: $0) }
+        want += h
+        for v: Float in [42, 1, -2] { withUnsafeBytes(of: v.bitPattern.littleEndian) { want.append(contentsOf: $0) } }
+        #expect(bytes == want, "\(String(decoding: bytes.dropFirst(8).prefix(h.count), as: UTF8.self))")
+        #expect(Safetensors.encode([:], metadata: [:]) == [8, 0, 0, 0, 0, 0, 0, 0] + Array("{}      ".utf8))
+    }
+
     @Test func rereadingTheReferenceAndWritingAgainKeepsValues() throws {
         let sd = try loadStateDict(WeightsFixtures.url("reference.safetensors"))
-        let u = Self.tmp("again.safetensors")
+        let u = try Self.tmp("again.safetensors")
         defer { try? FileManager.default.removeItem(at: u) }
         try writeSafetensors(sd, to: u)
         #expect(try loadStateDict(u) == sd)
@@ -108,7 +127,7 @@ struct WeightsSafetensorsTests {
         var b = [UInt8]()
         withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { b.append(contentsOf: $0) }
         b += Array("{}".utf8)
-        let u = Self.tmp("huge.safetensors")
+        let u = try Self.tmp("huge.safetensors")
         defer { try? FileManager.default.removeItem(at: u) }
         try Data(b).write(to: u)
         #expect(throws: WeightError.self) { try loadCheckpoint(u) }

@@ -2,31 +2,22 @@ import Foundation
 import SISRCore
 @testable import SRModels
 import Testing
-
-extension Fixtures {
-    static var zooA: URL { root.appendingPathComponent("zoo-a") }
-
-    /// Every entry of `zoo-a/manifest.json` written by Scripts/make_zoo_a_fixtures.py.
-    static let zooAFixtures: [ModelFixture] = {
-        let data = try! Data(contentsOf: zooA.appendingPathComponent("manifest.json"))
-        return try! JSONDecoder().decode(Manifest.self, from: data).fixtures
-    }()
-}
+import TestSupport
 
 @Suite("PyTorch parity of SRFBN, SAN, DRN and LIIF")
 struct ZooAParityTests {
-    @Test("matches the PyTorch output on the official container", arguments: Fixtures.zooAFixtures)
-    func parity(_ fixture: Fixtures.ModelFixture) throws {
-        try checkParity(fixture, in: Fixtures.zooA)
+    @Test("matches the PyTorch output on the official container", arguments: try ModelFixtures.zooAEntries())
+    func parity(_ fixture: ModelFixtures.Entry) throws {
+        try checkParity(fixture, in: ModelFixtures.zooA)
     }
 
     @Test("outputs are byte-identical for 1 and 2 threads and for the generic and the best kernels",
-          arguments: Fixtures.zooAFixtures)
-    func determinism(_ fixture: Fixtures.ModelFixture) throws {
-        let dict = try loadStateDict(Fixtures.zooA.appendingPathComponent(fixture.weights))
+          arguments: try ModelFixtures.zooAEntries())
+    func determinism(_ fixture: ModelFixtures.Entry) throws {
+        let dict = try loadStateDict(ModelFixtures.zooA.appendingPathComponent(fixture.weights))
         let net = try Architecture(named: fixture.arch).build(
             configJSON: fixture.configJSON, stateDict: dict, name: fixture.weights, scale: fixture.scale)
-        let x = try readNpy(Fixtures.zooA.appendingPathComponent(fixture.input))
+        let x = try readNpy(ModelFixtures.zooA.appendingPathComponent(fixture.input))
         let reference = EngineSettings.current.with(threads: 1, isa: .generic).run { net(x) }
         #expect(EngineSettings.current.with(threads: 2, isa: .generic).run { net(x) }.data == reference.data)
         #expect(EngineSettings.current.with(threads: 2, isa: GEMM.detectedISA).run { net(x) }.data == reference.data)
@@ -35,7 +26,7 @@ struct ZooAParityTests {
     @Test("sizes are inferred from the checkpoints")
     func inferredSizes() throws {
         func config<C>(_ arch: Architecture, _ file: String, scale: Int? = nil, as: C.Type) throws -> C {
-            let dict = try loadStateDict(Fixtures.zooA.appendingPathComponent(file))
+            let dict = try loadStateDict(ModelFixtures.zooA.appendingPathComponent(file))
             return try #require(try arch.resolveConfig(configJSON: nil, stateDict: dict, name: file, scale: scale) as? C)
         }
         let srfbn = try config(.srfbn, "srfbn_x4.pth", as: SRFBNConfig.self)
@@ -55,9 +46,9 @@ struct ZooAParityTests {
 
     @Test("a fixed-scale checkpoint refuses another scale; LIIF takes any")
     func scales() throws {
-        let dict = try loadStateDict(Fixtures.zooA.appendingPathComponent("srfbn_x2.pth"))
+        let dict = try loadStateDict(ModelFixtures.zooA.appendingPathComponent("srfbn_x2.pth"))
         #expect(throws: ModelError.self) { try Architecture.srfbn.build(stateDict: dict, name: "srfbn_x2.pth", scale: 4) }
-        let liif = try loadStateDict(Fixtures.zooA.appendingPathComponent("liif_edsr.pth"))
+        let liif = try loadStateDict(ModelFixtures.zooA.appendingPathComponent("liif_edsr.pth"))
         let net = try Architecture.liif.build(stateDict: liif, name: "liif_edsr.pth", scale: 3)
         #expect(net(Tensor(zeros: [1, 3, 5, 4])).shape == [1, 3, 15, 12])
     }
@@ -75,7 +66,7 @@ struct ZooAParityTests {
 
     @Test("strict loading names a missing parameter")
     func missingKey() throws {
-        var dict = try loadStateDict(Fixtures.zooA.appendingPathComponent("san_x4.pth"))
+        var dict = try loadStateDict(ModelFixtures.zooA.appendingPathComponent("san_x4.pth"))
         dict["RG.1.soca.conv_du.2.bias"] = nil
         #expect {
             try Architecture.san.build(stateDict: dict, name: "san_x4.pth")

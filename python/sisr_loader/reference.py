@@ -39,6 +39,12 @@ class SeededRandom:
     def next_double(self):
         return (self.next() >> 11) * 2.0 ** -53
 
+    def shuffle(self, a):
+        """Fisher-Yates from the end, as SeededRandom.shuffle."""
+        for i in range(len(a) - 1, 0, -1):
+            j = self.next_int(i + 1)
+            a[i], a[j] = a[j], a[i]
+
 
 def h(seed, *names):
     """The order hash H: the initial state of SeededRandom(seed, *names)."""

@@ -1,3 +1,5 @@
+import SISRCore
+
 /// The shared machinery of both BM3D stages: reference grid, block matching, group filtering
 /// and aggregation. One engine serves one image.
 struct BM3DEngine {
@@ -50,7 +52,7 @@ struct BM3DEngine {
         var out = [Float](repeating: 0, count: nx * ny * Self.blockArea)
         out.withUnsafeMutableBufferPointer { ob in
             let o = UncheckedSendable(ob.baseAddress!)
-            parallelFor(ny) { y in
+            Parallel.forEach(ny) { y in
                 var tmp = [Float](repeating: 0, count: 64)
                 for x in 0..<nx {
                     let dst = o.value + (y * nx + x) * 64
@@ -114,7 +116,7 @@ struct BM3DEngine {
                 positions.withUnsafeMutableBufferPointer { pb in
                     let v = vb.baseAddress!
                     let (cOut, pOut) = (UncheckedSendable(cb.baseAddress!), UncheckedSendable(pb.baseAddress!))
-                    parallelFor(chunks) { ci in
+                    Parallel.forEach(chunks) { ci in
                         var cand: [(d: Float, p: Int32)] = []
                         cand.reserveCapacity((2 * searchHalf + 1) * (2 * searchHalf + 1))
                         for r in (ci * chunk)..<min(refs.count, (ci + 1) * chunk) {

@@ -1,3 +1,5 @@
+import SISRCore
+
 /// The two BM3D stages on top of ``BM3DEngine``'s grid and matching.
 extension BM3DEngine {
     /// Value range (max - min) of channel 0, which scales the matching thresholds.
@@ -112,7 +114,7 @@ extension BM3DEngine {
                             weights.withUnsafeMutableBufferPointer { wb in
                                 let (e, wt) = (UncheckedSendable(eb.baseAddress!), UncheckedSendable(wb.baseAddress!))
                                 let chunk = 16
-                                parallelFor((end - start + chunk - 1) / chunk) { ci in
+                                Parallel.forEach((end - start + chunk - 1) / chunk) { ci in
                                     var scratch = [Float](repeating: 0, count: slot + 64)
                                     var pilotGroup = [Float](repeating: 0, count: slot)
                                     scratch.withUnsafeMutableBufferPointer { sb in

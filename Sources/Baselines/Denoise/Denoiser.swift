@@ -11,19 +11,3 @@ public protocol Denoiser: Sendable {
     func denoise(_ image: PlanarImage) -> PlanarImage
 }
 
-/// Runs `body(i)` for `i` in `0..<count` on all cores. Each index must write only its own outputs,
-/// so the result does not depend on scheduling.
-func parallelFor(_ count: Int, _ body: (Int) -> Void) {
-    if count <= 0 { return }
-    if count == 1 { body(0); return }
-    withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
-    }
-}
-
-/// Carries a non-`Sendable` value into `concurrentPerform`; callers guarantee disjoint writes.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}

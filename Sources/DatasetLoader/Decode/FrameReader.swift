@@ -50,7 +50,7 @@ final class FrameReader {
     func png(_ ref: SampleRef, shard: ShardInfo, verify: Bool) throws -> [UInt8] {
         try withFrame(ref, shard: shard, verify: verify) { (fail) -> [UInt8] in
             try decode(upTo: Int.max)
-            guard let r = SampleReader.range(offset: 512, size: ref.pngSize, within: decoder.produced) else {
+            guard let r = Range(offset: 512, size: ref.pngSize, within: decoder.produced) else {
                 throw fail("PNG member (\(ref.pngSize) bytes) does not fit in its \(decoder.produced)-byte frame")
             }
             return Array(UnsafeRawBufferPointer(start: decoder.output, count: decoder.produced)[r])
@@ -68,7 +68,7 @@ final class FrameReader {
             throw fail("index.jsonl gives no frame_offset/frame_size/frame_sha256 (needed for format 2)")
         }
         try openShard(shard, ref.shard)
-        guard size > 0, SampleReader.range(offset: offset, size: size, within: fileSize) != nil else {
+        guard size > 0, Range(offset: offset, size: size, within: fileSize) != nil else {
             throw fail("zstd frame (\(size) bytes at \(offset)) lies outside the \(fileSize)-byte shard file (truncated shard or bad index?)")
         }
         guard ref.pngOffset >= 512 else { throw fail("png_offset \(ref.pngOffset) is before the first tar header") }
@@ -90,8 +90,8 @@ final class FrameReader {
             try decoder.begin(UnsafeRawBufferPointer(start: buffer, count: size), limit: shard.tarBytes, name: shard.path)
             // The frame holds tar bytes from the .png header on: they must lie inside the shard's tar,
             // and the PNG member inside the frame.
-            guard SampleReader.range(offset: ref.pngOffset - 512, size: decoder.contentSize, within: shard.tarBytes) != nil,
-                  SampleReader.range(offset: 512, size: ref.pngSize, within: decoder.contentSize) != nil, ref.pngSize > 0 else {
+            guard Range(offset: ref.pngOffset - 512, size: decoder.contentSize, within: shard.tarBytes) != nil,
+                  Range(offset: 512, size: ref.pngSize, within: decoder.contentSize) != nil, ref.pngSize > 0 else {
                 throw fail("PNG member (\(ref.pngSize) bytes at \(ref.pngOffset)) does not fit in its \(decoder.contentSize)-byte frame inside the \(shard.tarBytes)-byte tar (bad index?)")
             }
             result = try body(fail)

@@ -34,12 +34,6 @@ public struct SampleRef: Sendable, Equatable {
 /// Every offset and size from the index is checked with overflow-safe arithmetic before it is used,
 /// so a hostile `index.jsonl` gives an error naming the shard and sample, never a trap.
 enum SampleReader {
-    /// `offset ..< offset + size` if it lies inside `0 ..< count` (no arithmetic can overflow).
-    static func range(offset: Int, size: Int, within count: Int) -> Range<Int>? {
-        guard offset >= 0, size >= 0, offset <= count, size <= count - offset else { return nil }
-        return offset..<(offset + size)
-    }
-
     /// Writes the RGB8 patch `plan` of `ref` into `out` (`size * size * 3` bytes) from the whole
     /// decompressed tar of its shard.
     /// - Throws: ``LoaderError/sample(shard:key:problem:)`` naming the shard and the sample.
@@ -57,7 +51,7 @@ enum SampleReader {
                      plan: CropPlan, into out: UnsafeMutablePointer<UInt8>) throws -> Bool {
         func fail(_ problem: String) -> LoaderError { .sample(shard: shardPath, key: ref.key, problem: problem) }
         let (local, overflow) = ref.pngOffset.subtractingReportingOverflow(base)
-        let whole = overflow ? nil : range(offset: local, size: ref.pngSize, within: bytes.count)
+        let whole = overflow ? nil : Range(offset: local, size: ref.pngSize, within: bytes.count)
         guard !overflow, local >= 512, ref.pngSize > 0, whole != nil || (!complete && local <= bytes.count) else {
             throw fail("PNG member (\(ref.pngSize) bytes at \(ref.pngOffset)) lies outside the tar data (\(bytes.count) bytes from \(base); truncated shard or bad index?)")
         }

@@ -4,7 +4,8 @@ import SISRCore
 /// This rank's batches of one epoch, decoded by a pool of threads a few batches ahead.
 ///
 /// Work is split per sample (batch `g`, slot `i`); each sample's patch depends only on its key, the
-/// seed and the epoch, so the bytes do not depend on the number of threads. Memory stays bounded:
+/// seed and the epoch, so the bytes do not depend on the number of threads (the determinism rule of
+/// SISRCore's `Parallel`, whose `startThreads` runs the decoders). Memory stays bounded:
 /// at most `prefetch` batches exist, plus each thread's frame buffers (streaming) or the shard cache.
 public final class BatchStream: @unchecked Sendable {
     private final class State: @unchecked Sendable {
@@ -37,12 +38,8 @@ public final class BatchStream: @unchecked Sendable {
         totalJobs = indices.isEmpty ? 0 : (indices.count - 1) * plan.batchSize + lastSize
         let threads = min(loader.options.threadCount, max(totalJobs, 1))
         state.running = threads
-        for _ in 0..<threads {
-            let worker = Thread { [state, loader, order, plan, epoch, indices, totalJobs] in
-                BatchStream.work(state: state, loader: loader, order: order, plan: plan, epoch: epoch, indices: indices, totalJobs: totalJobs)
-            }
-            worker.stackSize = 1 << 20
-            worker.start()
+        Parallel.startThreads(threads) { [state, loader, order, plan, epoch, indices, totalJobs] _ in
+            BatchStream.work(state: state, loader: loader, order: order, plan: plan, epoch: epoch, indices: indices, totalJobs: totalJobs)
         }
     }
 

@@ -36,7 +36,7 @@ public final class SampleImages: Sendable {
         }
         let tar = try store.tar(sample.shard)
         func fail(_ problem: String) -> LoaderError { .sample(shard: paths[sample.shard], key: sample.key, problem: problem) }
-        guard sample.pngSize > 0, let r = SampleReader.range(offset: sample.pngOffset, size: sample.pngSize, within: tar.bytes.count) else {
+        guard let r = sample.pngRange(inTarOf: tar.bytes.count) else {
             throw fail("PNG member (\(sample.pngSize) bytes at \(sample.pngOffset)) lies outside the \(tar.bytes.count)-byte tar (truncated shard?)")
         }
         let image: RGBImage

@@ -88,7 +88,7 @@ extension BatchLoader {
     func pngBytes(_ ref: SampleRef, frames: FrameReader?) throws -> [UInt8] {
         if let frames { return try frames.png(ref, shard: source.shards[ref.shard], verify: options.verify) }
         let tar = try store.tar(ref.shard)
-        guard let r = SampleReader.range(offset: ref.pngOffset, size: ref.pngSize, within: tar.bytes.count) else {
+        guard let r = Range(offset: ref.pngOffset, size: ref.pngSize, within: tar.bytes.count) else {
             throw LoaderError.sample(shard: source.shards[ref.shard].path, key: ref.key, problem: "PNG member lies outside the tar (truncated shard?)")
         }
         return Array(tar.bytes[r])

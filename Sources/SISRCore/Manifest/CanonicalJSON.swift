@@ -54,6 +54,12 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
         default: return nil
         }
     }
+    /// The value as a boolean when it is one.
+    public var boolValue: Bool? { if case let .bool(b) = self { return b } else { return nil } }
+    /// The elements when the value is an array.
+    public var arrayValue: [JSONValue]? { if case let .array(a) = self { return a } else { return nil } }
+    /// The members when the value is an object.
+    public var objectValue: [String: JSONValue]? { if case let .object(o) = self { return o } else { return nil } }
     /// Member lookup for objects (nil otherwise).
     public subscript(key: String) -> JSONValue? {
         if case let .object(o) = self { return o[key] } else { return nil }
@@ -67,7 +73,49 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
 ///
 /// Used for the `.json` member of every sample, every `index.jsonl` line (compact) and the release's
 /// human-readable files (`manifest.json`, `zoo.json`, ... pretty, with a final newline).
+///
+/// The project's JSON story: every JSON file or string the project writes is made here (release
+/// files, predictions, safetensors headers, the C ABI's answers, benchmark results); everything it
+/// reads is decoded with `Codable` (``decode(_:from:path:)``, or ``JSONValue`` for free-form objects).
+/// Two exceptions, each documented where it is: `SRModels`' `MiniJSON`, a strict parser for
+/// safetensors headers, which are untrusted input whose key order and duplicate keys matter; and
+/// `sisr evaluate --out`, whose published report layout is `JSONEncoder`'s.
 public enum CanonicalJSON {
+    /// How doubles are spelled. `.canonical` (release files): integral values without a fraction
+    /// (`30`), others in Swift's shortest round-trip form. `.swiftShortest` (predictions files):
+    /// every double in Swift's shortest round-trip form, integral ones with `.0` (`1.0`, `0.25`).
+    /// Integers (``JSONValue/int(_:)``) are written as integers in both.
+    public enum Doubles: Sendable { case canonical, swiftShortest }
+
+    /// A JSON object whose members keep the order given, for formats that fix one (a safetensors
+    /// header lists `dtype`, `shape`, `data_offsets` in that order). Values are written compactly.
+    public indirect enum Ordered: Sendable {
+        case value(JSONValue)
+        case object([(key: String, value: Ordered)])
+    }
+
+    /// Compact text of an ``Ordered`` value.
+    public static func string(_ value: Ordered) -> String {
+        var out = ""
+        write(value, into: &out)
+        return out
+    }
+
+    private static func write(_ v: Ordered, into out: inout String) {
+        switch v {
+        case let .value(j): write(j, into: &out, pretty: false, indent: 0, doubles: .canonical)
+        case let .object(members):
+            out += "{"
+            for (i, m) in members.enumerated() {
+                if i > 0 { out += "," }
+                escape(m.key, into: &out)
+                out += ":"
+                write(m.value, into: &out)
+            }
+            out += "}"
+        }
+    }
+
     /// Compact canonical bytes of any `Encodable` value.
     public static func encode<T: Encodable>(_ value: T, pretty: Bool = false) throws -> [UInt8] {
         Array(string(try toValue(value), pretty: pretty).utf8)
@@ -103,19 +151,19 @@ public enum CanonicalJSON {
     }
 
     /// The canonical text of a value.
-    public static func string(_ value: JSONValue, pretty: Bool = false) -> String {
+    public static func string(_ value: JSONValue, pretty: Bool = false, doubles: Doubles = .canonical) -> String {
         var out = ""
-        write(value, into: &out, pretty: pretty, indent: 0)
+        write(value, into: &out, pretty: pretty, indent: 0, doubles: doubles)
         if pretty { out += "\n" }
         return out
     }
 
-    private static func write(_ v: JSONValue, into out: inout String, pretty: Bool, indent: Int) {
+    private static func write(_ v: JSONValue, into out: inout String, pretty: Bool, indent: Int, doubles: Doubles) {
         switch v {
         case .null: out += "null"
         case let .bool(b): out += b ? "true" : "false"
         case let .int(i): out += String(i)
-        case let .double(d): out += number(d)
+        case let .double(d): out += doubles == .canonical ? number(d) : shortest(d)
         case let .string(s): escape(s, into: &out)
         case let .array(a):
             if a.isEmpty { out += "[]"; return }
@@ -123,7 +171,7 @@ public enum CanonicalJSON {
             for (i, e) in a.enumerated() {
                 if i > 0 { out += "," }
                 if pretty { newline(&out, indent + 1) }
-                write(e, into: &out, pretty: pretty, indent: indent + 1)
+                write(e, into: &out, pretty: pretty, indent: indent + 1, doubles: doubles)
             }
             if pretty { newline(&out, indent) }
             out += "]"
@@ -136,7 +184,7 @@ public enum CanonicalJSON {
                 if pretty { newline(&out, indent + 1) }
                 escape(k, into: &out)
                 out += pretty ? ": " : ":"
-                write(o[k]!, into: &out, pretty: pretty, indent: indent + 1)
+                write(o[k]!, into: &out, pretty: pretty, indent: indent + 1, doubles: doubles)
             }
             if pretty { newline(&out, indent) }
             out += "}"
@@ -151,6 +199,12 @@ public enum CanonicalJSON {
     static func number(_ d: Double) -> String {
         precondition(d.isFinite, "JSON cannot hold \(d)")
         if d.rounded() == d && abs(d) < 9_007_199_254_740_992 { return String(Int64(d)) }
+        return "\(d)"
+    }
+
+    /// Swift's shortest round-trip form of a finite double (`1.0`, `0.25`, `1e-05`).
+    static func shortest(_ d: Double) -> String {
+        precondition(d.isFinite, "JSON cannot hold \(d)")
         return "\(d)"
     }
 

@@ -33,8 +33,8 @@ public enum ReleaseFolder {
     public static func buildProgress(_ url: URL) -> (done: Int, total: Int)? {
         let state = url.appendingPathComponent(buildStateDirectory)
         guard let data = FileManager.default.contents(atPath: state.appendingPathComponent("plan.json").path) else { return nil }
-        let plan = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-        let total = (plan?["shards"] as? [Any])?.count ?? 0
+        let plan = try? JSONDecoder().decode(JSONValue.self, from: data)
+        let total = plan?["shards"]?.arrayValue?.count ?? 0
         let done = ((try? FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("done").path)) ?? [])
             .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.count
         return (done, total)

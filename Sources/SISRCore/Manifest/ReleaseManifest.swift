@@ -212,8 +212,8 @@ public struct SampleRecord: Codable, Sendable, Equatable {
     /// Where the PNG member lies in a tar of `tarCount` bytes; nil if the recorded offset and size
     /// do not fit (checked without overflow, so any `png_offset`/`png_size` is safe to pass).
     public func pngRange(inTarOf tarCount: Int) -> Range<Int>? {
-        guard pngOffset >= 0, pngSize > 0, pngOffset <= tarCount, pngSize <= tarCount - pngOffset else { return nil }
-        return pngOffset..<(pngOffset + pngSize)
+        guard pngSize > 0 else { return nil }
+        return Range(offset: pngOffset, size: pngSize, within: tarCount)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -260,5 +260,14 @@ public struct SampleMember: Codable, Sendable, Equatable {
         case key, model, image, split, labels, width, height, psnr
         case pngSHA256 = "png_sha256"
         case pixelSHA256 = "pixel_sha256"
+    }
+}
+
+extension Range where Bound == Int {
+    /// `offset ..< offset + size` if it lies inside `0 ..< count`, checked without arithmetic that
+    /// can overflow, so any offset and size read from an index or a header are safe to pass.
+    public init?(offset: Int, size: Int, within count: Int) {
+        guard offset >= 0, size >= 0, offset <= count, size <= count - offset else { return nil }
+        self = offset..<(offset + size)
     }
 }

@@ -2,11 +2,9 @@ import Dispatch
 import Foundation
 import SISRCore
 
-/// The engine's work splitting.
-///
-/// Work is split into items whose boundaries depend only on tensor shapes, never on the thread count,
-/// and every output value is computed by exactly one item with a fixed order of operations. Results are
-/// therefore byte-identical for any number of threads. Settings come from ``EngineSettings/current``.
+/// The engine's work splitting, on SISRCore's ``Parallel`` (whose doc comment states the determinism
+/// rule): items cut by tensor shape, each output computed by one item. Settings come from
+/// ``EngineSettings/current``.
 public enum Compute {
     /// Number of worker threads of the settings in force.
     public static var threads: Int { EngineSettings.current.threads }
@@ -17,25 +15,19 @@ public enum Compute {
     /// Counts the floating-point operations of convolutions run inside `withValue` (for benchmarks).
     @TaskLocal public static var flopCounter: FLOPCounter?
 
-    /// Runs `body(worker, items)` on up to `threads` workers. Worker `w` receives the items
-    /// `w, w + t, w + 2t, ...` below `count`, where `t` is the number of workers. Returns when all are
-    /// done. Each worker runs with the caller's ``EngineSettings/current`` and ``flopCounter``.
+    /// Runs `body(worker, items)` on up to `threads` workers through ``Parallel/forEachWorker(items:threads:_:)``
+    /// (its doc comment has the determinism rule). Each worker runs with the caller's
+    /// ``EngineSettings/current`` and ``flopCounter``, which task-locals do not carry into threads.
     package static func forEachWorker(items count: Int, _ body: (_ worker: Int, _ items: StrideTo<Int>) -> Void) {
         guard count > 0 else { return }
         let settings = EngineSettings.current
-        let t = min(settings.threads, count)
-        if t == 1 {
+        if min(settings.threads, count) == 1 {
             body(0, stride(from: 0, to: count, by: 1))
             return
         }
         let counter = flopCounter
-        withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: t) { w in
-                settings.run {
-                    Compute.$flopCounter.withValue(counter) { box.value(w, stride(from: w, to: count, by: t)) }
-                }
-            }
+        Parallel.forEachWorker(items: count, threads: settings.threads) { w, items in
+            settings.run { Compute.$flopCounter.withValue(counter) { body(w, items) } }
         }
     }
 
@@ -87,11 +79,4 @@ public final class FLOPCounter: @unchecked Sendable {
     public var flops: Double { lock.withLock { total } }
 
     package func add(_ n: Double) { lock.withLock { total += n } }
-}
-
-/// Carries a value across a concurrency boundary whose safety the caller guarantees (workers write to
-/// disjoint parts of one buffer).
-package struct UnsafeSendableBox<T>: @unchecked Sendable {
-    package let value: T
-    package init(_ value: T) { self.value = value }
 }

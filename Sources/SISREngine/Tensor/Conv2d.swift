@@ -108,10 +108,12 @@ package struct ConvTiling {
     }
 }
 
-/// Writes the im2col matrix of output rows `rows` into `cols` (shape `[Cin*kH*kW, rows.count*outWidth]`).
+/// Writes the im2col matrix of output rows `rows` into `cols` (shape `[Cin*kH*kW, rows.count*outWidth]`),
+/// for a convolution with `stride` (1 in inference; training's strided convolutions pass theirs).
+/// Every element of `cols` is written (taps outside the padded image as 0).
 package func im2colRows(
     _ x: UnsafeBufferPointer<Float>, channels: Int, height h: Int, width w: Int, kernelH kh: Int, kernelW kw: Int,
-    padding: Int, outWidth ow: Int, rows: Range<Int>, into cols: UnsafeMutableBufferPointer<Float>
+    padding: Int, stride: Int = 1, outWidth ow: Int, rows: Range<Int>, into cols: UnsafeMutableBufferPointer<Float>
 ) {
     let ncols = rows.count * ow
     let xb = x.baseAddress!, cb = cols.baseAddress!
@@ -119,17 +121,31 @@ package func im2colRows(
         for i in 0..<kh {
             for j in 0..<kw {
                 let rowBase = cb + ((c * kh + i) * kw + j) * ncols
-                // Output columns xx whose source column xx + j - padding lies inside the image.
-                let xs = max(0, padding - j), xe = max(xs, min(ow, w + padding - j))
+                // Output columns xx whose source column xx * stride + j - padding lies inside the image.
+                let xs: Int, xe: Int
+                if stride == 1 {
+                    xs = max(0, padding - j)
+                    xe = max(xs, min(ow, w + padding - j))
+                } else {
+                    xs = max(0, (padding - j + stride - 1) / stride)
+                    xe = max(xs, min(ow, (w - 1 + padding - j) / stride + 1))
+                }
                 for y in rows {
                     let dst = rowBase + (y - rows.lowerBound) * ow
-                    let sy = y + i - padding
+                    let sy = y * stride + i - padding
                     if sy < 0 || sy >= h {
                         dst.update(repeating: 0, count: ow)
                         continue
                     }
                     if xs > 0 { dst.update(repeating: 0, count: xs) }
-                    if xe > xs { dst.advanced(by: xs).update(from: xb + (c * h + sy) * w + xs + j - padding, count: xe - xs) }
+                    if xe > xs {
+                        let src = xb + (c * h + sy) * w + j - padding
+                        if stride == 1 {
+                            dst.advanced(by: xs).update(from: src + xs, count: xe - xs)
+                        } else {
+                            for xx in xs..<xe { dst[xx] = src[xx * stride] }
+                        }
+                    }
                     if ow > xe { dst.advanced(by: xe).update(repeating: 0, count: ow - xe) }
                 }
             }

@@ -116,28 +116,16 @@ struct ConvShape {
         return lo..<max(lo, hi)
     }
 
-    /// Runs `body` with the `[kdim, oh*ow]` column matrix of one image (the image itself for 1x1).
+    /// Runs `body` with the `[kdim, oh*ow]` column matrix of one image (the image itself for 1x1),
+    /// made by the engine's `im2colRows`.
     func withColumns(_ x: UnsafeBufferPointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void) {
         if isDirect { return body(x) }
-        let hw = oh * ow
-        var cols = [Float](repeating: 0, count: kdim * hw)
-        cols.withUnsafeMutableBufferPointer { pc in
-            for c in 0..<cin {
-                for i in 0..<kh {
-                    for j in 0..<kw {
-                        let row = ((c * kh + i) * kw + j) * hw
-                        let xs = validColumns(j)
-                        for y in 0..<oh {
-                            let sy = y * stride + i - padding
-                            guard sy >= 0 && sy < h else { continue }
-                            let src = (c * h + sy) * w + j - padding, dst = row + y * ow
-                            for xx in xs { pc[dst + xx] = x[src + xx * stride] }
-                        }
-                    }
-                }
-            }
-            body(UnsafeBufferPointer(pc))
+        let cols = [Float](unsafeUninitializedCapacity: kdim * oh * ow) { pc, n in
+            im2colRows(x, channels: cin, height: h, width: w, kernelH: kh, kernelW: kw, padding: padding, stride: stride,
+                       outWidth: ow, rows: 0..<oh, into: pc)
+            n = kdim * oh * ow
         }
+        cols.withUnsafeBufferPointer { body($0) }
     }
 
     /// Adds the column-matrix gradient back onto the image gradient `dx` (fixed loop order).

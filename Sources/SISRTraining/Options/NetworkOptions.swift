@@ -1,4 +1,5 @@
 import Foundation
+import SISRCore
 import SRModels
 
 /// `network_g`: the generator, mapped onto the engine's configuration of its architecture.
@@ -28,7 +29,7 @@ public struct GeneratorOptions: Sendable {
         architecture = schema.architecture
         let m = try node.map(allowed: ["type"] + schema.configKeys + schema.fixed.map(\.key) + schema.trainingOnly)
         for key in schema.required where m[key] == nil { throw node.fail("missing key '\(key)' (BasicSR's \(type) needs it)") }
-        var json: [String: Any] = [:]
+        var json: [String: JSONValue] = [:]
         for key in schema.configKeys { if let v = m[key] { json[key] = try v.jsonValue() } }
         for (key, wanted) in schema.fixed {
             if let v = m[key], try v.scalar() != wanted {
@@ -40,7 +41,7 @@ public struct GeneratorOptions: Sendable {
             guard let v = m[key] else { continue }
             if case .bool(let b) = try v.scalar() { trainingOnly[key] = b ? 1 : 0 } else { trainingOnly[key] = try v.double() }
         }
-        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+        let data = Data(CanonicalJSON.string(.object(json)).utf8)
         do { config = try architecture.resolveConfig(configJSON: data, stateDict: nil, scale: nil) } catch {
             throw node.fail("\(error)")
         }
@@ -48,11 +49,7 @@ public struct GeneratorOptions: Sendable {
 
     /// The engine configuration as the JSON the zoo manifest and `--config` use (sorted keys).
     public var configJSON: Data {
-        get throws {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys]
-            return try enc.encode(config)
-        }
+        get throws { Data(try CanonicalJSON.encode(config)) }
     }
 }
 
@@ -129,14 +126,16 @@ public struct DiscriminatorOptions: Sendable, Equatable {
 
 extension OptionNode {
     /// A scalar or a list of scalars as a JSON value (for engine configurations).
-    func jsonValue() throws -> Any {
-        if case .sequence = node { return try list().map { try $0.jsonValue() } }
+    func jsonValue() throws -> JSONValue {
+        if case .sequence = node { return .array(try list().map { try $0.jsonValue() }) }
         switch try scalar() {
-        case .null: return NSNull()
-        case .bool(let b): return b
-        case .int(let i): return i
-        case .float(let d): return d
-        case .string(let s): return s
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(Int64(i))
+        case .float(let d):
+            guard d.isFinite else { throw fail("\(d) is not a finite number") }
+            return .double(d)
+        case .string(let s): return .string(s)
         }
     }
 }

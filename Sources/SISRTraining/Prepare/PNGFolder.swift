@@ -22,39 +22,14 @@ enum PNGFolder {
         return (bytes, try PNG.decode(bytes, name: url.path))
     }
 
-    /// Runs `body` for every index on `threads` workers; the first error (lowest index) is rethrown.
+    /// Runs `body` for every index on `threads` workers; the error of the lowest index is rethrown.
     static func forEach(count: Int, threads: Int, label: String, _ body: @Sendable (Int) throws -> Void) throws {
         let progress = ProgressReporter(total: count, label: label)
-        let errors = ErrorSlot()
-        let workers = max(1, min(threads, count))
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var i = w
-            while i < count {
-                do { try body(i) } catch { errors.record(i, error) }
-                progress.advance()
-                i += workers
-            }
+        defer { progress.finish() }
+        try Parallel.forEach(count, threads: max(1, threads)) { i in
+            defer { progress.advance() }
+            try body(i)
         }
-        progress.finish()
-        if let e = errors.first { throw e }
-    }
-}
-
-/// The error of the lowest index, shared between workers.
-final class ErrorSlot: @unchecked Sendable {
-    private let lock = NSLock()
-    private var best: (Int, any Error)?
-
-    func record(_ index: Int, _ error: any Error) {
-        lock.lock()
-        defer { lock.unlock() }
-        if best == nil || index < best!.0 { best = (index, error) }
-    }
-
-    var first: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return best?.1
     }
 }
 

@@ -1,3 +1,4 @@
+import SISRCore
 import SISREngine
 import Foundation
 
@@ -78,7 +79,7 @@ public enum Architecture: String, CaseIterable, Codable, Sendable {
         _ type: C.Type, json: Data?, checkpoint: CheckpointShapes?, scale: Int?
     ) throws -> C {
         let userKeys = try jsonObject(json ?? Data("{}".utf8), what: "configuration")
-        let known = Set(try jsonObject(JSONEncoder().encode(C()), what: "defaults").keys)
+        let known = Set((try CanonicalJSON.toValue(C()).objectValue ?? [:]).keys)
         if let unknown = userKeys.keys.sorted().first(where: { !known.contains($0) }) {
             throw ModelError.invalidConfig("unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -88,7 +89,7 @@ public enum Architecture: String, CaseIterable, Codable, Sendable {
         }
         if let checkpoint {
             config = try config.inferred(from: checkpoint)
-            let inferred = try jsonObject(JSONEncoder().encode(config), what: "configuration")
+            let inferred = try CanonicalJSON.toValue(config).objectValue ?? [:]
             for key in C.inferredKeys {
                 if let given = userKeys[key], let found = inferred[key], !sameJSONValue(given, found) {
                     throw ModelError.invalidConfig("\(key) = \(given) contradicts the checkpoint \(checkpoint.name), which has \(found)")
@@ -106,15 +107,22 @@ public enum Architecture: String, CaseIterable, Codable, Sendable {
         return config
     }
 
-    private static func jsonObject(_ data: Data, what: String) throws -> [String: Any] {
-        guard let obj = try? JSONSerialization.jsonObject(with: data), let dict = obj as? [String: Any] else {
+    private static func jsonObject(_ data: Data, what: String) throws -> [String: JSONValue] {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: data), let dict = value.objectValue else {
             throw ModelError.invalidConfig("the \(what) is not a JSON object")
         }
         return dict
     }
 
-    private static func sameJSONValue(_ a: Any, _ b: Any) -> Bool {
-        if let x = a as? NSNumber, let y = b as? NSNumber { return x.doubleValue == y.doubleValue }
-        return "\(a)" == "\(b)"
+    /// Equal JSON values, numbers compared by value (the user's `64` is the checkpoint's `64.0`).
+    private static func sameJSONValue(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case let (.array(x), .array(y)): return x.count == y.count && zip(x, y).allSatisfy { sameJSONValue($0, $1) }
+        case let (.object(x), .object(y)):
+            return Set(x.keys) == Set(y.keys) && x.allSatisfy { k, v in y[k].map { sameJSONValue(v, $0) } ?? false }
+        default:
+            if let x = a.doubleValue, let y = b.doubleValue { return x == y }
+            return a == b
+        }
     }
 }

@@ -264,7 +264,7 @@ public struct LIIF: SRNetwork {
         let rowsPerItem = 256, items = (h * w + rowsPerItem - 1) / rowsPerItem
         tokens.withUnsafeBufferPointer { pt in
             p.withUnsafeMutableBufferPointer { pp in
-                let box = UnsafeSendableBox(pp)
+                let box = UncheckedSendable(pp)
                 Compute.forEachWorker(items: items) { _, its in
                     for it in its {
                         let r0 = it * rowsPerItem, rows = min(rowsPerItem, h * w - r0)

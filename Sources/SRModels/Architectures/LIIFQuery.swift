@@ -1,3 +1,4 @@
+import SISRCore
 import SISREngine
 
 /// The query side of LIIF for a `outHeight x outWidth` target over an `featureHeight x featureWidth`
@@ -62,7 +63,7 @@ struct LIIFQuery {
         let last = layers.count - 1
         var out = [Float](repeating: 0, count: 3 * plane)
         out.withUnsafeMutableBufferPointer { po in
-            let box = UnsafeSendableBox(po)
+            let box = UncheckedSendable(po)
             Compute.forEachWorker(items: items) { _, its in
                 var act = [Float](repeating: 0, count: chunk * (layers.map { $0.weight.shape[0] }.max() ?? 1))
                 var next = act

@@ -63,7 +63,7 @@ struct SecondOrderChannelAttention: Sendable {
         var cov = [Double](repeating: 0, count: c * c)
         cov.withUnsafeMutableBufferPointer { out in
             x.data.withUnsafeBufferPointer { px in
-                let box = UnsafeSendableBox(out)
+                let box = UncheckedSendable(out)
                 Compute.forEachWorker(items: c) { _, items in
                     for i in items {
                         for j in 0...i {
@@ -165,7 +165,7 @@ struct RegionNonLocal: Sendable {
         let rowsPerItem = 128, items = (l + rowsPerItem - 1) / rowsPerItem
         q.withUnsafeBufferPointer { pq in
             y.withUnsafeMutableBufferPointer { py in
-                let box = UnsafeSendableBox(py)
+                let box = UncheckedSendable(py)
                 Compute.forEachWorker(items: items) { _, its in
                     var scores = [Float](repeating: 0, count: rowsPerItem * lk)
                     for it in its {

@@ -18,7 +18,7 @@ struct LayerNorm {
     func apply(_ t: inout [Float]) {
         let c = weight.count, rows = t.count / c
         t.withUnsafeMutableBufferPointer { buf in
-            let box = UnsafeSendableBox(buf)
+            let box = UncheckedSendable(buf)
             Compute.forEachChunk(count: rows, chunk: 1024) { r in
                 let slice = UnsafeMutableBufferPointer(rebasing: box.value[(r.lowerBound * c)..<(r.upperBound * c)])
                 self(UnsafeBufferPointer(slice), rows: r.count, into: slice)
@@ -63,7 +63,7 @@ struct SwinTransformerLayer {
         let geo = WindowGeometry(height: height, width: width, window: window, shift: shift)
         let c = dim, n = geo.tokensPerWindow, count = geo.windowCols, rows = count * n
         t.withUnsafeMutableBufferPointer { buf in
-            let box = UnsafeSendableBox(buf)
+            let box = UncheckedSendable(buf)
             Compute.forEachWorker(items: geo.windowRows) { _, items in
                 var x = [Float](repeating: 0, count: rows * c)
                 var qkv = [Float](repeating: 0, count: rows * 3 * c)
@@ -106,7 +106,7 @@ struct SwinTransformerLayer {
     private func mlp(_ t: inout [Float]) {
         let c = dim, hidden = fc1Weight.shape[0], total = t.count / c, block = 1024
         t.withUnsafeMutableBufferPointer { buf in
-            let box = UnsafeSendableBox(buf)
+            let box = UncheckedSendable(buf)
             Compute.forEachWorker(items: (total + block - 1) / block) { _, items in
                 var x = [Float](repeating: 0, count: block * c)
                 var h = [Float](repeating: 0, count: block * hidden)

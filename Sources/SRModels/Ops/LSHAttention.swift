@@ -62,7 +62,7 @@ struct LSHAttention: Sendable {
             let src = (0..<lp).map { perm[$0 < l ? $0 : (($0 - pad) % l + l) % l] }
             outs.withUnsafeMutableBufferPointer { po in
                 lses.withUnsafeMutableBufferPointer { pl in
-                    let outBox = UnsafeSendableBox(po), lseBox = UnsafeSendableBox(pl)
+                    let outBox = UncheckedSendable(po), lseBox = UncheckedSendable(pl)
                     Compute.forEachWorker(items: chunks) { _, items in
                         var q = [Float](repeating: 0, count: chunk * cm)
                         var k = [Float](repeating: 0, count: 3 * chunk * cm)

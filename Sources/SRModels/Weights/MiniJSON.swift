@@ -1,8 +1,13 @@
 import SISRCore
 import SISREngine
 
-/// A small strict JSON parser for safetensors headers. Unlike JSONSerialization it keeps key order
-/// and rejects duplicate keys. Numbers are kept as their text (integers are all the format uses).
+/// A small strict JSON parser for safetensors headers, the one JSON reader of the project that is
+/// not `Codable` (CanonicalJSON.swift states the rule). Why it exists: a safetensors header is
+/// untrusted input from a downloaded file, and `JSONDecoder` silently accepts duplicate
+/// keys (two entries for one tensor name, one of them ignored) and loses the members'
+/// order. This parser rejects duplicate keys, keeps order, keeps numbers as their text (integers are
+/// all the format uses) and bounds nesting depth. Writing a
+/// header goes through `CanonicalJSON` (`Safetensors.encode`).
 enum MiniJSON {
     indirect enum Value {
         case object([(String, Value)])
@@ -157,7 +162,4 @@ enum MiniJSON {
             return v
         }
     }
-
-    /// JSON string literal with the escapes the format needs (quotes, backslash, control chars).
-    static func quote(_ s: String) -> String { CanonicalJSON.quote(s) }
 }

@@ -90,21 +90,23 @@ enum Safetensors {
 
     /// The file bytes for `dict` as F32, keys sorted, header space-padded to a multiple of 8.
     static func encode(_ dict: StateDict, metadata: [String: String]) -> [UInt8] {
-        var header = "{"
-        var parts: [String] = []
+        var members: [(key: String, value: CanonicalJSON.Ordered)] = []
         if !metadata.isEmpty {
-            let kv = metadata.keys.sorted().map { "\(MiniJSON.quote($0)):\(MiniJSON.quote(metadata[$0]!))" }
-            parts.append("\"__metadata__\":{\(kv.joined(separator: ","))}")
+            members.append(("__metadata__", .value(.object(metadata.mapValues { .string($0) }))))
         }
         let names = dict.keys.sorted()
         var offset = 0
         for name in names {
             let t = dict[name]!
             let end = offset + t.count * 4
-            parts.append("\(MiniJSON.quote(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
+            members.append((name, .object([
+                ("dtype", .value(.string("F32"))),
+                ("shape", .value(.array(t.shape.map { .int(Int64($0)) }))),
+                ("data_offsets", .value(.array([.int(Int64(offset)), .int(Int64(end))]))),
+            ])))
             offset = end
         }
-        header += parts.joined(separator: ",") + "}"
+        let header = CanonicalJSON.string(.object(members))
         var h = Array(header.utf8)
         while (8 + h.count) % 8 != 0 { h.append(0x20) }
         var out = [UInt8]()

@@ -31,9 +31,8 @@ extension SISRCommand {
                 results.append(("resize_down_x\(s)", mb / median { _ = MatlabResize.resize(img, scale: 1 / Double(s)) }))
             }
             if json {
-                let obj = Dictionary(uniqueKeysWithValues: results.map { ($0.0, ($0.1 * 10).rounded() / 10) })
-                let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                let obj = Dictionary(uniqueKeysWithValues: results.map { ($0.0, JSONValue.double(($0.1 * 10).rounded() / 10)) })
+                print(CanonicalJSON.string(.object(obj)))
             } else {
                 print("image \(width)x\(height) RGB8, median of \(repeats)")
                 for (n, v) in results { print(n.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%9.1f MB/s", v)) }

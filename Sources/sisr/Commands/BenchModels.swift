@@ -91,11 +91,10 @@ extension SISRCommand {
                 }
             }
             if json {
-                var obj: [String: Any] = results
-                obj["kernels"] = EngineSettings.current.isa.rawValue
-                obj["conv3x3"] = im2col ? "im2col" : "winograd"
-                let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                var obj = results.mapValues { JSONValue.object($0.mapValues { .double($0) }) }
+                obj["kernels"] = .string(EngineSettings.current.isa.rawValue)
+                obj["conv3x3"] = .string(im2col ? "im2col" : "winograd")
+                print(CanonicalJSON.string(.object(obj)))
             }
         }
     }

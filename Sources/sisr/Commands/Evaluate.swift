@@ -65,6 +65,9 @@ extension SISRCommand {
                                                            paperZoo: try? ZooSource.load("paper").zoo)
             }
             if let out {
+                // The one JSON file not written by CanonicalJSON: the report's published layout is
+                // JSONEncoder's (`"key" : value`, escaped slashes); changing it would change the bytes
+                // of every `--out` file users have.
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.prettyPrinted, .sortedKeys]
                 try AtomicFile.write(Array(try enc.encode(report)) + [0x0A], to: URL(fileURLWithPath: out))

@@ -4,8 +4,8 @@ import SISRCore
 
 /// Writes small releases in the docs/FORMAT.md layout for tests (manifest.json, index.jsonl, shards),
 /// with procedural images, so the loader is tested independently of the builder's pipeline.
-struct TestRelease {
-    static let models: [Labels] = {
+public struct TestRelease {
+    public static let models: [Labels] = {
         var out = [Labels]()
         for arch in ["EDSR", "RCAN"] {
             for scale in ["x2", "x4"] {
@@ -20,7 +20,7 @@ struct TestRelease {
     }()
 
     /// Image ids with their split and size (sizes vary so crops and centre rounding are exercised).
-    static let images: [(id: String, split: String, width: Int, height: Int)] = (0..<10).map { i in
+    public static let images: [(id: String, split: String, width: Int, height: Int)] = (0..<10).map { i in
         let split = i < 6 ? "train" : (i < 8 ? "val" : "test")
         return (String(format: "img%06d", i), split, 40 + i * 3, 36 + (i * 5) % 11)
     }
@@ -32,7 +32,7 @@ struct TestRelease {
     ///   - frames: `.perSample` writes format 2, `.single` format 1 (one zstd frame per shard).
     ///   - editIndex: changes the index records before they are written (hashes are fixed up after).
     ///   - editPNG: changes a sample's PNG bytes (by key) before packing, e.g. to corrupt one.
-    static func make(perShard: Int = 7, pngOptions: PNGEncodeOptions = .shard, frames: ReleaseManifest.FrameLayout = .perSample,
+    public static func make(perShard: Int = 7, pngOptions: PNGEncodeOptions = .shard, frames: ReleaseManifest.FrameLayout = .perSample,
                      editIndex: (inout [SampleRecord]) -> Void = { _ in },
                      editPNG: (String, inout [UInt8]) -> Void = { _, _ in }) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sisr-loader-tests-\(UUID().uuidString)")
@@ -112,7 +112,7 @@ struct TestRelease {
         return dir
     }
 
-    static func options(_ edit: (inout LoaderOptions) -> Void = { _ in }) -> LoaderOptions {
+    public static func options(_ edit: (inout LoaderOptions) -> Void = { _ in }) -> LoaderOptions {
         var o = LoaderOptions()
         o.patch = 32
         o.batchSize = 5
