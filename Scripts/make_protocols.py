@@ -103,6 +103,9 @@ def protocols():
                      {"family": ["demo"]}, "model"))
     out.append(proto("parsing-demo-scale", "Built-in default release: predict the scale of the demo model.",
                      {"family": ["demo"]}, "scale"))
+    out.append(proto("parsing-demo-loss", "Built-in default release: predict the loss family of the demo x4 network "
+                     "(L1, or perceptual with a seeded random VGG19 + GAN: RandVGG_GAN) across its four architectures.",
+                     {"family": ["demo"], "scale": ["x4"], "loss": ["L1", "RandVGG_GAN"]}, "loss"))
     for arch in DEMO_ARCHITECTURES:
         out.append(proto(f"parsing-demo-scale-without-architecture-{arch}",
                          f"Built-in default release: predict the scale; train without {arch}, test only on {arch}.",

@@ -77,7 +77,7 @@ struct BuilderCLITests {
     @Test("sisr zoo lists the demo zoo as runnable and the paper zoo with unavailable models")
     func zooListing() throws {
         let demo = try CLI.run(["zoo", "--zoo", "demo"])
-        #expect(demo.status == 0 && demo.stdout.contains("16 of 16 runnable"))
+        #expect(demo.status == 0 && demo.stdout.contains("20 of 20 runnable"))
         let paper = try CLI.run(["zoo"], cwd: repositoryRoot)
         #expect(paper.status == 0 && paper.stdout.contains("205 models") && paper.stdout.contains("LIIF-div2k-x4-L1-NA-pretrained"))
         #expect(paper.stdout.contains("unavailable"))
@@ -89,7 +89,7 @@ struct BuilderCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let listed = try CLI.run(["zoo", "--zoo", "demo", "--json"])
         var zoo = try CanonicalJSON.decode(Zoo.self, from: Array(listed.stdout.utf8), path: "sisr zoo --json")
-        let name = "EDSR-NA-x2-untrained-s1"
+        let name = "EDSR-demo-x2-L1-s1"
         let i = try #require(zoo.models.firstIndex { $0.name == name })
         zoo.models[i].weights = .init(file: "edsr.pth", sha256: nil, format: "pytorch-pth", keyLayout: "basicsr", container: nil, source: nil)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("w"), withIntermediateDirectories: true)

@@ -9,7 +9,7 @@ import TestSupport
 @Suite("Release bytes independent of BLAS kernel, instruction set and threads")
 struct ReproducibilityCLITests {
     static let networks = ["--count", "3", "--size", "36x28", "--samples-per-shard", "4", "--models",
-                           "EDSR-NA-x2-untrained-s1,RCAN-NA-x4-untrained-s1,RDN-NA-x2-untrained-s1,RRDBNet-NA-x4-untrained-s1,Lanczos3-NA-x4-NA-NA"]
+                           "EDSR-demo-x2-L1-s1,RCAN-demo-x4-RandVGG_GAN-s1,RDN-demo-x2-L1-s1,RRDBNet-demo-x4-L1-s1,Lanczos3-NA-x4-NA-NA"]
 
     func env(_ change: [String: String?]) -> [String: String] {
         var e = ProcessInfo.processInfo.environment

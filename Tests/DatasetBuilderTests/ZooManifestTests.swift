@@ -40,9 +40,20 @@ import TestSupport
         #expect(try CanonicalJSON.encode(DemoZoo.zoo, pretty: true) == bytes)
         try DemoZoo.zoo.validate(path: "demo")
         #expect(DemoZoo.zoo.models.allSatisfy { $0.labels.family == "demo" })
-        #expect(DemoZoo.zoo.models.filter { $0.architecture.engine != "classical" }.allSatisfy {
-            $0.labels.loss == "untrained" && $0.weights?.format == "seeded-init" && ($0.note ?? "").contains("UNTRAINED")
-        })
+        let networks = DemoZoo.zoo.models.filter { $0.architecture.engine != "classical" }
+        #expect(networks.count == DemoZoo.networks.count && networks.count == 12)
+        for e in networks {
+            #expect(DemoZoo.losses.contains(e.labels.loss) && e.labels.dataset == "demo", "\(e.name)")
+            // Each network's option file trains exactly this network, and its committed checkpoint has the
+            // zoo's SHA-256 (the builder checks the hash again when it loads the file).
+            let options = try String(contentsOf: repositoryRoot.appendingPathComponent("manifests/demo-training/\(e.name).yml"), encoding: .utf8)
+            #expect(options.contains("\nname: \(e.name)\n") && options.contains("type: \(e.labels.architecture),"), "\(e.name)")
+            let file = try #require(e.weights?.file)
+            #expect(e.weights?.format == "safetensors" && e.weights?.container == "params_ema")
+            let sha = try SHA256Hasher.hex(file: repositoryRoot.appendingPathComponent("manifests").appendingPathComponent(file))
+            #expect(sha == e.weights?.sha256, "\(file)")
+        }
+        #expect(!(try String(contentsOf: repositoryRoot.appendingPathComponent("manifests/demo-zoo.json"), encoding: .utf8)).contains("untrained"))
     }
 
     @Test func frozenSplitsMatchTheSwiftRule() throws {
@@ -60,7 +71,7 @@ import TestSupport
         let t = try TempDir("unavail")
         defer { t.cleanup() }
         var o = smallOptions()
-        o.models = ["Bicubic-NA-x2-NA-NA", "EDSR-NA-x4-untrained-s1"]
+        o.models = ["Bicubic-NA-x2-NA-NA", "EDSR-demo-x4-L1-s1"]
         o.zoo.models.append(ZooEntry(
             name: "LIIF-div2k-x4-L1-NA-pretrained",
             labels: Labels(model: "LIIF-div2k-x4-L1-NA-pretrained", architecture: "LIIF", scale: "x4", loss: "L1",
@@ -88,7 +99,7 @@ import TestSupport
         defer { t.cleanup() }
         try FileManager.default.createDirectory(at: t.sub("w"), withIntermediateDirectories: true)
         try Data("this is not a checkpoint".utf8).write(to: t.sub("w/edsr.pth"))
-        var e = try #require(DemoZoo.zoo.entry(named: "EDSR-NA-x2-untrained-s1"))
+        var e = try #require(DemoZoo.zoo.entry(named: "EDSR-demo-x2-L1-s1"))
         e.weights = .init(file: "edsr.pth", sha256: nil, format: "pytorch-pth", keyLayout: "basicsr", container: "params", source: nil)
         let factory = ModelFactory(weightsDirectory: t.sub("w"))
         #expect(factory.unavailableReason(e) == nil)
@@ -116,7 +127,7 @@ import TestSupport
         let fixture = repositoryRoot.appendingPathComponent("Tests/SRModelsTests/Fixtures/models/edsr_x2.pth")  // f8, 2 blocks
         try FileManager.default.createDirectory(at: t.sub("w"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: fixture, to: t.sub("w/edsr.pth"))
-        var e = try #require(DemoZoo.zoo.entry(named: "EDSR-NA-x2-untrained-s1"))
+        var e = try #require(DemoZoo.zoo.entry(named: "EDSR-demo-x2-L1-s1"))
         e.weights = .init(file: "edsr.pth", sha256: nil, format: "pytorch-pth", keyLayout: "basicsr", container: nil, source: nil)
         let factory = ModelFactory(weightsDirectory: t.sub("w"))
         e.architecture.config["num_feat"] = .int(16)
