@@ -44,7 +44,7 @@ public final class AttributionNetwork: TrainableNetwork {
         let s = LayerScope(parameters)
         func nf(_ stage: Int) -> Int { max(1, min(fmapBase >> stage, fmapMax)) }
         func layer(_ scope: LayerScope, in fin: Int, out fout: Int, kernel k: Int, gain: Float = Float(2).squareRoot()) -> Layer {
-            let fanIn = fin * k * k
+            let fanIn = k == 0 ? fin : fin * k * k
             let shape = k == 0 ? [fout, fin] : [fout, fin, k, k]
             return Layer(weight: scope.parameter("weight", shape, .unitVariance), bias: scope.parameter("bias", [fout], .constant(0)),
                          scale: gain / Float(fanIn).squareRoot(), dense: k == 0)
