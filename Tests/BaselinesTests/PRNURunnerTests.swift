@@ -8,19 +8,7 @@ import SISRCore
 /// PRNU through `BaselineRunner.prnu` on a small release built with the builder: nearest and bicubic
 /// x2/x4 upsamplers over procedural 40x40 images (the wavelet denoiser keeps the debug build fast).
 @Suite struct PRNURunnerTests {
-    static let dir: URL = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("sisr-prnu-runner-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.removeItem(at: d)
-        var options = BuildOptions()
-        options.images = .procedural(seed: 3, count: 100, width: 40, height: 40)
-        options.models = ["Nearest-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA", "Bicubic-NA-x2-NA-NA", "Bicubic-NA-x4-NA-NA"]
-        var run = RunOptions(outDirectory: d.appendingPathComponent("release"))
-        run.threads = 2
-        _ = try! DatasetBuilder.build(options, factory: ModelFactory(), run: run)
-        try! Data(#"{"name":"p-attribution","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8)
-            .write(to: d.appendingPathComponent("p-attribution.json"))
-        return d
-    }()
+    static let dir = TestReleases.build("p-attribution", seed: 3, count: 100, side: 40, models: TestReleases.upsamplers)
 
     @Test func runsEndToEndAndBeatsChance() throws {
         let p = try ExperimentProtocol.load(nameOrPath: Self.dir.appendingPathComponent("p-attribution.json").path)

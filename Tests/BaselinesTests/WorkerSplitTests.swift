@@ -5,22 +5,30 @@ import SISRCore
 import Testing
 @testable import Baselines
 
-/// A small release for the split-run and CNN tests: 4 classical upsamplers over 30 procedural 40x40
-/// images (24 train, 3 test images per model).
-enum SmallRelease {
-    static let dir: URL = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("sisr-baseline-split-\(ProcessInfo.processInfo.processIdentifier)")
+/// Small releases of classical upsamplers over procedural images, built once per test process, with an
+/// attribution protocol over their models (`<dir>/<protocol>.json`).
+enum TestReleases {
+    static func build(_ name: String, seed: UInt64, count: Int, side: Int, models: [String]) -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("sisr-\(name)-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.removeItem(at: d)
         var options = BuildOptions()
-        options.images = .procedural(seed: 5, count: 30, width: 40, height: 40)
-        options.models = ["Nearest-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA", "Bicubic-NA-x2-NA-NA", "Bicubic-NA-x4-NA-NA"]
+        options.images = .procedural(seed: seed, count: count, width: side, height: side)
+        options.models = models
         var run = RunOptions(outDirectory: d.appendingPathComponent("release"))
         run.threads = 2
         _ = try! DatasetBuilder.build(options, factory: ModelFactory(), run: run)
-        try! Data(#"{"name":"split-attribution","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8)
-            .write(to: d.appendingPathComponent("split-attribution.json"))
+        try! Data(#"{"name":"\#(name)","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8)
+            .write(to: d.appendingPathComponent("\(name).json"))
         return d
-    }()
+    }
+
+    static let upsamplers = ["Nearest-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA", "Bicubic-NA-x2-NA-NA", "Bicubic-NA-x4-NA-NA"]
+}
+
+/// The release of the split-run and CNN tests: the 4 upsamplers over 30 procedural 40x40 images
+/// (24 train, 3 test images per model).
+enum SmallRelease {
+    static let dir = TestReleases.build("split-attribution", seed: 5, count: 30, side: 40, models: TestReleases.upsamplers)
 
     static func data() throws -> ProtocolData {
         let p = try ExperimentProtocol.load(nameOrPath: dir.appendingPathComponent("split-attribution.json").path)

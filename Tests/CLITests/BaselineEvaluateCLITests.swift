@@ -4,16 +4,23 @@ import Testing
 
 @Suite("sisr baseline and sisr evaluate")
 struct BaselineEvaluateCLITests {
-    @Test("a baseline's predictions score through evaluate; bad predictions are refused naming file and line")
-    func baselineThenEvaluate() throws {
-        let dir = try makeTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// A release of two upsamplers over 20 procedural 40x32 images in `dir`, and an attribution
+    /// protocol `two` over them.
+    static func twoModelRelease(in dir: URL) throws -> (release: String, protocol: URL) {
         let release = dir.appendingPathComponent("release").path
         let b = try CLI.run(["build", "--out", release, "--count", "20", "--size", "40x32",
                              "--models", "Nearest-NA-x2-NA-NA,Bicubic-NA-x4-NA-NA"])
         #expect(b.status == 0, "\(b.stderr)")
         let proto = dir.appendingPathComponent("two.json")
         try Data(#"{"name":"two","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8).write(to: proto)
+        return (release, proto)
+    }
+
+    @Test("a baseline's predictions score through evaluate; bad predictions are refused naming file and line")
+    func baselineThenEvaluate() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (release, proto) = try Self.twoModelRelease(in: dir)
         let preds = dir.appendingPathComponent("p.jsonl").path
         let r = try CLI.run(["baseline", "acutance", "--protocol", proto.path, "--release", release, "--out", preds])
         #expect(r.status == 0, "\(r.stderr)")
@@ -46,12 +53,7 @@ struct BaselineEvaluateCLITests {
     func workersMergeAndCNN() throws {
         let dir = try makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let release = dir.appendingPathComponent("release").path
-        let b = try CLI.run(["build", "--out", release, "--count", "20", "--size", "40x32",
-                             "--models", "Nearest-NA-x2-NA-NA,Bicubic-NA-x4-NA-NA"])
-        #expect(b.status == 0, "\(b.stderr)")
-        let proto = dir.appendingPathComponent("two.json")
-        try Data(#"{"name":"two","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8).write(to: proto)
+        let (release, proto) = try Self.twoModelRelease(in: dir)
         let common = ["--protocol", proto.path, "--release", release, "--crop", "32"]
         let one = dir.appendingPathComponent("one.jsonl").path, split = dir.appendingPathComponent("split.jsonl").path
         let r = try CLI.run(["baseline", "spectral", "--out", one, "--iterations", "20"] + common)

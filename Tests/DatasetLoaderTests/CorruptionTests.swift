@@ -67,6 +67,20 @@ import Testing
             records[i].pngOffset = offset
             records[i].pngSize = size
         }
+        try forEachReadingMode(edit) { mode, url, loader, batchError in
+            #expect(batchError.contains("shards/val/") && batchError.contains(victim), "\(mode): \(batchError)")
+            #expect(throws: LoaderError.self) { try loader.pngBytes(key: victim) }
+            let release = try Release.open(url)
+            let sample = try #require(release.samples.first { $0.key == victim })
+            #expect(throws: LoaderError.self) { try SampleImages(release: release).image(of: sample) }
+        }
+    }
+
+    /// Builds the test release with `edit` applied to its index in each reading mode (format 2
+    /// streaming, format 2 with a shard cache, format 1) and calls `check` with the mode, the release,
+    /// a loader over its val split and the error of a pass over that split ("" if none).
+    func forEachReadingMode(_ edit: @escaping (inout [SampleRecord]) -> Void,
+                            _ check: (String, URL, BatchLoader, String) throws -> Void) throws {
         for (frames, cache) in [(ReleaseManifest.FrameLayout.perSample, 0), (.perSample, 1 << 26), (.single, 0)] {
             let url = try TestRelease.make(frames: frames, editIndex: edit)
             let loader = try BatchLoader(release: url, options: TestRelease.options { $0.split = "val"; $0.cacheBytes = cache })
@@ -75,11 +89,7 @@ import Testing
                 let stream = try loader.batches(epoch: 0)
                 while try stream.next() != nil {}
             } catch { message = "\(error)" }
-            #expect(message.contains("shards/val/") && message.contains(victim), "\(frames) cache \(cache): \(message)")
-            #expect(throws: LoaderError.self) { try loader.pngBytes(key: victim) }
-            let release = try Release.open(url)
-            let sample = try #require(release.samples.first { $0.key == victim })
-            #expect(throws: LoaderError.self) { try SampleImages(release: release).image(of: sample) }
+            try check("\(frames) cache \(cache)", url, loader, message)
         }
     }
 
@@ -100,15 +110,8 @@ import Testing
             records[j].pngOffset = a.pngOffset; records[j].pngSize = a.pngSize
             records[j].frameOffset = a.frameOffset; records[j].frameSize = a.frameSize; records[j].frameSHA256 = a.frameSHA256
         }
-        for (frames, cache) in [(ReleaseManifest.FrameLayout.perSample, 0), (.perSample, 1 << 26), (.single, 0)] {
-            let url = try TestRelease.make(frames: frames, editIndex: edit)
-            let loader = try BatchLoader(release: url, options: TestRelease.options { $0.split = "val"; $0.cacheBytes = cache })
-            var message = ""
-            do {
-                let stream = try loader.batches(epoch: 0)
-                while try stream.next() != nil {}
-            } catch { message = "\(error)" }
-            #expect(message.contains("index and shard disagree"), "\(frames) cache \(cache): \(message)")
+        try forEachReadingMode(edit) { mode, url, loader, batchError in
+            #expect(batchError.contains("index and shard disagree"), "\(mode): \(batchError)")
             #expect { try loader.pngBytes(key: victim) } throws: { "\($0)".contains("is not \(victim).png") }
             let release = try Release.open(url)
             let sample = try #require(release.samples.first { $0.key == victim })
