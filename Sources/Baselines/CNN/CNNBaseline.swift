@@ -15,7 +15,9 @@ import SRModels
 /// number of epochs instead of 100 million images, and no mirror augmentation by default (the
 /// official run mirrors; an untrained network's fingerprint is not mirror-symmetric).
 ///
-/// Scores are the softmax probabilities; features the `Dense1` activations. Deterministic: the
+/// A test image is classified by the mean softmax probabilities of its grid crops (``gridCrops``: the
+/// patches at multiples of half a patch; test-time averaging, not in the official code, which sees
+/// whole images); features are the mean `Dense1` activations. Deterministic: the
 /// loader's order and crops depend only on the seed and epoch, initial weights on the seed, and every
 /// op's arithmetic is fixed whatever the thread count.
 public struct CNNBaseline: Sendable {
@@ -73,25 +75,46 @@ public struct CNNBaseline: Sendable {
             onEpoch?(epoch, sum / Double(max(steps, 1)))
         }
         net.parameters.setRequiresGrad(false)
-        options.split = "test"
-        options.tail = .partial
-        options.hflip = false
-        let test = try BatchLoader(release: data.release, protocol: data.experiment, options: options)
-        let position = Dictionary(uniqueKeysWithValues: data.test.samples.enumerated().map { ($1.key, $0) })
         var out = [Prediction?](repeating: nil, count: data.test.samples.count)
-        let stream = try test.batches(epoch: 0)
-        while let batch = try stream.next() {
-            let (logits, features) = net.classify(Variable(input(batch)))
-            let probs = softmaxRows(logits.value)
-            let f = features.value.data, d = net.featureCount
-            for (j, key) in batch.keys.enumerated() {
-                guard let i = position[key] else { continue }
-                out[i] = Prediction(key: key, label: data.classes[argmax(probs[j])], scores: probs[j],
-                                    features: f[(j * d)..<((j + 1) * d)].map(Double.init))
-            }
-            onStep?()
+        var done = 0
+        try data.forEachImage(data.test.samples, crop: nil) { i, image in
+            let crops = Self.gridCrops(width: image.width, height: image.height, patch: patch)
+            var pixels = [Float]()
+            pixels.reserveCapacity(crops.count * 3 * patch * patch)
+            for (x, y) in crops { pixels += Self.planes(image, x: x, y: y, patch: patch) }
+            let (logits, features) = net.classify(Variable(Tensor(shape: [crops.count, 3, patch, patch], data: pixels)))
+            let probs = softmaxRows(logits.value), d = net.featureCount, f = features.value.data
+            let n = Double(crops.count)
+            let score = (0..<data.classes.count).map { c in probs.reduce(0) { $0 + $1[c] } / n }
+            let feature = (0..<d).map { j in (0..<crops.count).reduce(0.0) { $0 + Double(f[$1 * d + j]) } / n }
+            let key = data.test.samples[i].key
+            out[i] = Prediction(key: key, label: data.classes[argmax(score)], scores: score, features: feature)
+            done += 1
+            if done % batchSize == 0 || done == data.test.samples.count { onStep?() }
         }
         return try out.enumerated().map { i, p in try p.orThrow("cnn: test sample \(data.test.samples[i].key) got no prediction") }
+    }
+
+    /// Test crops: the `patch`-px squares at every multiple of `patch / 2` that fits, in both
+    /// directions (6 on a 128x96 image with 64-px patches), row by row.
+    static func gridCrops(width: Int, height: Int, patch: Int) -> [(Int, Int)] {
+        let step = max(1, patch / 2)
+        return stride(from: 0, through: height - patch, by: step).flatMap { y in
+            stride(from: 0, through: width - patch, by: step).map { x in (x, y) }
+        }
+    }
+
+    /// The `patch`-px square at `(x, y)` as 3 planes in [-1, 1] (the loader's `u8 / 255`, then `* 2 - 1`).
+    static func planes(_ image: RGBImage, x: Int, y: Int, patch: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: 3 * patch * patch)
+        for c in 0..<3 {
+            for r in 0..<patch {
+                for col in 0..<patch {
+                    out[(c * patch + r) * patch + col] = Float(image[x + col, y + r, c]) / Float(255) * 2 - 1
+                }
+            }
+        }
+        return out
     }
 
     /// A batch's pixels as an `[N, 3, P, P]` tensor in [-1, 1].

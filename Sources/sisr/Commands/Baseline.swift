@@ -140,7 +140,11 @@ extension SISRCommand {
                 (cnn.patch, cnn.epochs, cnn.batchSize, cnn.learningRate) = (patch, epochs, batch, lr)
                 (cnn.seed, cnn.fmapBase, cnn.fmapMax, cnn.hflip, cnn.threads) = (seed, fmapBase, fmapMax, hflip, threads.count)
                 let progress = ProgressReporter(total: cnn.workCount(data), label: "cnn")
-                let predictions = try cnn.run(data, onStep: { progress.advance() })
+                let tty = isatty(2) != 0
+                let predictions = try cnn.run(data, onStep: { progress.advance() }, onEpoch: { epoch, loss in
+                    guard tty else { return }
+                    FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(format: "epoch %d/%d: mean training loss %.4f\n", epoch + 1, epochs, loss)).utf8))
+                })
                 progress.finish()
                 return try write(predictions, data: data)
             }
