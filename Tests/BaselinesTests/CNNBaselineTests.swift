@@ -20,7 +20,6 @@ import Testing
         let data = try SmallRelease.data()
         var cnn = Self.tiny()
         let runs = try [1, 2].map { threads -> [UInt8] in
-            cnn.threads = threads
             return Predictions.encode(try EngineSettings.current.with(threads: threads).run { try cnn.run(data) })
         }
         #expect(runs[0] == runs[1])

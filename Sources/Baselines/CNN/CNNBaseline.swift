@@ -1,4 +1,3 @@
-import DatasetLoader
 import Foundation
 import SISRCore
 import SISRTraining
@@ -22,15 +21,15 @@ import SRModels
 /// op's arithmetic is fixed whatever the thread count.
 public struct CNNBaseline: Sendable {
     public var patch = 64
-    public var fmapBase = 256
-    public var fmapMax = 128
-    public var epochs = 30
+    public var fmapBase = 512
+    public var fmapMax = 64
+    public var epochs = 25
     public var batchSize = 16
-    public var learningRate = 0.001
+    public var learningRate = 0.002
     public var seed: UInt64 = 0
     public var hflip = false
-    /// Threads of the loader (the network's threads come from `EngineSettings.current`).
-    public var threads = 0
+    /// Training crops start at multiples of this many pixels (1: anywhere).
+    public var cropAlign = 8
 
     public init() {}
 
@@ -52,20 +51,26 @@ public struct CNNBaseline: Sendable {
         }
         let net = try AttributionNetwork(classes: data.classes.count, patch: patch, fmapBase: fmapBase, fmapMax: fmapMax, seed: seed)
         let adam = Adam(net.parameters.parameters, learningRate: learningRate, betas: (0, 0.99), eps: 1e-8)
-        var options = LoaderOptions()
-        options.split = "train"
-        options.seed = seed
-        options.batchSize = batchSize
-        options.patch = patch
-        options.hflip = hflip
-        options.threads = threads
-        let train = try BatchLoader(release: data.release, protocol: data.experiment, options: options)
+        let n = data.train.samples.count
         for epoch in 0..<epochs {
-            let stream = try train.batches(epoch: epoch)
+            var order = Array(0..<n)
+            var rng = SeededRandom(seed: seed, "cnn-order", String(epoch))
+            rng.shuffle(&order)
             var sum = 0.0, steps = 0
-            while let batch = try stream.next() {
+            for start in stride(from: 0, to: n, by: batchSize) {
+                // The last batch is filled from the start of the order (as the loader's `wrap`).
+                let members = (start..<(start + batchSize)).map { order[$0 % n] }
+                var pixels = [Float]()
+                pixels.reserveCapacity(members.count * 3 * patch * patch)
+                for i in members {
+                    let s = data.train.samples[i]
+                    let image = try data.images.image(of: s)
+                    let (x, y, flip) = trainCrop(key: s.key, width: image.width, height: image.height, epoch: epoch)
+                    pixels += Self.planes(image, x: x, y: y, patch: patch, flip: flip)
+                }
                 net.parameters.zeroGrad()
-                let loss = softmaxCrossEntropy(net.forward(Variable(input(batch))), labels: batch.labels.map(Int.init))
+                let x = Variable(Tensor(shape: [members.count, 3, patch, patch], data: pixels))
+                let loss = softmaxCrossEntropy(net.forward(x), labels: members.map { data.train.classIds[$0] })
                 backward(loss)
                 adam.step()
                 sum += Double(loss.value.data[0])
@@ -95,6 +100,17 @@ public struct CNNBaseline: Sendable {
         return try out.enumerated().map { i, p in try p.orThrow("cnn: test sample \(data.test.samples[i].key) got no prediction") }
     }
 
+    /// The training crop of `key` in `epoch`: a position on the grid of multiples of `cropAlign` pixels
+    /// drawn from `SeededRandom(seed, "cnn-crop", epoch, key)` (x, then y, then the mirror bit when
+    /// `hflip`). Aligned crops keep the phase of x2/x4/x8 upsampling patterns fixed, as the whole
+    /// images the official network sees do.
+    func trainCrop(key: String, width: Int, height: Int, epoch: Int) -> (Int, Int, Bool) {
+        var rng = SeededRandom(seed: seed, "cnn-crop", String(epoch), key)
+        let a = max(1, cropAlign)
+        let x = a * rng.nextInt(below: (width - patch) / a + 1), y = a * rng.nextInt(below: (height - patch) / a + 1)
+        return (x, y, hflip && rng.next() >> 63 == 1)
+    }
+
     /// Test crops: the `patch`-px squares at every multiple of `patch / 2` that fits, in both
     /// directions (6 on a 128x96 image with 64-px patches), row by row.
     static func gridCrops(width: Int, height: Int, patch: Int) -> [(Int, Int)] {
@@ -105,21 +121,16 @@ public struct CNNBaseline: Sendable {
     }
 
     /// The `patch`-px square at `(x, y)` as 3 planes in [-1, 1] (the loader's `u8 / 255`, then `* 2 - 1`).
-    static func planes(_ image: RGBImage, x: Int, y: Int, patch: Int) -> [Float] {
+    static func planes(_ image: RGBImage, x: Int, y: Int, patch: Int, flip: Bool = false) -> [Float] {
         var out = [Float](repeating: 0, count: 3 * patch * patch)
         for c in 0..<3 {
             for r in 0..<patch {
                 for col in 0..<patch {
-                    out[(c * patch + r) * patch + col] = Float(image[x + col, y + r, c]) / Float(255) * 2 - 1
+                    out[(c * patch + r) * patch + col] = Float(image[x + (flip ? patch - 1 - col : col), y + r, c]) / Float(255) * 2 - 1
                 }
             }
         }
         return out
-    }
-
-    /// A batch's pixels as an `[N, 3, P, P]` tensor in [-1, 1].
-    func input(_ batch: Batch) -> Tensor {
-        Tensor(shape: batch.shape, data: batch.floats.map { $0 * 2 - 1 })
     }
 
     static func largestPowerOfTwo(atMost n: Int) -> Int {

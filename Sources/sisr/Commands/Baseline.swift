@@ -67,22 +67,25 @@ extension SISRCommand {
         var patch: Int = 64
 
         @Option(help: "cnn: passes over the train split.")
-        var epochs: Int = 30
+        var epochs: Int = 25
 
         @Option(help: "cnn: images per training step.")
         var batch: Int = 16
 
         @Option(help: "cnn: Adam learning rate.")
-        var lr: Double = 0.001
+        var lr: Double = 0.002
 
         @Option(help: "cnn: seed of the initial weights, the order and the crops.")
         var seed: UInt64 = 0
 
         @Option(help: "cnn: feature maps, nf(s) = min(fmap-base / 2^s, fmap-max) (Yu et al.: 1024 and 512).")
-        var fmapBase: Int = 256
+        var fmapBase: Int = 512
 
         @Option(help: "cnn: most feature maps of a layer.")
-        var fmapMax: Int = 128
+        var fmapMax: Int = 64
+
+        @Option(help: "cnn: training crops start at multiples of this many pixels (keeps the upsampling phase; 1 = anywhere).")
+        var cropAlign: Int = 8
 
         @Flag(help: "cnn: mirror training crops at random (the official recipe does).")
         var hflip = false
@@ -109,6 +112,7 @@ extension SISRCommand {
             guard batch >= 1 else { throw ValidationError("--batch must be at least 1.") }
             guard lr > 0 else { throw ValidationError("--lr must be positive.") }
             guard fmapBase >= 1, fmapMax >= 1 else { throw ValidationError("--fmap-base and --fmap-max must be positive.") }
+            guard cropAlign >= 1 else { throw ValidationError("--crop-align must be at least 1.") }
             let (_, n) = try WorkerIndex.resolve(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
             if name == .cnn && (n > 1 || merge) {
                 throw ValidationError("cnn trains on one machine: it takes no --worker/--workers/--merge (use --threads); see the README, \"Baselines at corpus scale\".")
@@ -138,7 +142,7 @@ extension SISRCommand {
             guard let b = splittable else {
                 var cnn = CNNBaseline()
                 (cnn.patch, cnn.epochs, cnn.batchSize, cnn.learningRate) = (patch, epochs, batch, lr)
-                (cnn.seed, cnn.fmapBase, cnn.fmapMax, cnn.hflip, cnn.threads) = (seed, fmapBase, fmapMax, hflip, threads.count)
+                (cnn.seed, cnn.fmapBase, cnn.fmapMax, cnn.hflip, cnn.cropAlign) = (seed, fmapBase, fmapMax, hflip, cropAlign)
                 let progress = ProgressReporter(total: cnn.workCount(data), label: "cnn")
                 let tty = isatty(2) != 0
                 let predictions = try cnn.run(data, onStep: { progress.advance() }, onEpoch: { epoch, loss in
