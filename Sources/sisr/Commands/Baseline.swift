@@ -67,7 +67,7 @@ extension SISRCommand {
         var patch: Int = 64
 
         @Option(help: "cnn: passes over the train split.")
-        var epochs: Int = 25
+        var epochs: Int = 40
 
         @Option(help: "cnn: images per training step.")
         var batch: Int = 16
@@ -84,8 +84,8 @@ extension SISRCommand {
         @Option(help: "cnn: most feature maps of a layer.")
         var fmapMax: Int = 64
 
-        @Option(help: "cnn: training crops start at multiples of this many pixels (keeps the upsampling phase; 1 = anywhere).")
-        var cropAlign: Int = 8
+        @Option(help: "cnn: training crops start at multiples of this many pixels (8 keeps the upsampling phase; 1 = anywhere).")
+        var cropAlign: Int = 1
 
         @Flag(help: "cnn: mirror training crops at random (the official recipe does).")
         var hflip = false
