@@ -15,7 +15,7 @@ import PackageDescription
 //   DatasetLoader   shards -> selection -> order -> perturbations -> crops -> batches
 //   SISRTraining    BasicSR option files (Options/), data preparation, backward passes, losses,
 //                   optimisers, the BasicSR-style training loop
-//   Baselines       acutance-kNN, PRNU, spectral classifier, evaluation
+//   Baselines       acutance-kNN, PRNU, spectral classifier, the learned CNN (on SISRTraining), evaluation
 //   SISRLoaderC     C ABI over DatasetLoader (shared library for Python)
 //   sisr            the command-line tool
 
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "SISRTraining",
             dependencies: ["SISRCore", "SRModels", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Baselines", dependencies: ["SISRCore", "DatasetLoader"]),
+        .target(name: "Baselines", dependencies: ["SISRCore", "DatasetLoader", "SISRTraining"]),
         .target(name: "SISRLoaderC", dependencies: ["DatasetLoader", "SISRCore"]),
         .executableTarget(
             name: "sisr",
@@ -90,7 +90,7 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "BaselinesTests",
-            dependencies: ["Baselines", "DatasetLoader", "DatasetBuilder", "SISRCore", "TestSupport"],
+            dependencies: ["Baselines", "DatasetLoader", "DatasetBuilder", "SISRCore", "SISRTraining", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SISRTrainingTests", dependencies: ["SISRTraining", "SRModels", "SISRCore", "TestSupport"],

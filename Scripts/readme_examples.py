@@ -95,6 +95,7 @@ def strip_comment(cmd):
 # Skipped only when `sisr` is a debug build (minutes there, seconds in a release build).
 DEBUG_SKIPS = [
     (r"^sisr baseline prnu", "PRNU denoises every image: minutes in a debug build (run with --bin .build/release)"),
+    (r"^sisr baseline cnn", "trains a network: minutes in a debug build (run with --bin .build/release)"),
     (r"^sisr bench-core", "benchmark: slow in a debug build (run with --bin .build/release)"),
 ]
 

@@ -9,19 +9,7 @@ import TestSupport
 /// PRNU through `BaselineRunner.prnu` on a small release built with the builder: nearest and bicubic
 /// x2/x4 upsamplers over procedural 40x40 images (the wavelet denoiser keeps the debug build fast).
 @Suite struct PRNURunnerTests {
-    /// Built once for the suite; a failure is reported by every test that needs it.
-    static let built = Result<URL, any Error> {
-        let d = try TempDir("sisr-prnu-runner").url
-        var options = BuildOptions()
-        options.images = .procedural(seed: 3, count: 100, width: 40, height: 40)
-        options.models = ["Nearest-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA", "Bicubic-NA-x2-NA-NA", "Bicubic-NA-x4-NA-NA"]
-        try runBuild(options, into: d.appendingPathComponent("release"), threads: 2)
-        try Data(#"{"name":"p-attribution","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8)
-            .write(to: d.appendingPathComponent("p-attribution.json"))
-        return d
-    }
-
-    static var dir: URL { get throws { try built.get() } }
+    static let dir = TestReleases.build("p-attribution", seed: 3, count: 100, side: 40, models: TestReleases.upsamplers)
 
     @Test func runsEndToEndAndBeatsChance() throws {
         let p = try ExperimentProtocol.load(nameOrPath: Self.dir.appendingPathComponent("p-attribution.json").path)

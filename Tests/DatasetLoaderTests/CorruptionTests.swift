@@ -68,6 +68,20 @@ import TestSupport
             records[i].pngOffset = offset
             records[i].pngSize = size
         }
+        try forEachReadingMode(edit) { mode, url, loader, batchError in
+            #expect(batchError.contains("shards/val/") && batchError.contains(victim), "\(mode): \(batchError)")
+            #expect(throws: LoaderError.self) { try loader.pngBytes(key: victim) }
+            let release = try Release.open(url)
+            let sample = try #require(release.samples.first { $0.key == victim })
+            #expect(throws: LoaderError.self) { try SampleImages(release: release).image(of: sample) }
+        }
+    }
+
+    /// Builds the test release with `edit` applied to its index in each reading mode (format 2
+    /// streaming, format 2 with a shard cache, format 1) and calls `check` with the mode, the release,
+    /// a loader over its val split and the error of a pass over that split ("" if none).
+    func forEachReadingMode(_ edit: @escaping (inout [SampleRecord]) -> Void,
+                            _ check: (String, URL, BatchLoader, String) throws -> Void) throws {
         for (frames, cache) in [(ReleaseManifest.FrameLayout.perSample, 0), (.perSample, 1 << 26), (.single, 0)] {
             let url = try TestRelease.make(frames: frames, editIndex: edit)
             let loader = try BatchLoader(release: url, options: TestRelease.options { $0.split = "val"; $0.cacheBytes = cache })
@@ -76,11 +90,36 @@ import TestSupport
                 let stream = try loader.batches(epoch: 0)
                 while try stream.next() != nil {}
             } catch { message = "\(error)" }
-            #expect(message.contains("shards/val/") && message.contains(victim), "\(frames) cache \(cache): \(message)")
-            #expect(throws: LoaderError.self) { try loader.pngBytes(key: victim) }
+            try check("\(frames) cache \(cache)", url, loader, message)
+        }
+    }
+
+    /// An index that points a key at another sample's member (same shard, same size, so only the tar
+    /// member's name tells) is refused by every reader: batches, `pngBytes` (the C ABI) and
+    /// `SampleImages` (the baselines), in every reading mode.
+    @Test func swappedIndexEntriesAreRefusedByEveryReader() throws {
+        var victim = "", other = ""
+        let edit: (inout [SampleRecord]) -> Void = { records in
+            let i = records.firstIndex { $0.split == "val" }!
+            let j = records.indices.first { $0 != i && records[$0].shard == records[i].shard && records[$0].width == records[i].width
+                && records[$0].height == records[i].height }!
+            (victim, other) = (records[i].key, records[j].key)
+            let a = records[i]
+            records[i].pngOffset = records[j].pngOffset; records[i].pngSize = records[j].pngSize
+            records[i].frameOffset = records[j].frameOffset; records[i].frameSize = records[j].frameSize
+            records[i].frameSHA256 = records[j].frameSHA256
+            records[j].pngOffset = a.pngOffset; records[j].pngSize = a.pngSize
+            records[j].frameOffset = a.frameOffset; records[j].frameSize = a.frameSize; records[j].frameSHA256 = a.frameSHA256
+        }
+        try forEachReadingMode(edit) { mode, url, loader, batchError in
+            #expect(batchError.contains("index and shard disagree"), "\(mode): \(batchError)")
+            #expect { try loader.pngBytes(key: victim) } throws: { "\($0)".contains("is not \(victim).png") }
             let release = try Release.open(url)
             let sample = try #require(release.samples.first { $0.key == victim })
-            #expect(throws: LoaderError.self) { try SampleImages(release: release).image(of: sample) }
+            #expect { try SampleImages(release: release).image(of: sample) } throws: {
+                "\($0)".contains("is not \(victim).png") && "\($0)".contains(release.manifest.shards[sample.shard].path)
+            }
+            #expect(!other.isEmpty)
         }
     }
 

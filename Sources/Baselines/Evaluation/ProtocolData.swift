@@ -3,12 +3,15 @@ import Foundation
 import SISRCore
 
 /// A release seen through a protocol: the train and test selections, the scoring task, and the
-/// images of the selected samples (center crops, read shard by shard).
+/// images of the selected samples (read through the loader's ``SampleImages``).
 public struct ProtocolData: Sendable {
     public let release: Release
     public let experiment: ExperimentProtocol
     public let train: ProtocolSelection
     public let test: ProtocolSelection
+    /// Reads the selected samples exactly as the loader does (index offsets, tar member names,
+    /// frame or shard hashes, decoded sizes checked).
+    public let images: SampleImages
     /// Called after each image `forEachImage` (and `map`) hands over: progress lines of long baselines.
     public var onImage: (@Sendable () -> Void)? = nil
 
@@ -25,6 +28,7 @@ public struct ProtocolData: Sendable {
         guard !test.samples.isEmpty else {
             throw SISRError.invalidArgument("protocol \(experiment.name) selects no test sample of release \(url.path)")
         }
+        images = SampleImages(release: release, perturbation: experiment.perturbation)
     }
 
     /// The classes (shared by all splits).
@@ -42,48 +46,33 @@ public struct ProtocolData: Sendable {
         return EvaluationSample(key: s.key, model: s.model, image: s.image, labels: labels)
     }
 
-    /// Calls `body` with each sample's center crop, in the order of `samples`, after the protocol's
-    /// perturbation when it names the sample's split. The crop is the square of
-    /// side `min(crop, width, height)` placed as `torchvision.transforms.CenterCrop` places it
-    /// (`CropPlan`, `.center`); `crop == nil` passes the whole image. Each shard is decompressed once.
+    /// Calls `body` with each sample's center crop (after the protocol's perturbation when it names
+    /// the sample's split), for the positions `only` of `samples` (all when nil), shard by shard (then
+    /// in position order). The crop is the square of side
+    /// `min(crop, width, height)` placed as `torchvision.transforms.CenterCrop` places it
+    /// (`CropPlan`, `.center`); `crop == nil` passes the whole image.
     public func forEachImage(
-        _ samples: [SampleRecord], crop: Int?, progress: ((Int) -> Void)? = nil,
-        _ body: (Int, RGBImage) throws -> Void
+        _ samples: [SampleRecord], only: [Int]? = nil, crop: Int?, _ body: (Int, RGBImage) throws -> Void
     ) throws {
-        var byShard = [Int: [Int]]()
-        for (i, s) in samples.enumerated() { byShard[s.shard, default: []].append(i) }
-        var done = 0
-        // Shards in index order; inside a shard, samples in selection order. `body` sees every index once.
-        for shard in byShard.keys.sorted() {
-            let url = release.shardURL(shard), path = release.manifest.shards[shard].path
-            let compressed: [UInt8]
-            do { compressed = [UInt8](try Data(contentsOf: url)) } catch {
-                throw SISRError.io(path: url.path, problem: "cannot read shard (\(error.localizedDescription))")
-            }
-            let tar = try Zstd.decompress(compressed, name: url.path, maxOutput: release.manifest.shards[shard].maxTarBytes)
-            for i in byShard[shard]! {
-                let s = samples[i]
-                guard let range = s.pngRange(inTarOf: tar.count) else {
-                    throw SISRError.corrupt(path: url.path, problem: "sample \(s.key): PNG member lies outside the tar")
-                }
-                let decoded = try PNG.decode(Array(tar[range]), name: "\(path):\(s.key).png")
-                let image = try experiment.perturbation?.apply(to: decoded, sample: s) ?? decoded  // the protocol's test-time perturbation
-                defer { onImage?() }
-                guard let side = crop else { try body(i, image); continue }
-                let patch = min(side, image.width, image.height)
-                let plan = try CropPlan.make(mode: .center, key: s.key, width: image.width, height: image.height,
-                                             patch: patch, seed: 0, epoch: 0, hflip: false)
-                try body(i, image.cropped(x: plan.x, y: plan.y, width: patch, height: patch))
-                done += 1
-                progress?(done)
-            }
+        let positions = (only ?? Array(samples.indices)).sorted { (samples[$0].shard, $0) < (samples[$1].shard, $1) }
+        for i in positions {
+            let s = samples[i]
+            let image = try images.image(of: s)
+            defer { onImage?() }
+            guard let side = crop else { try body(i, image); continue }
+            let patch = min(side, image.width, image.height)
+            let plan = try CropPlan.make(mode: .center, key: s.key, width: image.width, height: image.height,
+                                         patch: patch, seed: 0, epoch: 0, hflip: false)
+            try body(i, image.cropped(x: plan.x, y: plan.y, width: patch, height: patch))
         }
     }
 
-    /// `transform` of each sample's crop, in the order of `samples`.
-    public func map<T>(_ samples: [SampleRecord], crop: Int?, _ transform: (RGBImage) throws -> T) throws -> [T] {
-        var out = [T?](repeating: nil, count: samples.count)
-        try forEachImage(samples, crop: crop) { i, img in out[i] = try transform(img) }
+    /// `transform` of each sample's crop, in the order of `samples` (or of `only`).
+    public func map<T>(_ samples: [SampleRecord], only: [Int]? = nil, crop: Int?, _ transform: (RGBImage) throws -> T) throws -> [T] {
+        let positions = only ?? Array(samples.indices)
+        let slot = Dictionary(uniqueKeysWithValues: positions.enumerated().map { ($1, $0) })
+        var out = [T?](repeating: nil, count: positions.count)
+        try forEachImage(samples, only: positions, crop: crop) { i, img in out[slot[i]!] = try transform(img) }
         return out.map { $0! }
     }
 }

@@ -81,6 +81,21 @@ public struct PRNUBaseline: Sendable {
         accumulate(residual, label: label)
     }
 
+    /// The per-label residual sums and counts (what a worker of a split run hands on), ascending labels.
+    public var classSums: [(label: Int, count: Int, sums: [Int64])] {
+        labels.indices.map { (labels[$0], counts[$0], sums[$0]) }
+    }
+
+    /// Adds `count` residuals already summed elsewhere (``classSums`` of another model) to `label`.
+    public mutating func add(sums s: [Int64], count: Int, label: Int) throws {
+        guard s.count == crop * crop * 3, count >= 1 else {
+            throw SISRError.invalidArgument("PRNU sums have \(s.count) values for \(count) residuals, expected \(crop * crop * 3) for crop \(crop)")
+        }
+        let k = slot(label)
+        for i in s.indices { sums[k][i] += s[i] }
+        counts[k] += count
+    }
+
     private func checkLength(_ r: [Int8]) throws {
         guard r.count == crop * crop * 3 else {
             throw SISRError.invalidArgument(
@@ -88,13 +103,19 @@ public struct PRNUBaseline: Sendable {
         }
     }
 
-    private mutating func accumulate(_ r: [Int8], label: Int) {
+    /// The index of `label` in `labels`, inserted (with zero sums) if new.
+    private mutating func slot(_ label: Int) -> Int {
         let k = labels.firstIndex { $0 >= label } ?? labels.count
         if k == labels.count || labels[k] != label {
             labels.insert(label, at: k)
             sums.insert([Int64](repeating: 0, count: crop * crop * 3), at: k)
             counts.insert(0, at: k)
         }
+        return k
+    }
+
+    private mutating func accumulate(_ r: [Int8], label: Int) {
+        let k = slot(label)
         r.withUnsafeBufferPointer { rb in
             sums[k].withUnsafeMutableBufferPointer { sb in for i in 0..<rb.count { sb[i] += Int64(rb[i]) } }
         }

@@ -46,15 +46,19 @@ final class FrameReader {
         }
     }
 
-    /// The PNG member's bytes of `ref` (decompresses the whole frame).
-    func png(_ ref: SampleRef, shard: ShardInfo, verify: Bool) throws -> [UInt8] {
-        try withFrame(ref, shard: shard, verify: verify) { (fail) -> [UInt8] in
+    /// Runs `body` with the PNG member's bytes of `ref` (decompresses the whole frame; the member's
+    /// tar header must name `<key>.png`). The bytes are valid only inside `body`.
+    func withPNG<T>(_ ref: SampleRef, shard: ShardInfo, verify: Bool, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        try withFrame(ref, shard: shard, verify: verify) { (fail) -> T in
             try decode(upTo: Int.max)
-            guard let r = Range(offset: 512, size: ref.pngSize, within: decoder.produced) else {
-                throw fail("PNG member (\(ref.pngSize) bytes) does not fit in its \(decoder.produced)-byte frame")
-            }
-            return Array(UnsafeRawBufferPointer(start: decoder.output, count: decoder.produced)[r])
+            let bytes = UnsafeRawBufferPointer(start: decoder.output, count: decoder.produced)
+            return try body(try SampleReader.member(ref, bytes: bytes, base: ref.pngOffset - 512, shardPath: shard.path).png)
         }
+    }
+
+    /// The PNG member's bytes of `ref`.
+    func png(_ ref: SampleRef, shard: ShardInfo, verify: Bool) throws -> [UInt8] {
+        try withPNG(ref, shard: shard, verify: verify) { Array($0) }
     }
 
     private var hasher: SHA256Hasher?

@@ -34,6 +34,41 @@ public struct SampleRef: Sendable, Equatable {
 /// Every offset and size from the index is checked with overflow-safe arithmetic before it is used,
 /// so a hostile `index.jsonl` gives an error naming the shard and sample, never a trap.
 enum SampleReader {
+    /// The bytes of `ref`'s PNG member inside `bytes` (the tar bytes from offset `base` on), after
+    /// checking that the index's offset and size lie inside them and that the tar header before it
+    /// names `<key>.png`. With `complete` false the bytes may stop inside the member: then the
+    /// available prefix is returned and `whole` is false.
+    /// - Throws: ``LoaderError/sample(shard:key:problem:)`` naming the shard and the sample.
+    static func member(_ ref: SampleRef, bytes: UnsafeRawBufferPointer, base: Int, complete: Bool = true,
+                       shardPath: String) throws -> (png: UnsafeRawBufferPointer, whole: Bool) {
+        func fail(_ problem: String) -> LoaderError { .sample(shard: shardPath, key: ref.key, problem: problem) }
+        let (local, overflow) = ref.pngOffset.subtractingReportingOverflow(base)
+        let whole = overflow ? nil : Range(offset: local, size: ref.pngSize, within: bytes.count)
+        guard !overflow, local >= 512, ref.pngSize > 0, whole != nil || (!complete && local <= bytes.count) else {
+            throw fail("PNG member (\(ref.pngSize) bytes at \(ref.pngOffset)) lies outside the tar data (\(bytes.count) bytes from \(base); truncated shard or bad index?)")
+        }
+        let expected = Array((ref.key + ".png").utf8)
+        let header = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + local - 512
+        let nameMatches = expected.count <= 100 && (0..<expected.count).allSatisfy { header[$0] == expected[$0] }
+            && (expected.count == 100 || header[expected.count] == 0)
+        guard nameMatches else { throw fail("the tar member at byte \(ref.pngOffset - 512) is not \(ref.key).png (index and shard disagree)") }
+        let available = whole?.count ?? (bytes.count - local)
+        return (UnsafeRawBufferPointer(rebasing: bytes[local..<(local + available)]), whole != nil)
+    }
+
+    /// The decoded RGB8 image of `ref` from its whole PNG member, checked against the index's size.
+    static func image(_ ref: SampleRef, png: UnsafeRawBufferPointer, shardPath: String) throws -> RGBImage {
+        func fail(_ problem: String) -> LoaderError { .sample(shard: shardPath, key: ref.key, problem: problem) }
+        let image: RGBImage
+        do { image = try PNG.decode(Array(png), name: ref.key + ".png") } catch {
+            throw fail("\(error)")
+        }
+        guard image.width == ref.width, image.height == ref.height else {
+            throw fail("PNG is \(image.width)x\(image.height), the index says \(ref.width)x\(ref.height)")
+        }
+        return image
+    }
+
     /// Writes the RGB8 patch `plan` of `ref` into `out` (`size * size * 3` bytes) from the whole
     /// decompressed tar of its shard.
     /// - Throws: ``LoaderError/sample(shard:key:problem:)`` naming the shard and the sample.
@@ -50,21 +85,10 @@ enum SampleReader {
     static func crop(_ ref: SampleRef, bytes: UnsafeRawBufferPointer, base: Int, complete: Bool, shardPath: String,
                      plan: CropPlan, into out: UnsafeMutablePointer<UInt8>) throws -> Bool {
         func fail(_ problem: String) -> LoaderError { .sample(shard: shardPath, key: ref.key, problem: problem) }
-        let (local, overflow) = ref.pngOffset.subtractingReportingOverflow(base)
-        let whole = overflow ? nil : Range(offset: local, size: ref.pngSize, within: bytes.count)
-        guard !overflow, local >= 512, ref.pngSize > 0, whole != nil || (!complete && local <= bytes.count) else {
-            throw fail("PNG member (\(ref.pngSize) bytes at \(ref.pngOffset)) lies outside the tar data (\(bytes.count) bytes from \(base); truncated shard or bad index?)")
-        }
-        let expected = Array((ref.key + ".png").utf8)
-        let header = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + local - 512
-        let nameMatches = expected.count <= 100 && (0..<expected.count).allSatisfy { header[$0] == expected[$0] }
-            && (expected.count == 100 || header[expected.count] == 0)
-        guard nameMatches else { throw fail("the tar member at byte \(ref.pngOffset - 512) is not \(ref.key).png (index and shard disagree)") }
-        let available = whole?.count ?? (bytes.count - local)
-        let png = UnsafeRawBufferPointer(rebasing: bytes[local..<(local + available)])
+        let (png, whole) = try member(ref, bytes: bytes, base: base, complete: complete, shardPath: shardPath)
         let outcome: ShardPNG.Outcome
         do {
-            outcome = try ShardPNG.crop(png, x: plan.x, y: plan.y, size: plan.size, into: out, complete: whole != nil)
+            outcome = try ShardPNG.crop(png, x: plan.x, y: plan.y, size: plan.size, into: out, complete: whole)
         } catch let failure as ShardPNG.Failure {
             throw fail(failure.description)
         }
@@ -77,15 +101,9 @@ enum SampleReader {
             }
             return true
         case .notShardFormat:
-            guard whole != nil else { return false }
+            guard whole else { return false }
         }
-        let image: RGBImage
-        do { image = try PNG.decode(Array(png), name: ref.key + ".png") } catch {
-            throw fail("\(error)")
-        }
-        guard image.width == ref.width, image.height == ref.height else {
-            throw fail("PNG is \(image.width)x\(image.height), the index says \(ref.width)x\(ref.height)")
-        }
+        let image = try Self.image(ref, png: png, shardPath: shardPath)
         let rowBytes = plan.size * 3
         image.pixels.withUnsafeBufferPointer { px in
             for row in 0..<plan.size {

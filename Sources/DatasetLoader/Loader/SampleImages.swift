@@ -2,7 +2,10 @@ import Foundation
 import SISRCore
 
 /// Whole decoded images of a release's samples, for code that needs full frames rather than batches
-/// (baselines, inspection). Shards are decompressed once and cached like the batch loader does.
+/// (baselines, inspection). Reads exactly as the batch loader does (``SampleReader``: the index's
+/// offsets checked, the tar member's name checked against the key, the decoded size against the
+/// index): format 2 one sample's zstd frame at a time (its SHA-256 checked with `verify`), format 1
+/// from whole decompressed shards kept in a cache.
 ///
 /// ```swift
 /// let release = try Release.open(url)
@@ -12,41 +15,54 @@ import SISRCore
 /// ```
 public final class SampleImages: Sendable {
     let store: ShardStore
-    let paths: [String]
+    let shards: [ShardInfo]
+    let streams: Bool
+    let verify: Bool
     let perturbation: PerturbationSpec?
 
     /// - Parameters:
-    ///   - cacheBytes: memory for decompressed shards (one shard is always kept).
-    ///   - verify: check each shard's SHA-256 against the manifest before use.
+    ///   - cacheBytes: memory for decompressed shards of a format-1 release (one shard is always kept).
+    ///   - verify: check each shard's (format 1) or frame's (format 2) SHA-256 against the release before use.
     ///   - perturbation: applied to the images of the splits it names (a protocol's `perturbation`).
     public init(release: Release, cacheBytes: Int = 2 << 30, verify: Bool = true, perturbation: PerturbationSpec? = nil) {
         self.perturbation = perturbation
-        let shards = release.manifest.shards.enumerated().map { i, s in
+        shards = release.manifest.shards.enumerated().map { i, s in
             ShardInfo(path: s.path, url: release.shardURL(i), sha256: s.sha256, tarBytes: s.tarBytes, tarSHA256: s.tarSHA256)
         }
         store = ShardStore(shards: shards, budget: cacheBytes, verify: verify)
-        paths = shards.map(\.path)
+        streams = release.manifest.zstd.frames == .perSample
+        self.verify = verify
     }
 
     /// The decoded RGB8 image of `sample` (perturbed when the split is one the perturbation names).
     /// - Throws: ``LoaderError`` naming the shard and the sample.
     public func image(of sample: SampleRecord) throws -> RGBImage {
-        guard paths.indices.contains(sample.shard) else {
-            throw LoaderError.argument("sample \(sample.key) names shard \(sample.shard), the release has \(paths.count)")
+        guard shards.indices.contains(sample.shard) else {
+            throw LoaderError.argument("sample \(sample.key) names shard \(sample.shard), the release has \(shards.count)")
         }
-        let tar = try store.tar(sample.shard)
-        func fail(_ problem: String) -> LoaderError { .sample(shard: paths[sample.shard], key: sample.key, problem: problem) }
-        guard let r = sample.pngRange(inTarOf: tar.bytes.count) else {
-            throw fail("PNG member (\(sample.pngSize) bytes at \(sample.pngOffset)) lies outside the \(tar.bytes.count)-byte tar (truncated shard?)")
-        }
+        let ref = SampleRef(sample, classId: 0), shard = shards[sample.shard]
         let image: RGBImage
-        do { image = try PNG.decode(Array(tar.bytes[r]), name: sample.key + ".png") } catch {
-            throw fail("\(error)")
-        }
-        guard image.width == sample.width, image.height == sample.height else {
-            throw fail("PNG is \(image.width)x\(image.height), the index says \(sample.width)x\(sample.height)")
+        if streams {
+            image = try FrameReader().withPNG(ref, shard: shard, verify: verify) {
+                try SampleReader.image(ref, png: $0, shardPath: shard.path)
+            }
+        } else {
+            image = try store.tar(sample.shard).bytes.withUnsafeBytes {
+                try SampleReader.image(ref, png: try SampleReader.member(ref, bytes: $0, base: 0, shardPath: shard.path).png,
+                                       shardPath: shard.path)
+            }
         }
         guard let perturbation else { return image }
-        do { return try perturbation.apply(to: image, sample: sample) } catch { throw fail("cannot perturb the image: \(error)") }
+        do { return try perturbation.apply(to: image, sample: sample) } catch {
+            throw LoaderError.sample(shard: shard.path, key: sample.key, problem: "cannot perturb the image: \(error)")
+        }
+    }
+}
+
+extension SampleRef {
+    /// Where the index puts `sample`, with class id `classId`.
+    init(_ s: SampleRecord, classId: Int) {
+        self.init(key: s.key, shard: s.shard, pngOffset: s.pngOffset, pngSize: s.pngSize, width: s.width, height: s.height,
+                  classId: Int32(classId), frameOffset: s.frameOffset, frameSize: s.frameSize, frameSHA256: s.frameSHA256)
     }
 }

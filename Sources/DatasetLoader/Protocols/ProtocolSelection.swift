@@ -56,11 +56,7 @@ extension BatchLoader {
     public convenience init(release: Release, protocol proto: ExperimentProtocol, options: LoaderOptions) throws {
         let selection = try ProtocolSelection(release: release, protocol: proto, split: options.split)
         try SelectionChecks.splitNotEmpty(selection, release: release)
-        let refs = zip(selection.samples, selection.classIds).map { s, id in
-            SampleRef(key: s.key, shard: s.shard, pngOffset: s.pngOffset, pngSize: s.pngSize,
-                      width: s.width, height: s.height, classId: Int32(id),
-                      frameOffset: s.frameOffset, frameSize: s.frameSize, frameSHA256: s.frameSHA256)
-        }
+        let refs = zip(selection.samples, selection.classIds).map { SampleRef($0, classId: $1) }
         let manifestURL = release.url.appendingPathComponent("manifest.json")
         let manifestSHA256: String
         do { manifestSHA256 = try SHA256Hasher.hex(file: manifestURL) } catch {
@@ -84,14 +80,13 @@ extension BatchLoader {
         return try pngBytes(ref, frames: streams ? FrameReader() : nil)
     }
 
-    /// The PNG bytes of `ref`: from its own frame with `frames` (streaming), else from the cached tar.
+    /// The PNG bytes of `ref`: from its own frame with `frames` (streaming), else from the cached tar,
+    /// the member's offsets and name checked (``SampleReader/member``).
     func pngBytes(_ ref: SampleRef, frames: FrameReader?) throws -> [UInt8] {
         if let frames { return try frames.png(ref, shard: source.shards[ref.shard], verify: options.verify) }
-        let tar = try store.tar(ref.shard)
-        guard let r = Range(offset: ref.pngOffset, size: ref.pngSize, within: tar.bytes.count) else {
-            throw LoaderError.sample(shard: source.shards[ref.shard].path, key: ref.key, problem: "PNG member lies outside the tar (truncated shard?)")
+        return try store.tar(ref.shard).bytes.withUnsafeBytes {
+            Array(try SampleReader.member(ref, bytes: $0, base: 0, shardPath: source.shards[ref.shard].path).png)
         }
-        return Array(tar.bytes[r])
     }
 
     /// The whole decoded image of `ref` after the perturbation, checked against the index's size.

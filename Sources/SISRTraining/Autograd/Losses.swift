@@ -64,3 +64,42 @@ public func weightedSum(_ terms: [(loss: Variable, weight: Float)]) -> Variable 
         for t in terms { t.loss.accumulate([g[0] * t.weight]) }
     }
 }
+
+/// Row-wise softmax of `[N, K]` logits in Double: `exp(z - max)` with the engine's `exp` (float),
+/// normalised by its Double sum.
+public func softmaxRows(_ logits: Tensor) -> [[Double]] {
+    let n = logits.shape[0], k = logits.count / max(1, n)
+    return (0..<n).map { r in
+        let row = logits.data[(r * k)..<((r + 1) * k)]
+        let m = row.max() ?? 0
+        let e = row.map { Double(Kernels.exp($0 - m)) }
+        let s = e.reduce(0, +)
+        return e.map { $0 / s }
+    }
+}
+
+/// `mean_n(-log softmax(x_n)[label_n])` of `[N, K]` logits (PyTorch `cross_entropy`, TF
+/// `softmax_cross_entropy_with_logits` averaged): `log-sum-exp` per row in Double from the row
+/// maximum, the engine's `exp` and `log`; gradient `(softmax(x) - onehot) * grad / N`.
+public func softmaxCrossEntropy(_ x: Variable, labels: [Int]) -> Variable {
+    let n = x.shape[0], k = x.value.count / max(1, n)
+    precondition(labels.count == n && labels.allSatisfy { (0..<k).contains($0) }, "softmaxCrossEntropy: \(labels.count) labels for \(n) rows of \(k) classes")
+    let a = x.value.data
+    var total = 0.0
+    var probs = [Float](repeating: 0, count: a.count)
+    for r in 0..<n {
+        let base = r * k
+        var m = -Float.infinity
+        for c in 0..<k { m = max(m, a[base + c]) }
+        var s = 0.0
+        for c in 0..<k { s += Double(Kernels.exp(a[base + c] - m)) }
+        total += Double(m) + Kernels.log(s) - Double(a[base + labels[r]])
+        for c in 0..<k { probs[base + c] = Float(Double(Kernels.exp(a[base + c] - m)) / s) }
+    }
+    return scalarLoss(total / Double(n), parents: [x]) { g in
+        let f = g / Float(n)
+        var d = probs
+        for r in 0..<n { d[r * k + labels[r]] -= 1 }
+        x.accumulate(d.map { $0 * f })
+    }
+}

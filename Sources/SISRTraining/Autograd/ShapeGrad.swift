@@ -97,3 +97,35 @@ public func maxPool2d(_ x: Variable, kernel k: Int, stride s: Int, padding p: In
         x.accumulate(dx)
     }
 }
+
+/// 2x2 average pooling with stride 2 (ProGAN's `downscale2d`, `tf.nn.avg_pool` 'VALID'; an odd last
+/// row or column is dropped): `y = (((a + b) + c) + d) * 0.25` over each window in row-major order;
+/// each input of a window gets `dy * 0.25`.
+public func avgPool2x2(_ x: Variable) -> Variable {
+    let (n, c, h, w) = x.value.nchw
+    let oh = h / 2, ow = w / 2
+    precondition(oh > 0 && ow > 0, "avgPool2x2: input \(h)x\(w) is smaller than the 2x2 window")
+    let xv = x.value.data
+    var out = [Float](repeating: 0, count: n * c * oh * ow)
+    for q in 0..<(n * c) {
+        for y in 0..<oh {
+            let r0 = (q * h + 2 * y) * w, r1 = r0 + w
+            for xx in 0..<ow {
+                out[(q * oh + y) * ow + xx] = (xv[r0 + 2 * xx] + xv[r0 + 2 * xx + 1] + xv[r1 + 2 * xx] + xv[r1 + 2 * xx + 1]) * 0.25
+            }
+        }
+    }
+    return Variable(Tensor(shape: [n, c, oh, ow], data: out), parents: [x]) { g in
+        var dx = [Float](repeating: 0, count: n * c * h * w)
+        for q in 0..<(n * c) {
+            for y in 0..<oh {
+                let r0 = (q * h + 2 * y) * w, r1 = r0 + w
+                for xx in 0..<ow {
+                    let v = g[(q * oh + y) * ow + xx] * 0.25
+                    dx[r0 + 2 * xx] = v; dx[r0 + 2 * xx + 1] = v; dx[r1 + 2 * xx] = v; dx[r1 + 2 * xx + 1] = v
+                }
+            }
+        }
+        x.accumulate(dx)
+    }
+}

@@ -135,6 +135,9 @@ enum Initialiser {
     /// `sqrt(2/fanIn)`, times `scale`. Drawn uniformly with that standard deviation.
     case kaiming(fanIn: Int, scale: Float)
     case constant(Float)
+    /// Uniform with standard deviation 1 (ProGAN's equalized learning rate stores unit-variance
+    /// weights and multiplies them by the He constant at run time).
+    case unitVariance
 
     func make(shape: [Int], seed: UInt64, stream: String, key: String) -> Tensor {
         let n = shape.reduce(1, *)
@@ -143,6 +146,7 @@ enum Initialiser {
         case let .constant(c): return Tensor(shape: shape, data: [Float](repeating: c, count: n))
         case let .pytorchDefault(fanIn): bound = 1 / Double(max(1, fanIn)).squareRoot()
         case let .kaiming(fanIn, scale): bound = (6 / Double(max(1, fanIn))).squareRoot() * Double(scale)
+        case .unitVariance: bound = Double(3).squareRoot()
         }
         var rng = SeededRandom(seed: seed, "init", stream, key)
         return Tensor(shape: shape, data: (0..<n).map { _ in Float((rng.nextDouble() * 2 - 1) * bound) })

@@ -41,7 +41,7 @@ extension SISRCommand {
             if let splits, !FileManager.default.fileExists(atPath: splits) {
                 throw ValidationError("--splits \(splits): file not found (e.g. manifests/splits/flickr1k.json)")
             }
-            _ = try Self.workerIndex(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
+            _ = try WorkerIndex.resolve(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
             if let weights { try Self.checkFolder(weights, option: "--weights") }
         }
 
@@ -55,7 +55,7 @@ extension SISRCommand {
             }
             let options = try buildOptions()
             if case let .folder(dir) = options.images { FolderReport.printScan(dir) }
-            let (worker, workers) = try Self.workerIndex(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
+            let (worker, workers) = try WorkerIndex.resolve(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
             var run = RunOptions(outDirectory: outURL)
             run.threads = threads.count
             run.worker = worker
@@ -173,19 +173,9 @@ extension SISRCommand {
             return o
         }
 
-        /// Worker index and count from the options, else from Slurm job arrays
-        /// (`SLURM_ARRAY_TASK_ID`, `SLURM_ARRAY_TASK_COUNT`, minus `SLURM_ARRAY_TASK_MIN`) or a
-        /// Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, with --workers).
+        /// ``WorkerIndex/resolve(worker:workers:env:)`` (kept for `sisr import`).
         static func workerIndex(worker: Int?, workers: Int?, env: [String: String]) throws -> (Int, Int) {
-            var i = worker, n = workers
-            if i == nil, let s = env["SLURM_ARRAY_TASK_ID"], let v = Int(s) { i = v - (env["SLURM_ARRAY_TASK_MIN"].flatMap { Int($0) } ?? 0) }
-            if i == nil, let s = env["JOB_COMPLETION_INDEX"], let v = Int(s) { i = v }
-            if n == nil, let s = env["SLURM_ARRAY_TASK_COUNT"], let v = Int(s) { n = v }
-            let idx = i ?? 0, count = n ?? 1
-            guard count >= 1, idx >= 0, idx < count else {
-                throw ValidationError("worker index \(idx) is not in 0..<\(count) (check --worker/--workers or the job array variables)")
-            }
-            return (idx, count)
+            try WorkerIndex.resolve(worker: worker, workers: workers, env: env)
         }
     }
 }
