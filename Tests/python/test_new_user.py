@@ -50,7 +50,7 @@ def test_protocol_names_work_from_any_folder(release, tmp_path, monkeypatch):
     monkeypatch.delenv("SISR_PROTOCOLS", raising=False)
     monkeypatch.delenv("SISR_MANIFESTS", raising=False)
     with Loader(release, split="train", protocol="attribution-demo", patch=32) as loader:
-        assert len(loader.classes) == 16
+        assert len(loader.classes) == 20  # the demo zoo: 8 classical upsamplers + 12 trained networks
     with pytest.raises(LoaderError) as e:
         Loader(release, protocol="attribution-dem", patch=32)
     assert "Did you mean attribution-demo" in str(e.value) and "Known protocols: " in str(e.value)
