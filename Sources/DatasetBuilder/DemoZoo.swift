@@ -6,7 +6,7 @@ import SISRCore
 /// files in `manifests/demo-training/`, with the paper's two loss families: L1, and perceptual +
 /// adversarial (`RandVGG_GAN`: the perceptual network is a VGG19 with seeded random weights, because
 /// no ImageNet weights can be shipped; fine-tuned from the L1 network). Their checkpoints are committed
-/// in `manifests/demo-weights/` (`make demo-zoo-train` reproduces them bit for bit). `manifests/demo-zoo.json`
+/// in `manifests/demo-weights/` (`make demo-zoo-check` retrains them and compares bit for bit). `manifests/demo-zoo.json`
 /// is this zoo written out (a test keeps them equal).
 public enum DemoZoo {
     /// A trained demo network: its option file is `manifests/demo-training/<name>.yml`, its checkpoint
