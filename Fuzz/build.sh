@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds .build-fuzz/sisr-fuzz: the project's Swift modules that read files (SISRCore, SISREngine,
-# SRModels, DatasetLoader, Baselines) compiled again with libFuzzer coverage and AddressSanitizer
-# (-sanitize=fuzzer,address), linked with the harnesses in Fuzz/Harnesses into one binary
-# (SISR_FUZZ_TARGET picks the harness). The dependencies (swift-crypto, the C kernels) are not under
-# test and are taken as built by the normal debug build, so run `swift build` first. See Fuzz/run.sh.
+# SRModels, DatasetLoader, SISRTraining (which Baselines uses), Baselines) compiled again with
+# libFuzzer coverage and AddressSanitizer (-sanitize=fuzzer,address), linked with the harnesses in
+# Fuzz/Harnesses into one binary (SISR_FUZZ_TARGET picks the harness). The dependencies (swift-crypto,
+# Yams, the C kernels) are not under test and are taken as built by the normal debug build, so run
+# `swift build` first. See Fuzz/run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=.build-fuzz
@@ -18,7 +19,7 @@ for m in "$PWD"/Sources/C*/module.modulemap "$PWD/$crypto"/CCryptoBoringSSL/incl
          "$PWD/$crypto"/CCryptoBoringSSLShims/include/module.modulemap "$D"/CSISRKernels.build/module.modulemap; do
   [ -f "$m" ] && common+=(-Xcc "-fmodule-map-file=$m")
 done
-for module in SISRCore SISREngine SRModels DatasetLoader Baselines; do
+for module in SISRCore SISREngine SRModels DatasetLoader SISRTraining Baselines; do
   echo "fuzz build: $module" >&2
   mapfile -t sources < <(find "Sources/$module" -name '*.swift' | sort)
   [ ${#sources[@]} -gt 0 ] || continue
@@ -26,7 +27,7 @@ for module in SISRCore SISREngine SRModels DatasetLoader Baselines; do
     -emit-module -emit-module-path "$B/modules/$module.swiftmodule" -o "$B/objects/$module.o"
 done
 deps=()
-for t in Crypto CCryptoBoringSSL CCryptoBoringSSLShims CryptoBoringWrapper SwiftASN1 CSISRKernels; do
+for t in Crypto CCryptoBoringSSL CCryptoBoringSSLShims CryptoBoringWrapper SwiftASN1 CSISRKernels Yams CYaml; do
   [ -d "$D/$t.build" ] && while IFS= read -r -d '' o; do deps+=("$o"); done < <(find "$D/$t.build" -name '*.o' -print0)
 done
 echo "fuzz build: harnesses" >&2
