@@ -75,14 +75,15 @@ public enum Parallel {
     public static func forEachInOrder<T>(_ count: Int, threads: Int, window: Int,
                                          produce: (Int) throws -> T, consume: (Int, T) throws -> Void) throws {
         guard count > 0 else { return }
-        let pipe = OrderedPipe<T>(count: count, window: max(1, window))
         let workers = max(1, min(threads, count))
-        try withoutActuallyEscaping(produce) { produce in
-            let body = UncheckedSendable(produce)
+        let error: (any Error)? = withoutActuallyEscaping(produce) { produce in
+            // The threads reach `produce` only through the pipe, which drops it once they are done:
+            // nothing holds it after this call returns.
+            let pipe = OrderedPipe<T>(count: count, window: max(1, window), produce: produce)
             for _ in 0..<workers {
                 let thread = Thread {
-                    while let i = pipe.take() {
-                        do { pipe.put(i, .success(try body.value(i))) } catch { pipe.put(i, .failure(error)) }
+                    while let (i, produce) = pipe.take() {
+                        pipe.put(i, Result { try produce(i) })
                     }
                     pipe.workerDone()
                 }
@@ -97,8 +98,9 @@ public enum Parallel {
                     break
                 }
             }
+            return pipe.errors.first
         }
-        if let e = pipe.errors.first { throw e }
+        if let error { throw error }
     }
 
     /// Starts `count` background threads running `body(worker)` and returns at once (producers that
@@ -140,18 +142,21 @@ final class OrderedPipe<T>: @unchecked Sendable {
     private var handedOut = 0, consuming = 0, finishedWorkers = 0
     private var stopped = false
     private var values = [Int: Result<T, any Error>]()
+    private var produce: ((Int) throws -> T)?
     let errors = LowestError()
 
-    init(count: Int, window: Int) { self.count = count; self.window = window }
+    init(count: Int, window: Int, produce: @escaping (Int) throws -> T) {
+        self.count = count; self.window = window; self.produce = produce
+    }
 
-    /// The next item for a worker, or nil when all are handed out or the run stopped. Waits while
-    /// the item would be more than `window` ahead of the one being consumed.
-    func take() -> Int? {
+    /// The next item for a worker and the work to do, or nil when all are handed out or the run
+    /// stopped. Waits while the item would be more than `window` ahead of the one being consumed.
+    func take() -> (Int, (Int) throws -> T)? {
         condition.lock(); defer { condition.unlock() }
         while !stopped && handedOut < count && handedOut > consuming + window { condition.wait() }
-        guard !stopped, handedOut < count else { return nil }
+        guard !stopped, handedOut < count, let produce else { return nil }
         handedOut += 1
-        return handedOut - 1
+        return (handedOut - 1, produce)
     }
 
     func put(_ i: Int, _ value: Result<T, any Error>) {
@@ -197,6 +202,7 @@ final class OrderedPipe<T>: @unchecked Sendable {
         condition.broadcast()
         while finishedWorkers < workers { condition.wait() }
         values.removeAll()
+        produce = nil
         condition.unlock()
     }
 }
