@@ -87,7 +87,10 @@ public enum DatasetBuilder {
         // `run.threads` workers; each shard is packed, compressed and written on this thread as soon
         // as its last sample is in, while the workers render the next shard (at most one shard ahead).
         let items = todo.indices.flatMap { t in todo[t].shard.samples.indices.map { (t, $0) } }
-        let settings = EngineSettings.current, onSample = run.onSample
+        // The engine's threads are shared out between the sample workers (a network runs on
+        // `engine threads / run.threads` of them), so the machine is not oversubscribed.
+        let settings = EngineSettings.current.with(threads: max(1, EngineSettings.current.threads / run.threads))
+        let onSample = run.onSample
         var pending = [RenderedSample]()
         try Parallel.forEachInOrder(items.count, threads: run.threads, window: plan.samplesPerShard, produce: { i in
             let (t, s) = items[i]

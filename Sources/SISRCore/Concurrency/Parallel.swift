@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 /// The project's one way to run work on several threads: fork-join loops (``forEach(_:threads:_:)``,
-/// ``forEachWorker(items:threads:_:)``), an ordered pipeline that stops at the first error
+/// ``map(_:threads:_:)``, ``forEachWorker(items:threads:_:)``), an ordered pipeline that stops at the first error
 /// (``forEachInOrder(_:threads:window:produce:consume:)``: workers produce, the caller consumes in
 /// item order, as the release builder renders and writes shards) and long-lived background workers
 /// (``startThreads(_:stackSize:_:)``). Every module uses these; none starts threads or calls
@@ -59,6 +59,17 @@ public enum Parallel {
             do { try body(i) } catch { errors.record(i, error) }
         }
         if let e = errors.first { throw e }
+    }
+
+    /// ``forEach(_:threads:_:)`` collecting `body(i)` into an array in index order: every item runs
+    /// (each writes only its own slot), then the error of the lowest failing item, if any, is rethrown.
+    public static func map<T>(_ count: Int, threads: Int, _ body: (Int) throws -> T) throws -> [T] {
+        var results = [T?](repeating: nil, count: count)
+        try results.withUnsafeMutableBufferPointer { slots in
+            let out = UncheckedSendable(slots)
+            try forEach(count, threads: threads) { i in out.value[i] = try body(i) }
+        }
+        return results.map { $0! }
     }
 
     /// Runs `produce(i)` for every `i` in `0..<count` on `threads` background workers and
