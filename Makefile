@@ -3,7 +3,7 @@
 #   make test   set up, build, run every Swift test, the Python package's tests, every README example,
 #               then each fuzz harness for 20 s (see Fuzz/run.sh)
 #   make fuzz   each fuzz harness for FUZZ_SECONDS (default 300)
-.PHONY: setup build release demo test swift-test python-test readme-test fuzz-build fuzz fuzz-ci bench repro-check clean demo-zoo-train demo-zoo-check training-fixtures training-check test-training test-recipe
+.PHONY: setup build release demo test swift-test python-test readme-test fuzz-build fuzz fuzz-ci bench repro-check clean demo-zoo-train demo-zoo-check demo-zoo-hashes training-fixtures training-check test-training test-recipe
 
 setup:
 	@bash Scripts/setup.sh
@@ -71,10 +71,14 @@ clean:
 	rm -rf .build .build-fuzz release
 
 # The demo zoo's trained networks (manifests/demo-training/*.yml): train them all and write their
-# checkpoints to manifests/demo-weights/ (then update DemoZoo's hashes), or retrain them all and check
+# checkpoints to manifests/demo-weights/ and their SHA-256 table into DemoZoo.swift, or retrain them all and check
 # each byte for byte against the committed files (about 1 hour of CPU; see Scripts/demo_zoo.sh).
 demo-zoo-train: release
 	bash Scripts/demo_zoo.sh train
 
 demo-zoo-check: release
 	bash Scripts/demo_zoo.sh check
+
+# Rewrites DemoZoo.checkpointHashes from manifests/demo-weights/ (demo-zoo-train does it after training).
+demo-zoo-hashes:
+	bash Scripts/demo_zoo.sh hashes

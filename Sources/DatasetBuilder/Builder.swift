@@ -62,28 +62,58 @@ public enum DatasetBuilder {
         let mine = plan.shards(worker: run.worker, of: run.workers)
         var report = BuildReport(plan: plan, shardsBuilt: 0, shardsSkipped: 0, samplesRendered: 0, times: StageTimes(),
                                  wallSeconds: 0, manifest: nil)
-        // Packing, compressing and writing shard k overlaps with rendering shard k+1 (at most one
-        // shard in flight); the bytes do not depend on it.
-        let committer = ShardCommitter()
+        // Which shards are left to render (a resumed build keeps the finished ones).
+        var todo = [(n: Int, shard: PlannedShard)]()
+        var skipped = [Bool]()
         for (n, shard) in mine.enumerated() {
-            try committer.check()
-            if try layout.isDone(shard) {
-                report.shardsSkipped += 1
-                for _ in shard.samples { run.onSample?() }
-                run.onShard?(n + 1, mine.count, shard.path, true)
-                continue
-            }
-            let rendered = try renderAll(shard, renderer: renderer, threads: run.threads, times: &report.times, onSample: run.onSample)
-            report.shardsBuilt += 1
-            report.samplesRendered += rendered.count
-            let level = plan.zstdLevel, onShard = run.onShard, count = mine.count
-            committer.submit { times in
-                let (bytes, marker) = try ShardWriter.pack(rendered, planned: shard, zstdLevel: level, times: &times)
-                times.io += try seconds { try layout.commit(shard: shard, bytes: bytes, marker: marker) }
-                onShard?(n + 1, count, shard.path, false)
+            let done = try layout.isDone(shard)
+            skipped.append(done)
+            if !done { todo.append((n, shard)) }
+        }
+        // Reports the finished shards before shard `n` not reported yet (in plan order, as a
+        // sequential build meets them).
+        var reported = 0
+        func reportSkipped(upTo n: Int) {
+            while reported < n {
+                if skipped[reported] {
+                    report.shardsSkipped += 1
+                    for _ in mine[reported].samples { run.onSample?() }
+                    run.onShard?(reported + 1, mine.count, mine[reported].path, true)
+                }
+                reported += 1
             }
         }
-        report.times = report.times + (try committer.finish())
+        // One work item per sample of the shards to render, in plan order. Samples render on
+        // `run.threads` workers; each shard is packed, compressed and written on this thread as soon
+        // as its last sample is in, while the workers render the next shard (at most one shard ahead).
+        let items = todo.indices.flatMap { t in todo[t].shard.samples.indices.map { (t, $0) } }
+        // The engine's threads are shared out between the sample workers (a network runs on
+        // `engine threads / run.threads` of them), so the machine is not oversubscribed.
+        let settings = EngineSettings.current.with(threads: max(1, EngineSettings.current.threads / run.threads))
+        let onSample = run.onSample
+        var pending = [RenderedSample]()
+        try Parallel.forEachInOrder(items.count, threads: run.threads, window: plan.samplesPerShard, produce: { i in
+            let (t, s) = items[i]
+            var times = StageTimes()
+            let sample = try settings.run { try renderer.render(todo[t].shard.samples[s], split: todo[t].shard.split, times: &times) }
+            onSample?()
+            return (sample, times)
+        }, consume: { i, rendered in
+            let (t, s) = items[i]
+            let (n, shard) = todo[t]
+            if s == 0 { reportSkipped(upTo: n) }
+            report.times = report.times + rendered.1
+            pending.append(rendered.0)
+            guard pending.count == shard.samples.count else { return }
+            let (bytes, marker) = try ShardWriter.pack(pending, planned: shard, zstdLevel: plan.zstdLevel, times: &report.times)
+            report.times.io += try seconds { try layout.commit(shard: shard, bytes: bytes, marker: marker) }
+            report.shardsBuilt += 1
+            report.samplesRendered += pending.count
+            pending.removeAll()
+            reported = n + 1
+            run.onShard?(n + 1, mine.count, shard.path, false)
+        })
+        reportSkipped(upTo: mine.count)
         if run.workers == 1 {
             var t = StageTimes()
             t.io = try seconds { report.manifest = try finalize(outDirectory: run.outDirectory) }
@@ -91,28 +121,6 @@ public enum DatasetBuilder {
         }
         report.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return report
-    }
-
-    /// Renders the samples of one shard on `threads` threads; the result order is the plan order.
-    static func renderAll(_ shard: PlannedShard, renderer: SampleRenderer, threads: Int, times: inout StageTimes,
-                          onSample: (@Sendable () -> Void)?) throws -> [RenderedSample] {
-        let n = shard.samples.count
-        let box = ResultBox(count: n)
-        DispatchQueue.concurrentPerform(iterations: min(threads, n)) { _ in
-            var local = StageTimes()
-            while let i = box.next() {
-                do {
-                    let r = try renderer.render(shard.samples[i], split: shard.split, times: &local)
-                    box.set(i, r)
-                    onSample?()
-                } catch {
-                    box.fail(i, error)
-                }
-            }
-            box.addTimes(local)
-        }
-        times = times + box.stageTimes
-        return try box.results()
     }
 
     /// Merges the finished shards' markers into `index.jsonl`, writes `zoo.json`, `splits.json`,
@@ -161,73 +169,4 @@ public enum DatasetBuilder {
         layout.removeTemporaryFiles()
         return manifest
     }
-}
-
-/// Runs shard packing and writing on one background thread, one shard at a time.
-final class ShardCommitter: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "sisr.shard-writer")
-    private let group = DispatchGroup()
-    private var error: Error?
-    private var times = StageTimes()
-    private let lock = NSLock()
-
-    /// Waits for the previous shard, then starts `job` in the background.
-    func submit(_ job: @escaping @Sendable (inout StageTimes) throws -> Void) {
-        group.wait()
-        queue.async(group: group) {
-            var t = StageTimes()
-            do { try job(&t) } catch {
-                self.lock.lock()
-                if self.error == nil { self.error = error }
-                self.lock.unlock()
-            }
-            self.lock.lock()
-            self.times = self.times + t
-            self.lock.unlock()
-        }
-    }
-
-    /// Rethrows the error of a finished job, if any.
-    func check() throws {
-        lock.lock(); defer { lock.unlock() }
-        if let error { throw error }
-    }
-
-    /// Waits for the last job; returns the summed stage times or rethrows the first error.
-    func finish() throws -> StageTimes {
-        group.wait()
-        try check()
-        lock.lock(); defer { lock.unlock() }
-        return times
-    }
-}
-
-/// Collects per-sample results from worker threads.
-final class ResultBox: @unchecked Sendable {
-    private var slots: [RenderedSample?]
-    private var nextIndex = 0
-    private var firstError: (Int, Error)?
-    private var times = StageTimes()
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func next() -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard firstError == nil, nextIndex < slots.count else { return nil }
-        nextIndex += 1
-        return nextIndex - 1
-    }
-    func set(_ i: Int, _ r: RenderedSample) { lock.lock(); slots[i] = r; lock.unlock() }
-    func fail(_ i: Int, _ e: Error) {
-        lock.lock(); defer { lock.unlock() }
-        if firstError == nil || i < firstError!.0 { firstError = (i, e) }
-    }
-    func addTimes(_ t: StageTimes) { lock.lock(); times = times + t; lock.unlock() }
-    func results() throws -> [RenderedSample] {
-        lock.lock(); defer { lock.unlock() }
-        if let (_, e) = firstError { throw e }
-        return slots.map { $0! }
-    }
-    var stageTimes: StageTimes { lock.lock(); defer { lock.unlock() }; return times }
 }

@@ -16,22 +16,11 @@ enum ShardWriter {
     static func pack(_ rendered: [RenderedSample], planned: PlannedShard, zstdLevel: Int,
                      times: inout StageTimes) throws -> (bytes: [UInt8], marker: ShardMarker) {
         var packed: FramedShard.Packed?
-        times.zstd += try seconds {
-            packed = try FramedShard.pack(rendered.map { FramedShard.Sample(key: $0.record.key, png: $0.png, json: $0.json) },
-                                          level: zstdLevel)
-        }
+        let samples = rendered.map { FramedShard.Sample(key: $0.record.key, png: $0.png, json: $0.json) }
+        times.zstd += try seconds { packed = try FramedShard.pack(samples, level: zstdLevel) }
         let tarBytes = packed!.tar, compressed = packed!.compressed
-        var records = [SampleRecord]()
-        for (r, place) in zip(rendered, packed!.placements) {
-            var rec = r.record
-            rec.shard = planned.index
-            rec.pngOffset = place.pngOffset
-            rec.jsonOffset = place.jsonOffset
-            rec.jsonSize = r.json.count
-            rec.frameOffset = place.frameOffset
-            rec.frameSize = place.frameSize
-            rec.frameSHA256 = place.frameSHA256
-            records.append(rec)
+        let records = zip(rendered, zip(samples, packed!.placements)).map { r, sp in
+            FramedShard.placed(r.record, sp.0, shard: planned.index, at: sp.1)
         }
         var tarHash = "", hash = ""
         times.hash += seconds {

@@ -9,22 +9,14 @@ import TestSupport
 /// Baselines and scorer on a small release built in the test with the builder's API: four classical
 /// demo upsamplers (nearest and bicubic, x2 and x4) over 110 procedural 48x48 images (88/11/11 split).
 @Suite struct EvaluationEndToEndTests {
-    static let models = ["Nearest-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA", "Bicubic-NA-x2-NA-NA", "Bicubic-NA-x4-NA-NA"]
+    static let models = SharedRelease.upsamplers
 
     /// Built once for the suite; a failure is reported by every test that needs it.
     static let built = Result<URL, any Error> {
-        let d = try TempDir("sisr-scoring-e2e").url
-        var options = BuildOptions()
-        options.images = .procedural(seed: 0, count: 110, width: 48, height: 48)
-        options.models = models
-        try runBuild(options, into: d.appendingPathComponent("release"), threads: 2)
-        let protocols = d.appendingPathComponent("protocols")
-        try FileManager.default.createDirectory(at: protocols, withIntermediateDirectories: true)
-        try Data(#"{"name":"t-attribution","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8)
-            .write(to: protocols.appendingPathComponent("t-attribution.json"))
-        try Data(#"{"name":"t-scale","description":"","models":{},"label":"scale","withheld":{"parameter":"architecture","value":"Bicubic"}}"#.utf8)
-            .write(to: protocols.appendingPathComponent("t-scale.json"))
-        return d
+        try SharedRelease.build("scoring-e2e", seed: 0, count: 110, width: 48, height: 48, models: models, protocols: [
+            "t-attribution": SharedRelease.attribution("t-attribution"),
+            "t-scale": #"{"name":"t-scale","description":"","models":{},"label":"scale","withheld":{"parameter":"architecture","value":"Bicubic"}}"#,
+        ], protocolFolder: "protocols")
     }
 
     static var dir: URL { get throws { try built.get() } }

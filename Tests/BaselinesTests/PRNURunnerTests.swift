@@ -9,11 +9,15 @@ import TestSupport
 /// PRNU through `BaselineRunner.prnu` on a small release built with the builder: nearest and bicubic
 /// x2/x4 upsamplers over procedural 40x40 images (the wavelet denoiser keeps the debug build fast).
 @Suite struct PRNURunnerTests {
-    static let dir = TestReleases.build("p-attribution", seed: 3, count: 100, side: 40, models: TestReleases.upsamplers)
+    static let built = Result<URL, any Error> {
+        try SharedRelease.build("p-attribution", seed: 3, count: 100, width: 40, height: 40,
+                                protocols: ["p-attribution": SharedRelease.attribution("p-attribution")])
+    }
 
     @Test func runsEndToEndAndBeatsChance() throws {
-        let p = try ExperimentProtocol.load(nameOrPath: Self.dir.appendingPathComponent("p-attribution.json").path)
-        let data = try ProtocolData(release: Self.dir.appendingPathComponent("release"), experiment: p)
+        let dir = try Self.built.get()
+        let p = try ExperimentProtocol.load(nameOrPath: dir.appendingPathComponent("p-attribution.json").path)
+        let data = try ProtocolData(release: dir.appendingPathComponent("release"), experiment: p)
         let preds = try BaselineRunner.prnu(data, crop: 224, denoiser: WaveletDenoiser(sigma: 5))
         #expect(preds.count == data.test.samples.count && !preds.isEmpty)
         #expect(preds.allSatisfy { $0.scores?.count == 4 })

@@ -6,42 +6,24 @@ import Testing
 import TestSupport
 @testable import Baselines
 
-/// Small releases of classical upsamplers over procedural images, built once per test process, with an
-/// attribution protocol over their models (`<dir>/<protocol>.json`).
-enum TestReleases {
-    static func build(_ name: String, seed: UInt64, count: Int, side: Int, models: [String]) -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("sisr-\(name)-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.removeItem(at: d)
-        var options = BuildOptions()
-        options.images = .procedural(seed: seed, count: count, width: side, height: side)
-        options.models = models
-        do {
-            try runBuild(options, into: d.appendingPathComponent("release"), threads: 2)
-            try Data(#"{"name":"\#(name)","description":"","models":{"family":["demo"]},"label":"model"}"#.utf8)
-                .write(to: d.appendingPathComponent("\(name).json"))
-        } catch {
-            // Every test that reads this release then fails naming the missing file; the cause is printed here.
-            FileHandle.standardError.write(Data("TestReleases.build(\(name)) failed: \(error)\n".utf8))
-        }
-        return d
-    }
-
-    static let upsamplers = ["Nearest-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA", "Bicubic-NA-x2-NA-NA", "Bicubic-NA-x4-NA-NA"]
-}
-
 /// The release of the split-run and CNN tests: the 4 upsamplers over 30 procedural 40x40 images
 /// (24 train, 3 test images per model).
 enum SmallRelease {
-    static let dir = TestReleases.build("split-attribution", seed: 5, count: 30, side: 40, models: TestReleases.upsamplers)
+    /// Built once per test process; a failure is reported by every test that reads it.
+    static let built = Result<URL, any Error> {
+        try SharedRelease.build("split-attribution", seed: 5, count: 30, width: 40, height: 40,
+                                protocols: ["split-attribution": SharedRelease.attribution("split-attribution")])
+    }
 
     static func data() throws -> ProtocolData {
+        let dir = try built.get()
         let p = try ExperimentProtocol.load(nameOrPath: dir.appendingPathComponent("split-attribution.json").path)
         return try ProtocolData(release: dir.appendingPathComponent("release"), experiment: p)
     }
 
     /// A fresh folder for one test's output files.
     static func scratch(_ name: String) throws -> URL {
-        let u = dir.appendingPathComponent(name + "-" + UUID().uuidString)
+        let u = try built.get().appendingPathComponent(name + "-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
         return u
     }

@@ -56,6 +56,27 @@ import TestSupport
         #expect(!(try String(contentsOf: repositoryRoot.appendingPathComponent("manifests/demo-zoo.json"), encoding: .utf8)).contains("untrained"))
     }
 
+    /// `Scripts/demo_zoo.sh hashes` (run by `train` after training) writes DemoZoo's SHA-256 table
+    /// from manifests/demo-weights/: on the committed weights it gives the committed file byte for
+    /// byte, also from a copy whose table is wrong, and the table is what the zoo uses.
+    @Test(.enabled(if: Tools.has("bash") && Tools.has("sha256sum") && Tools.has("awk"), "needs bash, sha256sum and awk"))
+    func hashTableWriterReproducesDemoZooSwift() throws {
+        let t = try TempDir("demohashes")
+        defer { t.cleanup() }
+        let source = repositoryRoot.appendingPathComponent("Sources/DatasetBuilder/DemoZoo.swift")
+        let committed = try Data(contentsOf: source)
+        let first = try #require(DemoZoo.networks.first)
+        var text = String(decoding: committed, as: UTF8.self)
+        text = text.replacingOccurrences(of: first.sha256, with: String(repeating: "0", count: 64))
+        let copy = t.sub("DemoZoo.swift")
+        try Data(text.utf8).write(to: copy)
+        #expect(try Data(contentsOf: copy) != committed)
+        let r = try Subprocess.run(try #require(Tools.find("bash")), [repositoryRoot.appendingPathComponent("Scripts/demo_zoo.sh").path, "hashes", copy.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Data(contentsOf: copy) == committed, "the written table differs from DemoZoo.swift")
+        #expect(DemoZoo.networks.allSatisfy { $0.sha256.count == 64 })
+    }
+
     @Test func frozenSplitsMatchTheSwiftRule() throws {
         for (file, count, sizes) in [("flickr1k.json", 1000, [800, 100, 100]), ("procedural-default.json", 30, [24, 3, 3])] {
             let bytes = try read("manifests/splits/\(file)")

@@ -37,8 +37,10 @@ import TestSupport
     struct Draw: Decodable { let kind: String; let value: Double; let next: UInt64 }
     struct Doc: Decodable { let cases: [Case]; let spec: PerturbationSpec; let draws: [String: [Draw]] }
 
-    static let dir: URL = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("perturb")
-    static let doc: Doc = try! JSONDecoder().decode(Doc.self, from: Data(contentsOf: dir.appendingPathComponent("perturb.json")))
+    static let folder = fixtures.folder("perturb")
+    static let dir: URL = folder.root
+    /// The fixture document (throws naming the file when it is missing or malformed).
+    static func doc() throws -> Doc { try folder.decode(Doc.self, "perturb.json") }
     static func png(_ name: String) throws -> RGBImage { try PNG.read(dir.appendingPathComponent(name)) }
 
     static func ours(_ c: Case, _ input: RGBImage) throws -> RGBImage {
@@ -49,7 +51,7 @@ import TestSupport
 
     @Test(arguments: ["blur", "noise", "crop", "relight"])
     func pixelsEqualTheReference(kind: String) throws {
-        let cases = Self.doc.cases.filter { $0.kind == kind }
+        let cases = try Self.doc().cases.filter { $0.kind == kind }
         #expect(cases.count >= 4)
         for c in cases {
             let input = try Self.png("input_\(c.image).png")
@@ -62,7 +64,7 @@ import TestSupport
     }
 
     @Test func cropBoxIsTheDrawnOne() throws {
-        for c in Self.doc.cases where c.kind == "crop" {
+        for c in try Self.doc().cases where c.kind == "crop" {
             let input = try Self.png("input_\(c.image).png")
             let box = try #require(c.box)
             let expected = PillowResize.bicubic(input.cropped(x: box[0], y: box[1], width: box[2], height: box[3]),
@@ -73,7 +75,7 @@ import TestSupport
 
     /// Pillow's JPEG files decode to Pillow's pixels here, and our encoder writes Pillow's bytes.
     @Test func jpegMatchesPillow() throws {
-        let cases = Self.doc.cases.filter { $0.kind == "jpeg" }
+        let cases = try Self.doc().cases.filter { $0.kind == "jpeg" }
         #expect(cases.count >= 6)
         for c in cases {
             let input = try Self.png("input_\(c.image).png")
@@ -92,8 +94,9 @@ import TestSupport
     }
 
     @Test func drawsEqualThePythonStream() throws {
-        for (key, expected) in Self.doc.draws {
-            let got = Self.doc.spec.draw(key: key)
+        let doc = try Self.doc()
+        for (key, expected) in doc.draws {
+            let got = doc.spec.draw(key: key)
             #expect(got.map(\.kind.rawValue) == expected.map(\.kind), "\(key)")
             #expect(got.map(\.value) == expected.map(\.value), "\(key)")
             for (g, e) in zip(got, expected) {

@@ -219,3 +219,33 @@ struct TinyExperiment {
         #expect(throws: SISRError.self) { try TrainingRun(options: o, out: e.dir, base: e.dir, resume: false, perceptual: nil) }
     }
 }
+
+/// `pretrain_network_g` files are unwrapped as BasicSR's `load_network` does (the asked key, else
+/// `params`, else a plain state dict), from one read of the file.
+@Suite struct PretrainedStateDictTests {
+    static func tensor(_ v: Float) -> Tensor { Tensor(shape: [2], data: [v, v + 1]) }
+
+    @Test func picksTheAskedKeyThenParamsThenAPlainDict() throws {
+        let t = try TempDir("pretrained")
+        defer { t.cleanup() }
+        let both = t.sub("both.pth"), paramsOnly = t.sub("params.pth"), plain = t.sub("plain.pth"), other = t.sub("other.pth")
+        try TorchCheckpointWriter.write([("params", [CheckpointEntry(key: "w", float: Self.tensor(1))]),
+                                         ("params_ema", [CheckpointEntry(key: "w", float: Self.tensor(2))])], to: both)
+        try TorchCheckpointWriter.write([("params", [CheckpointEntry(key: "w", float: Self.tensor(3))])], to: paramsOnly)
+        try TorchCheckpointWriter.write([("state_dict", [CheckpointEntry(key: "w", float: Self.tensor(5))])], to: other)
+        try writeSafetensors(["w": Self.tensor(4)], to: plain)
+        let st = t.sub("both.safetensors")
+        try writeSafetensors(["params.w": Self.tensor(6), "params_ema.w": Self.tensor(7)], to: st)
+
+        #expect(try TrainingRun.pretrainedStateDict(both, key: "params")["w"] == Self.tensor(1))
+        #expect(try TrainingRun.pretrainedStateDict(both, key: "params_ema")["w"] == Self.tensor(2))
+        #expect(try TrainingRun.pretrainedStateDict(paramsOnly, key: "params_ema")["w"] == Self.tensor(3))
+        #expect(try TrainingRun.pretrainedStateDict(plain, key: "params_ema")["w"] == Self.tensor(4))
+        #expect(try TrainingRun.pretrainedStateDict(st, key: "params")["w"] == Self.tensor(6))
+        #expect(try TrainingRun.pretrainedStateDict(st, key: "params_ema")["w"] == Self.tensor(7))
+        #expect { try TrainingRun.pretrainedStateDict(other, key: "params_ema") } throws: {
+            "\($0)".contains("no 'params_ema' or 'params' state dict (root keys: state_dict)") && "\($0)".contains(other.path)
+        }
+        #expect { try TrainingRun.pretrainedStateDict(t.sub("missing.pth"), key: "params") } throws: { "\($0)".contains("missing.pth") }
+    }
+}

@@ -52,3 +52,31 @@ public func writeCorpus(_ root: URL, images: Int, seed: UInt64, splits: [(String
     }
     for (split, ids) in splits { try Data(ids.utf8).write(to: root.appendingPathComponent("\(split)-split.txt")) }
 }
+
+/// Small releases through the real builder that a suite builds once and shares: classical upsamplers
+/// over procedural images, with protocol files beside them.
+public enum SharedRelease {
+    /// The four classical upsamplers of the demo zoo that the baseline tests use.
+    public static let upsamplers = ["Nearest-NA-x2-NA-NA", "Nearest-NA-x4-NA-NA", "Bicubic-NA-x2-NA-NA", "Bicubic-NA-x4-NA-NA"]
+
+    /// An attribution protocol over the demo family (label `model`), as a JSON document.
+    public static func attribution(_ name: String) -> String {
+        #"{"name":"\#(name)","description":"","models":{"family":["demo"]},"label":"model"}"#
+    }
+
+    /// Builds `models` over `count` procedural `width` x `height` images (seed `seed`, the default
+    /// 80/10/10 split) with 2 threads into `<dir>/release` of a fresh temporary folder `dir`, writes
+    /// each of `protocols` (name -> JSON) as `<dir>/<protocolFolder>/<name>.json`, and returns `dir`.
+    public static func build(_ tag: String, seed: UInt64, count: Int, width: Int, height: Int, models: [String] = upsamplers,
+                             protocols: [String: String], protocolFolder: String = "") throws -> URL {
+        let dir = try TempDir("sisr-\(tag)").url
+        var options = BuildOptions()
+        options.images = .procedural(seed: seed, count: count, width: width, height: height)
+        options.models = models
+        try runBuild(options, into: dir.appendingPathComponent("release"), threads: 2)
+        let folder = protocolFolder.isEmpty ? dir : dir.appendingPathComponent(protocolFolder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (name, json) in protocols { try Data(json.utf8).write(to: folder.appendingPathComponent("\(name).json")) }
+        return dir
+    }
+}

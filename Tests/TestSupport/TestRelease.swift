@@ -61,18 +61,10 @@ public struct TestRelease {
             var start = 0
             while start < pending.count {
                 let group = pending[start..<min(start + perShard, pending.count)]
-                let packed = try FramedShard.pack(group.map { FramedShard.Sample(key: $0.record.key, png: $0.png, json: $0.json) },
-                                                  level: 3, frames: frames)
-                for (s, place) in zip(group, packed.placements) {
-                    var r = s.record
-                    r.shard = shards.count
-                    r.pngOffset = place.pngOffset
-                    r.jsonOffset = place.jsonOffset
-                    r.jsonSize = s.json.count
-                    r.frameOffset = place.frameOffset
-                    r.frameSize = place.frameSize
-                    r.frameSHA256 = place.frameSHA256
-                    records.append(r)
+                let samples = group.map { FramedShard.Sample(key: $0.record.key, png: $0.png, json: $0.json) }
+                let packed = try FramedShard.pack(samples, level: 3, frames: frames)
+                for (s, (sample, place)) in zip(group, zip(samples, packed.placements)) {
+                    records.append(FramedShard.placed(s.record, sample, shard: shards.count, at: place))
                 }
                 let tarBytes = packed.tar
                 let compressed = packed.compressed

@@ -69,6 +69,28 @@ enum SampleReader {
         return image
     }
 
+    /// The one way to the whole image of a sample: decoded from its PNG member (``image(_:png:shardPath:)``:
+    /// the member's offsets and name, the decoded size against the index) and then perturbed by
+    /// `perturbation` when given (steps drawn from the sample's key). The member is read from its
+    /// own zstd frame with `frames` (format 2), else from its shard's whole tar in `store` (format 1).
+    /// Used by the batch loader (perturbed protocols) and ``SampleImages``.
+    /// - Throws: ``LoaderError/sample(shard:key:problem:)`` naming the shard and the sample.
+    static func image(_ ref: SampleRef, shard: ShardInfo, store: ShardStore, frames: FrameReader?, verify: Bool,
+                      perturbation: PerturbationSpec?) throws -> RGBImage {
+        let image: RGBImage
+        if let frames {
+            image = try frames.withPNG(ref, shard: shard, verify: verify) { try Self.image(ref, png: $0, shardPath: shard.path) }
+        } else {
+            image = try store.tar(ref.shard).bytes.withUnsafeBytes {
+                try Self.image(ref, png: try member(ref, bytes: $0, base: 0, shardPath: shard.path).png, shardPath: shard.path)
+            }
+        }
+        guard let perturbation else { return image }
+        do { return try perturbation.apply(to: image, key: ref.key) } catch {
+            throw LoaderError.sample(shard: shard.path, key: ref.key, problem: "cannot perturb the image: \(error)")
+        }
+    }
+
     /// Writes the RGB8 patch `plan` of `ref` into `out` (`size * size * 3` bytes) from the whole
     /// decompressed tar of its shard.
     /// - Throws: ``LoaderError/sample(shard:key:problem:)`` naming the shard and the sample.

@@ -123,7 +123,8 @@ public final class BatchLoader: Sendable {
     func readPatch(_ sample: SampleRef, plan: CropPlan, frames: FrameReader?, into out: UnsafeMutablePointer<UInt8>) throws {
         let shard = source.shards[sample.shard]
         if let perturbation = source.perturbation {
-            let image = try perturbedImage(sample, perturbation: perturbation, frames: frames)
+            let image = try SampleReader.image(sample, shard: shard, store: store, frames: frames, verify: options.verify,
+                                               perturbation: perturbation)
             image.pixels.withUnsafeBufferPointer { px in
                 for row in 0..<plan.size {
                     (out + row * plan.size * 3).update(from: px.baseAddress! + ((plan.y + row) * image.width + plan.x) * 3,

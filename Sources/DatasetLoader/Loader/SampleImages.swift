@@ -40,22 +40,9 @@ public final class SampleImages: Sendable {
         guard shards.indices.contains(sample.shard) else {
             throw LoaderError.argument("sample \(sample.key) names shard \(sample.shard), the release has \(shards.count)")
         }
-        let ref = SampleRef(sample, classId: 0), shard = shards[sample.shard]
-        let image: RGBImage
-        if streams {
-            image = try FrameReader().withPNG(ref, shard: shard, verify: verify) {
-                try SampleReader.image(ref, png: $0, shardPath: shard.path)
-            }
-        } else {
-            image = try store.tar(sample.shard).bytes.withUnsafeBytes {
-                try SampleReader.image(ref, png: try SampleReader.member(ref, bytes: $0, base: 0, shardPath: shard.path).png,
-                                       shardPath: shard.path)
-            }
-        }
-        guard let perturbation else { return image }
-        do { return try perturbation.apply(to: image, sample: sample) } catch {
-            throw LoaderError.sample(shard: shard.path, key: sample.key, problem: "cannot perturb the image: \(error)")
-        }
+        return try SampleReader.image(SampleRef(sample, classId: 0), shard: shards[sample.shard], store: store,
+                                      frames: streams ? FrameReader() : nil, verify: verify,
+                                      perturbation: perturbation.flatMap { $0.applies(to: sample.split) ? $0 : nil })
     }
 }
 

@@ -88,17 +88,4 @@ extension BatchLoader {
             Array(try SampleReader.member(ref, bytes: $0, base: 0, shardPath: source.shards[ref.shard].path).png)
         }
     }
-
-    /// The whole decoded image of `ref` after the perturbation, checked against the index's size.
-    func perturbedImage(_ ref: SampleRef, perturbation: PerturbationSpec, frames: FrameReader?) throws -> RGBImage {
-        let path = source.shards[ref.shard].path
-        func fail(_ problem: String) -> LoaderError { .sample(shard: path, key: ref.key, problem: problem) }
-        let bytes = try pngBytes(ref, frames: frames)
-        let image: RGBImage
-        do { image = try PNG.decode(bytes, name: ref.key + ".png") } catch { throw fail("\(error)") }
-        guard image.width == ref.width, image.height == ref.height else {
-            throw fail("PNG is \(image.width)x\(image.height), the index says \(ref.width)x\(ref.height)")
-        }
-        do { return try perturbation.apply(to: image, key: ref.key) } catch { throw fail("cannot perturb the image: \(error)") }
-    }
 }

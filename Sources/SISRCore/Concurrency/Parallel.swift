@@ -2,7 +2,9 @@ import Dispatch
 import Foundation
 
 /// The project's one way to run work on several threads: fork-join loops (``forEach(_:threads:_:)``,
-/// ``forEachWorker(items:threads:_:)``) and long-lived background workers
+/// ``map(_:threads:_:)``, ``forEachWorker(items:threads:_:)``), an ordered pipeline that stops at the first error
+/// (``forEachInOrder(_:threads:window:produce:consume:)``: workers produce, the caller consumes in
+/// item order, as the release builder renders and writes shards) and long-lived background workers
 /// (``startThreads(_:stackSize:_:)``). Every module uses these; none starts threads or calls
 /// `DispatchQueue.concurrentPerform` itself.
 ///
@@ -59,6 +61,59 @@ public enum Parallel {
         if let e = errors.first { throw e }
     }
 
+    /// ``forEach(_:threads:_:)`` collecting `body(i)` into an array in index order: every item runs
+    /// (each writes only its own slot), then the error of the lowest failing item, if any, is rethrown.
+    public static func map<T>(_ count: Int, threads: Int, _ body: (Int) throws -> T) throws -> [T] {
+        var results = [T?](repeating: nil, count: count)
+        try results.withUnsafeMutableBufferPointer { slots in
+            let out = UncheckedSendable(slots)
+            try forEach(count, threads: threads) { i in out.value[i] = try body(i) }
+        }
+        return results.map { $0! }
+    }
+
+    /// Runs `produce(i)` for every `i` in `0..<count` on `threads` background workers and
+    /// `consume(i, value)` on the calling thread, in index order, as the values arrive; production
+    /// of later items overlaps consumption of earlier ones (a pipeline: render on the workers, pack
+    /// and write on the caller). Items are handed out in index order as workers become free, at most
+    /// `window` items ahead of the one being consumed (a bound on the values held in memory).
+    ///
+    /// Stops early: after the first error (of `produce` or `consume`) no further item is handed out;
+    /// the items already handed out finish, every value below the lowest failing item is still
+    /// consumed, and that item's error is rethrown. Because items are handed out in order, every
+    /// item below a failing one has run, so the error reported and what was consumed before it do
+    /// not depend on the number of threads or on timing; nor do the consumed values and their order.
+    public static func forEachInOrder<T>(_ count: Int, threads: Int, window: Int,
+                                         produce: (Int) throws -> T, consume: (Int, T) throws -> Void) throws {
+        guard count > 0 else { return }
+        let workers = max(1, min(threads, count))
+        let error: (any Error)? = withoutActuallyEscaping(produce) { produce in
+            // The threads reach `produce` only through the pipe, which drops it once they are done:
+            // nothing holds it after this call returns.
+            let pipe = OrderedPipe<T>(count: count, window: max(1, window), produce: produce)
+            for _ in 0..<workers {
+                let thread = Thread {
+                    while let (i, produce) = pipe.take() {
+                        pipe.put(i, Result { try produce(i) })
+                    }
+                    pipe.workerDone()
+                }
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+            defer { pipe.stopAndWait(workers: workers) }
+            for i in 0..<count {
+                guard let value = pipe.next(i) else { break }
+                do { try consume(i, try value.get()) } catch {
+                    pipe.fail(i, error)
+                    break
+                }
+            }
+            return pipe.errors.first
+        }
+        if let error { throw error }
+    }
+
     /// Starts `count` background threads running `body(worker)` and returns at once (producers that
     /// outlive the call, such as the loader's prefetching decoders). The body must stop by itself;
     /// callers wait for it with their own condition.
@@ -88,4 +143,77 @@ final class LowestError: @unchecked Sendable {
     }
 
     var first: (any Error)? { lock.withLock { best?.error } }
+}
+
+/// The shared state of ``Parallel/forEachInOrder(_:threads:window:produce:consume:)``: the next item
+/// to hand out, finished values not yet consumed, the stop flag and the lowest error.
+final class OrderedPipe<T>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let count: Int, window: Int
+    private var handedOut = 0, consuming = 0, finishedWorkers = 0
+    private var stopped = false
+    private var values = [Int: Result<T, any Error>]()
+    private var produce: ((Int) throws -> T)?
+    let errors = LowestError()
+
+    init(count: Int, window: Int, produce: @escaping (Int) throws -> T) {
+        self.count = count; self.window = window; self.produce = produce
+    }
+
+    /// The next item for a worker and the work to do, or nil when all are handed out or the run
+    /// stopped. Waits while the item would be more than `window` ahead of the one being consumed.
+    func take() -> (Int, (Int) throws -> T)? {
+        condition.lock(); defer { condition.unlock() }
+        while !stopped && handedOut < count && handedOut > consuming + window { condition.wait() }
+        guard !stopped, handedOut < count, let produce else { return nil }
+        handedOut += 1
+        return (handedOut - 1, produce)
+    }
+
+    func put(_ i: Int, _ value: Result<T, any Error>) {
+        condition.lock()
+        if case let .failure(e) = value { errors.record(i, e); stopped = true }
+        values[i] = value
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The value of item `i` once it is finished (taking it out), or nil if it will never be made
+    /// (the run stopped before handing it out).
+    func next(_ i: Int) -> Result<T, any Error>? {
+        condition.lock(); defer { condition.unlock() }
+        consuming = i
+        condition.broadcast()
+        while values[i] == nil {
+            if stopped && i >= handedOut { return nil }
+            condition.wait()
+        }
+        return values.removeValue(forKey: i)
+    }
+
+    func fail(_ i: Int, _ error: any Error) {
+        condition.lock()
+        errors.record(i, error)
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func workerDone() {
+        condition.lock()
+        finishedWorkers += 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Stops handing out items and waits until every worker has returned.
+    func stopAndWait(workers: Int) {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while finishedWorkers < workers { condition.wait() }
+        values.removeAll()
+        produce = nil
+        condition.unlock()
+    }
 }

@@ -29,6 +29,20 @@ public enum FramedShard {
         public let frameSHA256: String?
     }
 
+    /// `record` of `sample` placed in shard `shard` at `place` (offsets, JSON size and frame filled in):
+    /// the index record the builder writes (and test releases copy).
+    public static func placed(_ record: SampleRecord, _ sample: Sample, shard: Int, at place: Placement) -> SampleRecord {
+        var r = record
+        r.shard = shard
+        r.pngOffset = place.pngOffset
+        r.jsonOffset = place.jsonOffset
+        r.jsonSize = sample.json.count
+        r.frameOffset = place.frameOffset
+        r.frameSize = place.frameSize
+        r.frameSHA256 = place.frameSHA256
+        return r
+    }
+
     public struct Packed: Sendable {
         /// The `.tar.zst` file.
         public let compressed: [UInt8]

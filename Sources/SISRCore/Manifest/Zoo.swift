@@ -83,8 +83,10 @@ public struct ZooEntry: Codable, Sendable, Equatable {
         try c.encode(note, forKey: .note)
     }
 
-    /// The network to build: `engine` names an implementation (`classical`, `EDSR`, `RCAN`, `RDN`,
-    /// `RRDBNet`, `SwinIR`, `NLSN`, ...), `config` its hyper-parameters (engine-specific keys).
+    /// The network to build: `engine` names an implementation, `config` its hyper-parameters
+    /// (engine-specific keys). The engine names are `classical` and the cases of SRModels'
+    /// `Architecture` (`Architecture.allCases`, compared case-insensitively; `ModelFactory.engineNames`
+    /// is the list), the one place they are defined; an engine this build lacks makes the model unavailable.
     public struct Architecture: Codable, Sendable, Equatable {
         public var engine: String
         public var config: [String: JSONValue]

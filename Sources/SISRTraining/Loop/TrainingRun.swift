@@ -93,13 +93,27 @@ public final class TrainingRun {
 
     /// The state dict of a `pretrain_network_g` file under `key` (`params` / `params_ema`), as BasicSR's
     /// `load_network` picks it: `key`, else `params`; a plain state dict (no such keys) is used as is.
+    /// The file is read once; it is unwrapped a second time only when the automatic choice
+    /// (`params_ema` before `params`) is not the root asked for.
     static func pretrainedStateDict(_ url: URL, key: String) throws -> StateDict {
-        for k in [key, "params"] {
-            if let d = try? loadStateDict(url, options: WeightLoadOptions(rootKey: k)) { return d }
+        let bytes = try readCheckpointFile(url)
+        let checkpoint = try loadCheckpoint(bytes: bytes, path: url.path)
+        for k in [key, "params"] where hasRoot(checkpoint, k) {
+            if checkpoint.unwrapPath == [k] { return checkpoint.stateDict() }
+            if let c = try? loadCheckpoint(bytes: bytes, path: url.path, options: WeightLoadOptions(rootKey: k)) { return c.stateDict() }
         }
-        let checkpoint = try loadCheckpoint(url)
-        if checkpoint.unwrapPath.isEmpty { return try loadStateDict(url) }
+        if checkpoint.unwrapPath.isEmpty { return checkpoint.stateDict() }
         throw SISRError.invalidArgument("\(url.path): no '\(key)' or 'params' state dict (root keys: \(checkpoint.rootKeys.joined(separator: ", ")))")
+    }
+
+    /// Whether `checkpoint`'s root has the key `k` (a pickled dict's key; for safetensors, a tensor
+    /// name prefix `k.`; TensorFlow files have no wrapper keys).
+    static func hasRoot(_ checkpoint: Checkpoint, _ k: String) -> Bool {
+        switch checkpoint.format {
+        case .safetensors: return checkpoint.rootKeys.contains { $0.hasPrefix(k + ".") }
+        case .torchZip, .torchLegacy: return checkpoint.rootKeys.contains(String(k.split(separator: ".").first ?? Substring(k)))
+        case .tensorflowV1: return false
+        }
     }
 
     static func perceptualLoss(_ p: PerceptualLossOptions, weights: PerceptualWeights?, file: String) throws -> PerceptualLoss {

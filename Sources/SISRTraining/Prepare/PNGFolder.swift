@@ -22,14 +22,20 @@ enum PNGFolder {
         return (bytes, try PNG.decode(bytes, name: url.path))
     }
 
-    /// Runs `body` for every index on `threads` workers; the error of the lowest index is rethrown.
-    static func forEach(count: Int, threads: Int, label: String, _ body: @Sendable (Int) throws -> Void) throws {
+    /// Runs `body` for every index on `threads` workers with a progress line; the results in index
+    /// order, or the error of the lowest index.
+    static func map<T>(count: Int, threads: Int, label: String, _ body: @Sendable (Int) throws -> T) throws -> [T] {
         let progress = ProgressReporter(total: count, label: label)
         defer { progress.finish() }
-        try Parallel.forEach(count, threads: max(1, threads)) { i in
+        return try Parallel.map(count, threads: max(1, threads)) { i in
             defer { progress.advance() }
-            try body(i)
+            return try body(i)
         }
+    }
+
+    /// ``map(count:threads:label:_:)`` for work that returns nothing.
+    static func forEach(count: Int, threads: Int, label: String, _ body: @Sendable (Int) throws -> Void) throws {
+        _ = try map(count: count, threads: threads, label: label, body)
     }
 }
 

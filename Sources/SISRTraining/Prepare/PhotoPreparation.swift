@@ -62,9 +62,8 @@ public struct PhotoPreparation: Sendable {
             throw SISRError.invalidArgument("\(input.path): the output folder must differ from the input folder")
         }
         let files = try PNGFolder.files(in: input)
-        let entries = EntryTable(count: files.count)
         let me = self
-        try PNGFolder.forEach(count: files.count, threads: threads, label: "prepare photos") { i in
+        let all = try PNGFolder.map(count: files.count, threads: threads, label: "prepare photos") { i -> Entry in
             let (bytes, image) = try PNGFolder.read(input.appendingPathComponent(files[i]))
             var fields: [String: JSONValue] = [
                 "source": .string(files[i]), "source_sha256": .string(SHA256Hasher.hex(bytes)),
@@ -72,8 +71,7 @@ public struct PhotoPreparation: Sendable {
             ]
             guard max(image.width, image.height) > me.longestSide else {
                 fields["skipped"] = .string("longest side \(max(image.width, image.height)) <= \(me.longestSide)")
-                entries.set(i, Entry(json: .object(fields), skipped: true))
-                return
+                return Entry(json: .object(fields), skipped: true)
             }
             let (out, s) = me.prepare(image)
             let png = PNG.encode(out)
@@ -83,9 +81,8 @@ public struct PhotoPreparation: Sendable {
             fields["output_sha256"] = .string(SHA256Hasher.hex(png))
             fields["size"] = .array([.int(Int64(out.width)), .int(Int64(out.height))])
             fields["sigma"] = .double(s)
-            entries.set(i, Entry(json: .object(fields), skipped: false))
+            return Entry(json: .object(fields), skipped: false)
         }
-        let all = entries.values
         let manifest: JSONValue = .object([
             "format": .string("sisr-photos"), "format_version": .int(1),
             "method": .string(
@@ -97,25 +94,5 @@ public struct PhotoPreparation: Sendable {
         try AtomicFile.write(Array(CanonicalJSON.string(manifest, pretty: true).utf8), to: output.appendingPathComponent("photos.json"))
         let skipped = all.filter(\.skipped).count
         return (all.count - skipped, skipped)
-    }
-}
-
-/// Results by index, filled by parallel workers.
-final class EntryTable: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [PhotoPreparation.Entry?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ e: PhotoPreparation.Entry) {
-        lock.lock()
-        slots[i] = e
-        lock.unlock()
-    }
-
-    var values: [PhotoPreparation.Entry] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.compactMap { $0 }
     }
 }

@@ -81,18 +81,21 @@ public func loadStateDict(_ url: URL, options: WeightLoadOptions = .init()) thro
 
 /// Loads a checkpoint with full detail (format, root keys, dtypes). No Python, nothing executed.
 public func loadCheckpoint(_ url: URL, options: WeightLoadOptions = .init()) throws -> Checkpoint {
-    let path = url.path
-    let bytes: [UInt8]
+    try loadCheckpoint(bytes: try readCheckpointFile(url), path: url.path, options: options)
+}
+
+/// The bytes of a checkpoint file, for reading it once and unwrapping it more than one way
+/// (``loadCheckpoint(bytes:path:options:)``). - Throws: ``WeightError/io(path:problem:)``.
+public func readCheckpointFile(_ url: URL) throws -> [UInt8] {
     do {
-        bytes = [UInt8](try Data(contentsOf: url, options: .alwaysMapped))
+        return [UInt8](try Data(contentsOf: url, options: .alwaysMapped))
     } catch {
-        throw WeightError.io(path: path, problem: "cannot read file (\(error.localizedDescription))")
+        throw WeightError.io(path: url.path, problem: "cannot read file (\(error.localizedDescription))")
     }
-    return try loadCheckpoint(bytes: bytes, path: path, options: options)
 }
 
 /// `loadCheckpoint` on the bytes of a file already read (`path` names it in errors).
-func loadCheckpoint(bytes: [UInt8], path: String, options: WeightLoadOptions = .init()) throws -> Checkpoint {
+public func loadCheckpoint(bytes: [UInt8], path: String, options: WeightLoadOptions = .init()) throws -> Checkpoint {
     let format = try detectCheckpointFormat(bytes, path: path)
     if format == .safetensors {
         let st = try Safetensors.read(bytes, path: path)

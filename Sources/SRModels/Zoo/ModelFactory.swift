@@ -47,7 +47,7 @@ public struct ZooModelError: Error, CustomStringConvertible, Sendable {
 
 /// The one way from a zoo entry to something that runs: the zoo's `architecture.engine` names
 /// `classical` or an ``Architecture`` (case-insensitive), its `config` the hyperparameters, and its
-/// `weights` a file in ``weightsDirectory`` or built in (``weightsURL(_:)``; checked against the zoo's SHA-256 when given) or
+/// `weights` a file found along ``weightsSearchPath`` (``weightsURL(_:)``; checked against the zoo's SHA-256 when given) or
 /// `seeded-init` (deterministic random weights from the seed and the model name). The builder,
 /// `sisr zoo` and the weight collector all ask this type.
 public struct ModelFactory: Sendable {
@@ -79,25 +79,43 @@ public struct ModelFactory: Sendable {
         guard let w = entry.weights, w.format != "seeded-init" else { return nil }
         guard let file = w.file else { return "no weights file is known for this model" }
         if weightsURL(file) != nil { return nil }
-        if Self.isBuiltIn(file) {
+        if file.hasPrefix(Self.builtInWeightsFolder + "/") {
             return "built-in weights file \(file) not found in any manifests/ folder (searched: \(ManifestLocator.candidates(file).prefix(3).map(\.path).joined(separator: ", ")), ...; set SISR_MANIFESTS)"
         }
         guard let dir = weightsDirectory else { return "weights file \(file) needed (pass --weights DIR)" }
         return "weights file \(dir.appendingPathComponent(file).path) not found"
     }
 
-    /// Weight files named `demo-weights/...` are built in: committed in the repository's
-    /// `manifests/demo-weights/` and found like the other manifests (``ManifestLocator``).
-    static func isBuiltIn(_ file: String) -> Bool { file.hasPrefix("demo-weights/") && !file.contains("..") }
+    /// A folder searched for zoo `weights.file` names (each name is a path relative to it).
+    public enum WeightsFolder: Sendable, Equatable {
+        /// A folder the user gave (`--weights DIR`).
+        case user(URL)
+        /// The weights committed in the repository's `manifests/` (`demo-weights/<name>.safetensors`),
+        /// in every `manifests/` folder ``ManifestLocator`` finds, in its order. Names with `..` are
+        /// not looked up there.
+        case builtIn
+    }
 
-    /// Where a zoo `weights.file` is: inside ``weightsDirectory`` when it is there, else, for a
-    /// built-in file, in the first `manifests/` folder that has it.
+    /// Where zoo weight files are looked for, in order: the user's weights folder first, then the
+    /// built-in weights. ``weightsURL(_:)`` returns the first folder's file that exists.
+    public var weightsSearchPath: [WeightsFolder] { (weightsDirectory.map { [.user($0)] } ?? []) + [.builtIn] }
+
+    /// The folder under `manifests/` that holds the built-in weights (the demo zoo's files are named
+    /// `demo-weights/<name>.safetensors`); only names the message of a missing built-in file.
+    static let builtInWeightsFolder = "demo-weights"
+
+    /// Where a zoo `weights.file` is: the first existing file along ``weightsSearchPath``.
     public func weightsURL(_ file: String) -> URL? {
-        if let dir = weightsDirectory {
-            let url = dir.appendingPathComponent(file)
-            if FileManager.default.fileExists(atPath: url.path) { return url }
+        for folder in weightsSearchPath {
+            switch folder {
+            case let .user(dir):
+                let url = dir.appendingPathComponent(file)
+                if FileManager.default.fileExists(atPath: url.path) { return url }
+            case .builtIn:
+                if !file.contains(".."), let url = ManifestLocator.find(file) { return url }
+            }
         }
-        return Self.isBuiltIn(file) ? ManifestLocator.find(file) : nil
+        return nil
     }
 
     /// Builds the model of a runnable entry. Errors: ``SISRError`` for an unavailable model, a bad
