@@ -39,6 +39,8 @@ class SISRIterableDataset(IterableDataset):
         stride, offset = (info.num_workers, info.id) if info is not None else (1, 0)
         threads = self.threads if self.threads is not None else (1 if info is not None else 0)
         options = dict(self.options)
+        if info is not None:  # the DataLoader already keeps prefetch_factor batches per worker in flight
+            options.setdefault("prefetch", 2)
         shared = options.setdefault("shared_memory", info is not None) and hasattr(torch.UntypedStorage, "_new_shared_fd_cpu")
         with Loader(self.release, threads=threads, **options) as loader:
             if not shared:

@@ -73,16 +73,18 @@ public final class Batch: @unchecked Sendable {
         }
     }
 
-    /// A fresh, unlinked POSIX shared-memory object of `bytes`, mapped with its pages populated in
-    /// one call (cheaper than faulting them in one by one while decoding); nil if the system refuses
-    /// (the batch then uses ordinary memory and a consumer in another process copies it).
+    /// A fresh, unlinked POSIX shared-memory object of `bytes`, its pages allocated up front
+    /// (`posix_fallocate`: a full `/dev/shm`, as in a container's default 64 MB, is refused here
+    /// instead of killing the process with SIGBUS on a write) and mapped in one call (cheaper than
+    /// faulting them in one by one while decoding); nil if the system refuses (the batch then uses
+    /// ordinary memory, which a consumer in another process copies).
     private static func sharedStorage(_ bytes: Int) -> (Int32, UnsafeMutableRawPointer)? {
         // The name lives only until shm_unlink below; O_EXCL refuses a clash.
         let name = "/sisr-batch-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return nil }
         shm_unlink(name)
-        guard ftruncate(fd, off_t(bytes)) == 0,
+        guard posix_fallocate(fd, 0, off_t(bytes)) == 0,
               let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0), p != MAP_FAILED else {
             close(fd)
             return nil
