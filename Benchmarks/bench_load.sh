@@ -11,10 +11,13 @@
 # keeps no decompressed data between runs), twice: "cold" with the files it reads dropped from the
 # page cache first (posix_fadvise DONTNEED; the disk is then the limit for everyone) and "warm" with
 # the files in the page cache (the CPU cost of a first pass, as with fast local storage).
-#   sisr-2t / sisr-1t : `sisr load-bench` with 2 / 1 decoding threads (format 2, no shard cache)
+#   sisr-2t / sisr-1t : `sisr load-bench` with 2 / 1 decoding threads (format 2, no shard cache;
+#                       the default verification: SHA-256 of every sample's zstd frame)
+#   sisr-noverify     : `sisr load-bench --no-verify`, 2 threads (what verification costs)
 #   sisr-format1      : `sisr load-bench`, 2 threads, format-1 copy (whole shards decompressed into the cache)
 #   sisr-numpy        : python sisr_loader.Loader, 2 threads
-#   sisr-torch        : SISRIterableDataset under a DataLoader with 2 workers (1 thread each)
+#   sisr-torch        : SISRIterableDataset under a DataLoader with 2 workers (1 thread each; batches
+#                       decoded into shared memory, passed without a copy)
 #   pillow            : Pillow + DataLoader (2 workers) over the images as ordinary PNG files
 #   webdataset        : webdataset over the same shards (`pipe:zstd -dcq`), 2 workers
 set -euo pipefail
@@ -22,7 +25,7 @@ cd "$(dirname "$0")/.."
 WORK=${1:-${TMPDIR:-/tmp}/sisr-bench-load}
 ROUNDS=${ROUNDS:-1}
 COUNT=${COUNT:-200}
-SCRATCH=.build-loader-release
+SCRATCH=${SCRATCH:-.build-loader-release}  # the release build's --scratch-path
 if [ -z "${NO_BUILD:-}" ]; then  # NO_BUILD=1: use the binaries already in $SCRATCH
     swift build -c release --scratch-path "$SCRATCH" --product sisr >/dev/null
     swift build -c release --scratch-path "$SCRATCH" --product SISRLoaderC >/dev/null
@@ -41,10 +44,11 @@ COMMON=(--split train --patch 224 --batch 32)
 LOG="$WORK/results.txt"
 : >"$LOG"
 : >"$WORK/runs.log"
-ours() {  # name release threads cold|warm
-    local flag=(); [ "$4" = cold ] && flag=(--cold)
-    "$SISR" load-bench "$2" "${COMMON[@]}" --threads "$3" --epochs 1 "${flag[@]}" | tee -a "$WORK/runs.log" \
-        | sed -n "s/^epoch 0: \([0-9]*\) images.* \([0-9.]*\) images\/s.*(CPU \([0-9.]*\) s), peak RSS \([0-9]*\) MB/peer=$1-$4 images=\1 images_per_s=\2 cpu_s=\3 peak_rss_mb=\4/p" >>"$LOG"
+ours() {  # name release threads cold|warm [load-bench flags...]
+    local name=$1 release=$2 threads=$3 mode=$4; shift 4
+    local flag=("$@"); [ "$mode" = cold ] && flag+=(--cold)
+    "$SISR" load-bench "$release" "${COMMON[@]}" --threads "$threads" --epochs 1 "${flag[@]}" | tee -a "$WORK/runs.log" \
+        | sed -n "s/^epoch 0: \([0-9]*\) images.* \([0-9.]*\) images\/s.*(CPU \([0-9.]*\) s), peak RSS \([0-9]*\) MB/peer=$name-$mode images=\1 images_per_s=\2 cpu_s=\3 peak_rss_mb=\4/p" >>"$LOG"
 }
 peer() {  # name cold|warm args...
     local name=$1 mode=$2; shift 2
@@ -62,6 +66,7 @@ for round in $(seq 1 "$ROUNDS"); do
         ours sisr-format1 "$REL-format1" 2 $mode
         peer sisr-numpy $mode sisr-numpy "$REL" --threads 2
         peer sisr-torch $mode sisr-torch "$REL" --workers 2
+        ours sisr-noverify "$REL" 2 $mode --no-verify
     done
 done
 python3 - "$LOG" <<'PY'
@@ -84,6 +89,9 @@ def ratio(a, b):
 for mode in ("cold", "warm"):
     for peer in ("pillow", "webdataset", "sisr-format1"):
         ratio(f"sisr-2t-{mode}", f"{peer}-{mode}")
+    for peer in ("pillow", "webdataset"):
+        ratio(f"sisr-noverify-{mode}", f"{peer}-{mode}")
+    ratio(f"sisr-2t-{mode}", f"sisr-noverify-{mode}")
     ratio(f"sisr-2t-{mode}", f"sisr-1t-{mode}")
     ratio(f"sisr-numpy-{mode}", f"sisr-2t-{mode}")
     ratio(f"sisr-torch-{mode}", f"sisr-2t-{mode}")

@@ -11,11 +11,13 @@ Peers:
 - webdataset: the release's shards through `pipe:zstd -dcq` (reads every frame), `.decode("rgb8")`,
   the same crop and tensor conversion, batched in the workers and loaded by WebLoader.
 - sisr-numpy: `sisr_loader.Loader` (NumPy batches from the library, `threads` decoding threads).
-- sisr-torch: `SISRIterableDataset` under a DataLoader with `workers` processes (1 thread each).
+- sisr-torch: `SISRIterableDataset` under a DataLoader with `workers` processes (1 thread each; each
+  batch decoded into shared memory and passed to the main process without a copy).
 
 With --cold, the files a peer reads are dropped from the page cache first (posix_fadvise DONTNEED;
 works without root for clean pages). Prints
-`peer=<name> epoch=<e> images=<n> seconds=<s> images_per_s=<r> peak_rss_mb=<m>`.
+`peer=<name> epoch=<e> images=<n> seconds=<s> images_per_s=<r> cpu_s=<c> images_per_cpu_s=<r> peak_rss_mb=<m>
+first_batch_s=<t>` (first_batch_s: wait for the first batch, e.g. DataLoader workers starting).
 """
 import argparse
 import glob
@@ -115,15 +117,16 @@ def cpu_seconds():
 
 
 def timed(name, batches, epoch=0):
-    start, cpu, n = time.perf_counter(), cpu_seconds(), 0
+    start, cpu, n, first = time.perf_counter(), cpu_seconds(), 0, None
     for images in batches:
         n += images.shape[0]
+        first = first if first is not None else time.perf_counter() - start
     del batches  # let the DataLoader shut its workers down, so their CPU time is counted
     import gc
     gc.collect()
     s, c = time.perf_counter() - start, cpu_seconds() - cpu
     print(f"peer={name} epoch={epoch} images={n} seconds={s:.3f} images_per_s={n / s:.1f} cpu_s={c:.2f} "
-          f"images_per_cpu_s={n / max(c, 1e-9):.1f} peak_rss_mb={peak_rss_mb():.0f}", flush=True)
+          f"images_per_cpu_s={n / max(c, 1e-9):.1f} peak_rss_mb={peak_rss_mb():.0f} first_batch_s={first or 0:.3f}", flush=True)
 
 
 def run(args):

@@ -6,7 +6,7 @@ import SISRCore
 // whenever a signature or a meaning changes.
 
 @_cdecl("sisr_loader_abi_version")
-public func sisr_loader_abi_version() -> UInt32 { 2 }
+public func sisr_loader_abi_version() -> UInt32 { 3 }
 
 @_cdecl("sisr_loader_last_error")
 public func sisr_loader_last_error(_ loader: OpaquePointer?) -> UnsafePointer<CChar>? {
@@ -55,7 +55,7 @@ public func sisr_loader_info(_ loader: OpaquePointer?, _ out: UnsafeMutablePoint
         let l = h.loader, o = l.options
         func int(_ i: Int) -> JSONValue { .int(Int64(i)) }
         var info: JSONValue = .object([
-            "abi": .int(2), "streams": .bool(l.streams), "classes": .array(l.classes.map { .string($0) }),
+            "abi": .int(3), "streams": .bool(l.streams), "classes": .array(l.classes.map { .string($0) }),
             "samples": int(l.sampleCount), "batches_per_epoch": int(try l.plan().batchCount),
             "split": .string(o.split), "manifest_sha256": .string(l.source.manifestSHA256), "patch": int(o.patch),
             "layout": .string(o.layout.rawValue), "batch_size": int(o.batchSize), "rank": int(o.rank), "world": int(o.world),
@@ -138,6 +138,9 @@ public func sisr_batch_pixels(_ batch: OpaquePointer?, _ nbytes: UnsafeMutablePo
     nbytes?.pointee = b.count * b.bytesPerSample
     return UnsafeRawPointer(b.storage)
 }
+
+@_cdecl("sisr_batch_pixels_fd")
+public func sisr_batch_pixels_fd(_ batch: OpaquePointer?) -> Int32 { batchHandle(batch)?.batch.sharedMemoryFD ?? -1 }
 
 @_cdecl("sisr_batch_labels")
 public func sisr_batch_labels(_ batch: OpaquePointer?) -> UnsafePointer<Int32>? {

@@ -103,6 +103,32 @@ def test_torch_workers_share_without_duplicates(release):
     assert images.shape == (4, 3, 32, 32) and labels.dtype == torch.int64
 
 
+@pytest.mark.parametrize("layout", ["float32-nchw", "uint8-nhwc"])
+def test_torch_worker_batches_in_shared_memory_equal_the_loaders(release, layout):
+    """Workers decode into shared memory handed over by file descriptor (no copy); the pixels,
+    labels and keys equal the in-process loader's, and outlive the workers."""
+    torch = pytest.importorskip("torch")
+    from sisr_loader.torch_dataset import SISRIterableDataset
+    opts = dict(split="train", batch_size=4, patch=32, layout=layout, hflip=True, seed=5)
+    with Loader(release, **opts) as loader:
+        expected = [(images.copy(), labels, keys) for images, labels, keys in loader.epoch(2)]
+    ds = SISRIterableDataset(release, **opts)
+    ds.set_epoch(2)
+    got = list(torch.utils.data.DataLoader(ds, batch_size=None, num_workers=2))
+    assert len(got) == len(expected)
+    for (images, labels, keys), (want, want_labels, want_keys) in zip(got, expected):
+        assert keys == want_keys and labels.tolist() == want_labels.tolist()
+        assert images.is_shared() and images.dtype == (torch.float32 if layout == "float32-nchw" else torch.uint8)
+        assert np.array_equal(images.numpy(), want)
+
+
+def test_shared_memory_batches_equal_ordinary_ones(release):
+    opts = dict(split="val", batch_size=4, patch=32, layout="uint8-nhwc")
+    with Loader(release, shared_memory=True, **opts) as shared, Loader(release, **opts) as plain:
+        for (a, _, ka), (b, _, kb) in zip(shared.epoch(0), plain.epoch(0)):
+            assert ka == kb and np.array_equal(a, b)
+
+
 def test_huge_offsets_in_the_index_raise_instead_of_crashing(release, tmp_path):
     """issue #12: an index.jsonl with png_offset/png_size near 2**63 (hashes fixed up) must raise a
     LoaderError naming the shard and sample, not kill the Python process."""

@@ -18,7 +18,7 @@ import glob
 import os
 import warnings
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 LIB_NAMES = ("libSISRLoaderC.so", "libSISRLoaderC.dylib")
 
 
@@ -103,6 +103,7 @@ def load():
         "sisr_batch_index": (i64, [vp]),
         "sisr_batch_counter": (i64, [vp]),
         "sisr_batch_pixels": (vp, [vp, c.POINTER(c.c_size_t)]),
+        "sisr_batch_pixels_fd": (i32, [vp]),
         "sisr_batch_labels": (c.POINTER(c.c_int32), [vp]),
         "sisr_batch_key": (cp, [vp, i64]),
         "sisr_batch_keys": (cp, [vp]),

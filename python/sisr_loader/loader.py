@@ -48,7 +48,7 @@ class Loader:
 
     Options (all optional): split, protocol, protocol_dirs, seed, shuffle, window, batch_size, rank,
     world, tail, patch, crop, hflip, layout ("float32-nchw" or "uint8-nhwc"), normalize, threads
-    (0 = all cores), prefetch, cache_bytes, verify. Unknown options, invalid values, a patch larger
+    (0 = all cores), prefetch, cache_bytes, verify, shared_memory. Unknown options, invalid values, a patch larger
     than the smallest selected image and an empty split raise ``LoaderError`` here, naming the valid
     options or values. A protocol name is looked up in ``protocol_dirs``, ``$SISR_PROTOCOLS``,
     ``manifests/protocols`` of the current folder and its parents, then above the library's file.
@@ -91,12 +91,25 @@ class Loader:
         """Batches per epoch on this rank."""
         return self.info["batches_per_epoch"]
 
+    @property
+    def pixel_shape(self):
+        """(dtype name, shape of one sample) of the batches' pixels: float32 (3,P,P) or uint8 (P,P,3)."""
+        p = self.info["patch"]
+        return ("float32", (3, p, p)) if self.info["layout"] == "float32-nchw" else ("uint8", (p, p, 3))
+
     def epoch(self, epoch, start=0, stride=1, offset=0):
         """Yields (images, labels, keys) for this rank's batches of `epoch`, resuming after `start`
         consumed positions; with stride/offset only batches offset, offset+stride, ..."""
+        dtype, shape = self.pixel_shape
+        for ptr, nbytes, _fd, owner, labels, keys in self._batches(epoch, start, stride, offset):
+            # The pixels stay in the library's buffer (no copy); it is freed when the array is.
+            raw = _BatchBuffer.from_address(ptr, nbytes, owner)
+            yield np.frombuffer(raw, dtype=dtype).reshape((len(keys),) + shape), labels, keys
+
+    def _batches(self, epoch, start, stride, offset):
+        """Yields (pixel address, byte count, shared-memory fd or -1, owner, labels, keys) per batch;
+        the batch is freed when `owner` is."""
         self._check(self._lib.sisr_loader_start_epoch(self._handle, epoch, start, stride, offset))
-        float_layout = self.info["layout"] == "float32-nchw"
-        p = self.info["patch"]
         while True:
             batch = ctypes.c_void_p()
             if self._check(self._lib.sisr_loader_next(self._handle, ctypes.byref(batch))) == 1:
@@ -107,15 +120,12 @@ class Loader:
                 ptr = self._lib.sisr_batch_pixels(batch, ctypes.byref(nbytes))
                 labels = np.ctypeslib.as_array(self._lib.sisr_batch_labels(batch), shape=(n,)).astype(np.int64)
                 keys = self._lib.sisr_batch_keys(batch).decode().split("\n")[:n]
+                fd = self._lib.sisr_batch_pixels_fd(batch)
                 self.counter = self._lib.sisr_batch_counter(batch)
             except BaseException:
                 self._lib.sisr_batch_free(batch)
                 raise
-            # The pixels stay in the library's buffer (no copy); it is freed when the array is.
-            raw = _BatchBuffer.from_address(ptr, nbytes.value, _BatchOwner(self._lib, batch))
-            pixels = np.frombuffer(raw, dtype=np.float32 if float_layout else np.uint8)
-            pixels = pixels.reshape((n, 3, p, p) if float_layout else (n, p, p, 3))
-            yield pixels, labels, keys
+            yield ptr, nbytes.value, fd, _BatchOwner(self._lib, batch), labels, keys
 
     def epoch_keys(self, epoch, start=0):
         """This rank's batches of keys for `epoch`, without decoding any image."""

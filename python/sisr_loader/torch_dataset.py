@@ -2,7 +2,9 @@
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from .loader import Loader
+import numpy as np
+
+from .loader import Loader, _BatchBuffer
 
 
 class SISRIterableDataset(IterableDataset):
@@ -13,6 +15,11 @@ class SISRIterableDataset(IterableDataset):
     the same order as with no workers. Call ``set_epoch(e)`` before each epoch (workers get a fresh
     copy of the dataset per epoch unless ``persistent_workers=True``; then recreate the DataLoader).
     ``threads`` is the number of decoding threads per worker (default 1 when workers are used).
+
+    In a worker the library decodes each batch straight into a POSIX shared-memory object that
+    becomes the tensor's storage, so the DataLoader passes the batch to the main process by file
+    descriptor without copying its pixels (``shared_memory``; a torch without the private
+    ``UntypedStorage._new_shared_fd_cpu`` gets ordinary tensors, which the DataLoader copies).
     """
 
     def __init__(self, release, epoch=0, start=0, threads=None, **options):
@@ -31,6 +38,23 @@ class SISRIterableDataset(IterableDataset):
         info = get_worker_info()
         stride, offset = (info.num_workers, info.id) if info is not None else (1, 0)
         threads = self.threads if self.threads is not None else (1 if info is not None else 0)
-        with Loader(self.release, threads=threads, **self.options) as loader:
-            for images, labels, keys in loader.epoch(self.epoch, self.start, stride, offset):
-                yield torch.from_numpy(images), torch.from_numpy(labels), keys
+        options = dict(self.options)
+        if info is not None:  # the DataLoader already keeps prefetch_factor batches per worker in flight
+            options.setdefault("prefetch", 2)
+        shared = options.setdefault("shared_memory", info is not None) and hasattr(torch.UntypedStorage, "_new_shared_fd_cpu")
+        with Loader(self.release, threads=threads, **options) as loader:
+            if not shared:
+                for images, labels, keys in loader.epoch(self.epoch, self.start, stride, offset):
+                    yield torch.from_numpy(images), torch.from_numpy(labels), keys
+                return
+            dtype, shape = loader.pixel_shape
+            dtype = getattr(torch, dtype)
+            for _ptr, nbytes, fd, owner, labels, keys in loader._batches(self.epoch, self.start, stride, offset):
+                if fd < 0:  # the system refused shared memory: an ordinary tensor (the DataLoader copies it)
+                    raw = np.frombuffer(_BatchBuffer.from_address(_ptr, nbytes, owner), dtype=loader.pixel_shape[0])
+                    yield torch.from_numpy(raw.reshape((len(keys),) + shape)), torch.from_numpy(labels), keys
+                    continue
+                storage = torch.UntypedStorage._new_shared_fd_cpu(fd, nbytes)  # maps a duplicate of fd
+                del owner  # frees the library's batch (its mapping and fd); the pages live on in `storage`
+                images = torch.empty(0, dtype=dtype).set_(storage).view((len(keys),) + shape)
+                yield images, torch.from_numpy(labels), keys

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Memory layout of a batch's pixels.
 public enum PixelLayout: String, Sendable, Codable, CaseIterable {
     /// float32, shape `[N, 3, P, P]`, values `u8 / 255` in [0, 1], or ImageNet-normalised:
@@ -32,11 +34,16 @@ public final class Batch: @unchecked Sendable {
     public let counter: Int
     /// Raw pixel storage: `count * bytesPerSample` bytes in `layout`.
     public let storage: UnsafeMutableRawPointer
+    /// With `LoaderOptions.sharedMemory`: a file descriptor of a POSIX shared-memory object (already
+    /// unlinked) that holds `storage`, owned by the batch and closed with it, so another process
+    /// can map the pixels without a copy (the PyTorch adapter hands it to `torch`); otherwise -1.
+    public let sharedMemoryFD: Int32
+    private let storageBytes: Int
 
     /// Bytes one sample takes in `layout`.
     public var bytesPerSample: Int { patch * patch * 3 * (layout == .float32NCHW ? 4 : 1) }
 
-    init(epoch: Int, index: Int, patch: Int, layout: PixelLayout, positions: [Int], counter: Int) {
+    init(epoch: Int, index: Int, patch: Int, layout: PixelLayout, positions: [Int], counter: Int, sharedMemory: Bool = false) {
         self.epoch = epoch
         self.index = index
         self.patch = patch
@@ -47,10 +54,43 @@ public final class Batch: @unchecked Sendable {
         keys = Array(repeating: "", count: positions.count)
         labels = Array(repeating: 0, count: positions.count)
         let bytes = max(1, positions.count * patch * patch * 3 * (layout == .float32NCHW ? 4 : 1))
-        storage = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        storageBytes = bytes
+        if sharedMemory, let (fd, pointer) = Self.sharedStorage(bytes) {
+            sharedMemoryFD = fd
+            storage = pointer
+        } else {
+            sharedMemoryFD = -1
+            storage = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        }
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        if sharedMemoryFD >= 0 {
+            munmap(storage, storageBytes)
+            close(sharedMemoryFD)
+        } else {
+            storage.deallocate()
+        }
+    }
+
+    /// A fresh, unlinked POSIX shared-memory object of `bytes`, its pages allocated up front
+    /// (`posix_fallocate`: a full `/dev/shm`, as in a container's default 64 MB, is refused here
+    /// instead of killing the process with SIGBUS on a write) and mapped in one call (cheaper than
+    /// faulting them in one by one while decoding); nil if the system refuses (the batch then uses
+    /// ordinary memory, which a consumer in another process copies).
+    private static func sharedStorage(_ bytes: Int) -> (Int32, UnsafeMutableRawPointer)? {
+        // The name lives only until shm_unlink below; O_EXCL refuses a clash.
+        let name = "/sisr-batch-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        shm_unlink(name)
+        guard posix_fallocate(fd, 0, off_t(bytes)) == 0,
+              let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0), p != MAP_FAILED else {
+            close(fd)
+            return nil
+        }
+        return (fd, p)
+    }
 
     /// Shape of the pixel array: `[N, 3, P, P]` or `[N, P, P, 3]`.
     public var shape: [Int] { layout == .float32NCHW ? [count, 3, patch, patch] : [count, patch, patch, 3] }

@@ -36,6 +36,10 @@ public struct LoaderOptions: Sendable, Equatable {
     /// epoch on. Format-1 releases (one frame per shard) always use the cache
     /// (``legacyCacheBytes`` when this is 0).
     public var cacheBytes: Int = 0
+    /// Put each batch's pixels in a POSIX shared-memory object (``Batch/sharedMemoryFD``) so that
+    /// another process maps them without a copy (what PyTorch DataLoader workers need); the pixels
+    /// are the same. Off by default: ordinary memory is cheaper within one process.
+    public var sharedMemory: Bool = false
     /// Check each shard's SHA-256 (compressed and tar) against the manifest before use.
     public var verify: Bool = true
 

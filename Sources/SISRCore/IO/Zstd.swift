@@ -154,6 +154,10 @@ extension Zstd {
         public init() {
             guard let d = ZSTD_createDCtx() else { fatalError("zstd: out of memory") }
             dctx = d
+            // ZSTD_d_stableOutBuffer (experimental parameter 2): zstd writes straight into `output`
+            // (which holds the whole frame and stays put during a frame) instead of into an
+            // internal window buffer it then copies out: one copy of every byte and ~2 MB less.
+            ZSTD_DCtx_setParameter(d, ZSTD_d_experimentalParam2, 1)
             capacity = 1 << 16
             output = .allocate(capacity: capacity)
         }

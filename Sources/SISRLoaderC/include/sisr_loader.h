@@ -1,7 +1,8 @@
 /*
  * sisr_loader.h - C ABI of the SISR Fingerprints dataset loader (libSISRLoaderC).
  *
- * ABI version 2 (2 added sisr_batch_keys; cache_bytes 0 became the default). Every call returns a status (0 = success, 1 = end of epoch, negative = error).
+ * ABI version 3 (2 added sisr_batch_keys; cache_bytes 0 became the default; 3 added shared_memory and
+ * sisr_batch_pixels_fd). Every call returns a status (0 = success, 1 = end of epoch, negative = error).
  * After an error, sisr_loader_last_error(handle) (or NULL for sisr_loader_open) gives a message that
  * names the file, shard or sample. Handles are opaque; a loader handle must not be used from two
  * threads at once (different handles may). Strings and buffers returned by the library stay valid
@@ -17,7 +18,7 @@
 extern "C" {
 #endif
 
-#define SISR_LOADER_ABI_VERSION 2
+#define SISR_LOADER_ABI_VERSION 3
 
 typedef struct sisr_loader sisr_loader;
 typedef struct sisr_batch sisr_batch;
@@ -45,7 +46,9 @@ const char *sisr_loader_last_error(const sisr_loader *loader);
  *   layout ("float32-nchw" | "uint8-nhwc"), normalize (false), threads (0 = all cores), prefetch (4),
  *   cache_bytes (0 = read each sample from its own zstd frame, bounded memory; N > 0 = keep up to N
  *   bytes of whole decompressed shards, for small releases; format-1 releases always use a cache,
- *   4 GiB when 0), verify (true), protocol_dirs ([] extra folders to search for protocols).
+ *   4 GiB when 0), verify (true), protocol_dirs ([] extra folders to search for protocols),
+ *   shared_memory (false: true puts each batch's pixels in an unlinked POSIX shared-memory object,
+ *   see sisr_batch_pixels_fd).
  * Unknown keys, values of the wrong type and values outside a list (split, tail, crop, layout), a
  * negative threads, a patch larger than the smallest selected image and a split that selects
  * nothing fail with SISR_ERR_ARGUMENT and a message naming the valid keys or values. A protocol name
@@ -57,7 +60,7 @@ const char *sisr_loader_last_error(const sisr_loader *loader);
 int32_t sisr_loader_open(const char *release_dir, const char *options_json, sisr_loader **out);
 void sisr_loader_close(sisr_loader *loader);
 
-/* JSON: {"abi":2,"streams":true|false,"classes":[...],"samples":N,"batches_per_epoch":B,"split":...,"manifest_sha256":...,
+/* JSON: {"abi":3,"streams":true|false,"classes":[...],"samples":N,"batches_per_epoch":B,"split":...,"manifest_sha256":...,
  *        "patch":P,"layout":...,"batch_size":...,"rank":...,"world":...}, plus "perturbation":"<summary>" when
  *        the protocol perturbs this split's images (robustness protocols). Valid until close. */
 int32_t sisr_loader_info(sisr_loader *loader, const char **json_out);
@@ -81,6 +84,9 @@ int64_t sisr_batch_index(const sisr_batch *batch);         /* this rank's batch 
 int64_t sisr_batch_counter(const sisr_batch *batch);       /* resume counter after this batch */
 /* Pixels: float32 [N,3,P,P] or uint8 [N,P,P,3] as opened; *nbytes gets the byte count. */
 const void *sisr_batch_pixels(const sisr_batch *batch, size_t *nbytes);
+/* With shared_memory: a file descriptor of the shared-memory object holding the pixels (mmap it, or
+ * dup it to keep the pixels after sisr_batch_free, which closes it); -1 otherwise. */
+int32_t sisr_batch_pixels_fd(const sisr_batch *batch);
 const int32_t *sisr_batch_labels(const sisr_batch *batch); /* N class ids */
 const char *sisr_batch_key(const sisr_batch *batch, int64_t i);
 /* All N keys in batch order, each followed by "\n" (one call per batch instead of N). */
