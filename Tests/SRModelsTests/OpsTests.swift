@@ -99,14 +99,15 @@ struct DeterminismTests {
         #expect(one.data.withUnsafeBytes { Array($0) } == two.data.withUnsafeBytes { Array($0) })
     }
 
-    @Test("multi-block Winograd and im2col convolutions are byte-identical with 1 and 2 threads")
+    @Test("multi-block Winograd F(2x2), F(4x4) and im2col convolutions are byte-identical with 1 and 2 threads")
     func convolutions() {
         let x = randomTensor([1, 300, 90, 41], seed: 21)
         let w = randomTensor([16, 300, 3, 3], seed: 22)
         var results: [[Tensor]] = []
         for t in [1, 2] {
             results.append(EngineSettings.current.with(threads: t).run {
-                [conv2dWinograd(x, weight: w, bias: nil), conv2dIm2col(x, weight: w, bias: nil, padding: 1)]
+                [conv2dWinograd(x, weight: w, bias: nil), conv2dWinogradF4(x, weight: w, bias: nil),
+                 conv2dIm2col(x, weight: w, bias: nil, padding: 1)]
             })
         }
         #expect(results[0] == results[1])
@@ -128,5 +129,38 @@ struct WinogradTests {
         #expect(zip(col.data, r.data).allSatisfy { abs($0 - $1) < 1e-5 })
         #expect(conv2dWinograd(x, weight: wt, bias: b, activation: .leakyReLU(0.2)) == leakyReLU(wino, slope: 0.2))
         #expect(conv2dWinograd(x, weight: wt, bias: b, activation: .relu) == relu(wino))
+    }
+
+    @Test("Winograd F(4x4,3x3) equals a direct convolution, with fused bias and activations, on every ISA",
+          arguments: [(9, 13), (8, 8), (1, 1), (2, 5), (33, 7), (7, 37), (6, 34), (5, 16), (4, 4), (17, 3)])
+    func f4MatchesDirect(h: Int, w: Int) {
+        let x = randomTensor([2, 6, h, w], seed: 11)
+        let wt = randomTensor([5, 6, 3, 3], seed: 12)
+        let b = randomTensor([5], seed: 13)
+        let r = naiveConv(x, wt, b, padding: 1)
+        let wino = conv2dWinogradF4(x, weight: wt, bias: b)
+        #expect(wino.shape == r.shape)
+        let err = zip(wino.data, r.data).map { abs($0 - $1) }.max() ?? 0
+        #expect(err < 2e-5, "max abs error \(err)")
+        #expect(conv2dWinogradF4(x, weight: wt, bias: b, activation: .leakyReLU(0.2)) == leakyReLU(wino, slope: 0.2))
+        #expect(conv2dWinogradF4(x, weight: wt, bias: b, activation: .relu) == relu(wino))
+        for isa in ISA.allCases where isa <= GEMM.detectedISA {
+            #expect(EngineSettings.current.with(isa: isa).run { conv2dWinogradF4(x, weight: wt, bias: b) } == wino, "\(isa)")
+        }
+    }
+
+    @Test("conv2d follows winogradTile, winograd and winogradMinInputChannels")
+    func dispatch() {
+        let x = randomTensor([1, 8, 11, 10], seed: 31)
+        let wt = randomTensor([4, 8, 3, 3], seed: 32)
+        let base = EngineSettings.current.with(winogradMinInputChannels: 8)
+        #expect(base.with(winogradTile: 4).run { conv2d(x, weight: wt, bias: nil, padding: 1) } == conv2dWinogradF4(x, weight: wt, bias: nil))
+        #expect(base.with(winogradTile: 2).run { conv2d(x, weight: wt, bias: nil, padding: 1) } == conv2dWinograd(x, weight: wt, bias: nil))
+        #expect(base.with(winograd: false).run { conv2d(x, weight: wt, bias: nil, padding: 1) } == conv2dIm2col(x, weight: wt, bias: nil, padding: 1))
+        #expect(base.with(winogradMinInputChannels: 9).run { conv2d(x, weight: wt, bias: nil, padding: 1) } == conv2dIm2col(x, weight: wt, bias: nil, padding: 1))
+        #expect(EngineSettings(threads: 1, isa: .generic).winogradTile == 4)
+        #expect(EngineSettings(threads: 1, isa: .generic).kernels == "fma-chain-1+winograd-f4")
+        #expect(base.with(winogradTile: 2).kernels == "fma-chain-1+winograd-f2-c8")
+        #expect(base.with(winograd: false).kernels == "fma-chain-1+im2col")
     }
 }

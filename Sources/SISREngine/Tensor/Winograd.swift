@@ -218,7 +218,7 @@ private func storeInterleaved(_ even: SIMD8<Float>, _ odd: SIMD8<Float>, _ row: 
 }
 
 @inline(__always)
-private func activate8(_ v: SIMD8<Float>, _ activation: Activation) -> SIMD8<Float> {
+func activate8(_ v: SIMD8<Float>, _ activation: Activation) -> SIMD8<Float> {
     switch activation {
     case .identity: return v
     case .relu: return v.replacing(with: 0, where: v .<= 0)
