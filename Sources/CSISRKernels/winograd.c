@@ -64,8 +64,13 @@ static inline __attribute__((always_inline)) void input_impl(const float *pad, p
                                r[6 * i][l], r[6 * i + 1][l], r[6 * i + 2][l], r[6 * i + 3][l], r[6 * i + 4][l],
                                r[6 * i + 5][l]);
             float *o = v + c * 36 * t + idx;
-            for (int xi = 0; xi < 36; xi++)
-                for (ptrdiff_t l = 0; l < lanes; l++) o[xi * t + l] = r[xi][l];
+            if (lanes == L) {
+                for (int xi = 0; xi < 36; xi++)
+                    for (int l = 0; l < L; l++) o[xi * t + l] = r[xi][l];
+            } else {
+                for (int xi = 0; xi < 36; xi++)
+                    for (ptrdiff_t l = 0; l < lanes; l++) o[xi * t + l] = r[xi][l];
+            }
         }
     }
 }
