@@ -56,8 +56,8 @@ struct ISAIdentityTests {
             net = { m($0) }
         }
         for variant in convolutionVariants() {
-            let generic = try variant.settings.with(threads: 1).run { try outputs(.generic) { net(fx.input) } }
-            let vector = try variant.settings.with(threads: 2).run { try outputs(isa) { net(fx.input) } }
+            let generic = variant.settings.with(threads: 1).run { outputs(.generic) { net(fx.input) } }
+            let vector = variant.settings.with(threads: 2).run { outputs(isa) { net(fx.input) } }
             #expect(generic == vector, "\(name), \(variant.label): \(isa.rawValue) with 2 threads differs from generic with 1")
         }
     }

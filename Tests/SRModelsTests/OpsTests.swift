@@ -149,6 +149,26 @@ struct WinogradTests {
         }
     }
 
+    @Test("Winograd F(4x4,3x3) on rows of >= 16 whole tiles (the transforms' contiguous path): direct, every ISA, 1 and 2 threads",
+          arguments: [(20, 70), (9, 130), (16, 64)])
+    func f4WideRows(h: Int, w: Int) {
+        let x = randomTensor([1, 8, h, w], seed: 41)
+        let wt = randomTensor([5, 8, 3, 3], seed: 42)
+        let b = randomTensor([5], seed: 43)
+        let r = naiveConv(x, wt, b, padding: 1)
+        let wino = EngineSettings.current.with(threads: 1, isa: .generic).run {
+            conv2dWinogradF4(x, weight: wt, bias: b, activation: .leakyReLU(0.2))
+        }
+        let err = zip(wino.data, leakyReLU(r, slope: 0.2).data).map { abs($0 - $1) }.max() ?? 0
+        #expect(err < 5e-5, "max abs error \(err)")
+        for isa in ISA.allCases where isa <= GEMM.detectedISA {
+            let y = EngineSettings.current.with(threads: 2, isa: isa).run {
+                conv2dWinogradF4(x, weight: wt, bias: b, activation: .leakyReLU(0.2))
+            }
+            #expect(y.data.withUnsafeBytes { Array($0) } == wino.data.withUnsafeBytes { Array($0) }, "\(isa)")
+        }
+    }
+
     @Test("conv2d follows winogradTile, winograd and winogradMinInputChannels")
     func dispatch() {
         let x = randomTensor([1, 8, 11, 10], seed: 31)
