@@ -9,68 +9,25 @@ import SISRCore
 ///
 /// Bits: the weight transform runs in Float64 (fixed order) and rounds once; the input and output
 /// transforms (``WinogradKernels``, in C) are fixed sequences of float additions and multiplications by
-/// small exact constants, the same for every tile, vectorised across tiles only. Tiles are processed in blocks of whole tile rows whose size depends only on
-/// the shapes; every output element is one GEMM fma chain over the channels. So the output is
-/// byte-identical for any thread count and instruction set.
+/// small exact constants, the same for every tile, vectorised across tiles only. Tiles are processed in
+/// blocks of whole tile rows whose size depends only on the shapes (the driver F(2x2) shares); every
+/// output element is one GEMM fma chain over the channels. So the output is byte-identical for any
+/// thread count and instruction set.
 public func conv2dWinogradF4(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Activation = .identity) -> Tensor {
-    let (n, cin, h, w) = x.nchw
-    let (cout, wcin, kh, kw) = weight.nchw
-    precondition(kh == 3 && kw == 3 && cin == wcin, "conv2dWinogradF4: needs a [Cout, \(cin), 3, 3] weight")
-    if let bias { precondition(bias.count == cout, "conv2dWinogradF4: bias has \(bias.count) values for \(cout) channels") }
-    Compute.flopCounter?.add(2 * Double(n) * Double(cout) * Double(cin * 9) * Double(h * w))
-    let u = winogradF4Weights(weight)
-    let tilesY = (h + 3) / 4, tilesX = (w + 3) / 4
-    // About 2 MB of transformed input per block, and at least one tile row.
-    let targetTiles = max(128, (1 << 19) / (36 * cin))
-    let rowsPerBlock = max(1, min(tilesY, targetTiles / tilesX))
-    let blocks = (tilesY + rowsPerBlock - 1) / rowsPerBlock
-    let maxT = rowsPerBlock * tilesX
-    let pw = 4 * tilesX + 2, phMax = 4 * rowsPerBlock + 2
-    // V, then M (with slack for the last partial group of tiles), then the padded input.
-    let mSize = 36 * cout * maxT + 16
-    let scratch = 36 * cin * maxT + mSize + cin * phMax * pw
-
-    return Tensor.filled(shape: [n, cout, h, w]) { out in
-        x.data.withUnsafeBufferPointer { px in
-            u.withUnsafeBufferPointer { pu in
-                let biasData = bias?.data ?? []
-                biasData.withUnsafeBufferPointer { pbAll in
-                let pb = bias == nil ? nil : Optional(pbAll)
-                Compute.forEachWorker(items: n * blocks) { _, items in
-                    ScratchPool.shared.with(count: scratch) { buf in
-                        let v = buf.baseAddress!, m = v + 36 * cin * maxT, pad = m + mSize
-                        for item in items {
-                            let b = item / blocks
-                            let ty0 = (item % blocks) * rowsPerBlock, ty1 = min(tilesY, ty0 + rowsPerBlock)
-                            let t = (ty1 - ty0) * tilesX, ph = 4 * (ty1 - ty0) + 2
-                            let xb = px.baseAddress! + b * cin * h * w
-                            // Zero-padded copy of input rows 4*ty0-1 ..< 4*ty1+1, columns -1 ..< 4*tilesX+1.
-                            for c in 0..<cin {
-                                for py in 0..<ph {
-                                    let row = pad + (c * ph + py) * pw, sy = 4 * ty0 - 1 + py
-                                    row.update(repeating: 0, count: pw)
-                                    if sy >= 0 && sy < h { (row + 1).update(from: xb + (c * h + sy) * w, count: w) }
-                                }
-                            }
-                            WinogradKernels.input(pad, channels: cin, rows: ty1 - ty0, tilesX: tilesX, paddedWidth: pw, into: v)
-                            // V is [c][ξ][tile] and M [o][ξ][tile], so that each transform reads or writes one
-                            // contiguous run per channel; the GEMMs use leading dimension 36 t.
-                            for xi in 0..<36 {
-                                GEMM.sgemm(
-                                    m: cout, n: t, k: cin, a: UnsafeBufferPointer(rebasing: pu[(xi * cout * cin)...]),
-                                    b: UnsafeBufferPointer(start: v + xi * t, count: (cin - 1) * 36 * t + t), ldb: 36 * t,
-                                    c: UnsafeMutableBufferPointer(start: m + xi * t, count: (cout - 1) * 36 * t + t), ldc: 36 * t)
-                            }
-                            WinogradKernels.output(
-                                m, channels: cout, tiles: t, tilesX: tilesX, firstRow: 4 * ty0, height: h, width: w,
-                                bias: pb?.baseAddress, activation, into: out.baseAddress! + b * cout * h * w)
-                        }
-                    }
-                }
-                }
-            }
-        }
-    }
+    let cin = x.nchw.c, cout = weight.nchw.n
+    // About 2 MB of transformed input per block. V is [c][ξ][tile] and M [o][ξ][tile], so that each
+    // transform reads or writes one contiguous run per channel; the GEMMs use leading dimension 36 t.
+    return winogradConvolution(
+        x, weight: weight, bias: bias, tile: 4, targetTiles: max(128, (1 << 19) / (36 * cin)),
+        transformedWeights: winogradF4Weights, layout: { t in (xiStride: t, ld: 36 * t, mXiStride: t, mLd: 36 * t) },
+        input: { pad, rows, tilesX, pw, _, v in
+            WinogradKernels.input(pad, channels: cin, rows: rows, tilesX: tilesX, paddedWidth: pw, into: v)
+        },
+        output: { m, t, tilesX, firstRow, h, w, pb, out in
+            WinogradKernels.output(
+                m, channels: cout, tiles: t, tilesX: tilesX, firstRow: firstRow, height: h, width: w,
+                bias: pb?.baseAddress, activation, into: out)
+        })
 }
 
 /// `U[ξ][o][c] = (G g G^T)[ξ]` (ξ = 6 i + j) for every 3x3 kernel `g = weight[o, c]`, with
