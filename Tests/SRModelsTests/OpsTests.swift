@@ -116,36 +116,32 @@ struct DeterminismTests {
 
 @Suite("Winograd convolution")
 struct WinogradTests {
-    @Test("Winograd F(2x2,3x3) and im2col both equal a direct convolution", arguments: [(9, 13), (8, 8), (1, 1), (2, 5), (33, 7), (7, 37), (6, 34), (5, 16)])
-    func matchesDirect(h: Int, w: Int) {
-        let x = randomTensor([2, 6, h, w], seed: 11)
-        let wt = randomTensor([5, 6, 3, 3], seed: 12)
-        let b = randomTensor([5], seed: 13)
-        let r = naiveConv(x, wt, b, padding: 1)
-        let wino = conv2dWinograd(x, weight: wt, bias: b)
-        let col = conv2dIm2col(x, weight: wt, bias: b, padding: 1)
-        #expect(wino.shape == r.shape && col.shape == r.shape)
-        #expect(zip(wino.data, r.data).allSatisfy { abs($0 - $1) < 1e-5 })
-        #expect(zip(col.data, r.data).allSatisfy { abs($0 - $1) < 1e-5 })
-        #expect(conv2dWinograd(x, weight: wt, bias: b, activation: .leakyReLU(0.2)) == leakyReLU(wino, slope: 0.2))
-        #expect(conv2dWinograd(x, weight: wt, bias: b, activation: .relu) == relu(wino))
+    static let shapes = [(9, 13), (8, 8), (1, 1), (2, 5), (33, 7), (7, 37), (6, 34), (5, 16), (4, 4), (17, 3)]
+
+    /// Winograd output tile -> (the convolution, its error bound against the direct loop).
+    static func winograd(_ tile: Int) -> (conv: (Tensor, Tensor, Tensor?, Activation) -> Tensor, bound: Float) {
+        tile == 2 ? ({ conv2dWinograd($0, weight: $1, bias: $2, activation: $3) }, 1e-5)
+            : ({ conv2dWinogradF4($0, weight: $1, bias: $2, activation: $3) }, 5e-5)
     }
 
-    @Test("Winograd F(4x4,3x3) equals a direct convolution, with fused bias and activations, on every ISA",
-          arguments: [(9, 13), (8, 8), (1, 1), (2, 5), (33, 7), (7, 37), (6, 34), (5, 16), (4, 4), (17, 3)])
-    func f4MatchesDirect(h: Int, w: Int) {
-        let x = randomTensor([2, 6, h, w], seed: 11)
+    @Test("Winograd F(2x2,3x3), F(4x4,3x3) and im2col equal a direct convolution, with fused bias and activations, on every ISA",
+          arguments: [2, 4], shapes)
+    func matchesDirect(tile: Int, size: (Int, Int)) {
+        let x = randomTensor([2, 6, size.0, size.1], seed: 11)
         let wt = randomTensor([5, 6, 3, 3], seed: 12)
         let b = randomTensor([5], seed: 13)
         let r = naiveConv(x, wt, b, padding: 1)
-        let wino = conv2dWinogradF4(x, weight: wt, bias: b)
-        #expect(wino.shape == r.shape)
+        let (conv, bound) = Self.winograd(tile)
+        let wino = conv(x, wt, b, .identity)
+        let col = conv2dIm2col(x, weight: wt, bias: b, padding: 1)
+        #expect(wino.shape == r.shape && col.shape == r.shape)
         let err = zip(wino.data, r.data).map { abs($0 - $1) }.max() ?? 0
-        #expect(err < 5e-5, "max abs error \(err)")
-        #expect(conv2dWinogradF4(x, weight: wt, bias: b, activation: .leakyReLU(0.2)) == leakyReLU(wino, slope: 0.2))
-        #expect(conv2dWinogradF4(x, weight: wt, bias: b, activation: .relu) == relu(wino))
+        #expect(err < bound, "F(\(tile)x\(tile)) max abs error \(err)")
+        #expect(zip(col.data, r.data).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(conv(x, wt, b, .leakyReLU(0.2)) == leakyReLU(wino, slope: 0.2))
+        #expect(conv(x, wt, b, .relu) == relu(wino))
         for isa in ISA.allCases where isa <= GEMM.detectedISA {
-            #expect(EngineSettings.current.with(isa: isa).run { conv2dWinogradF4(x, weight: wt, bias: b) } == wino, "\(isa)")
+            #expect(EngineSettings.current.with(isa: isa).run { conv(x, wt, b, .identity) } == wino, "\(isa)")
         }
     }
 
