@@ -1,7 +1,7 @@
 import CSISRKernels
 
-// The one place the C kernels (Sources/CSISRKernels) are imported: the matrix product and the
-// deterministic math.
+// The one place the C kernels (Sources/CSISRKernels) are imported: the matrix product, the Winograd
+// F(4x4, 3x3) transforms and the deterministic math.
 
 /// The engine's matrix product.
 ///
