@@ -8,12 +8,15 @@
 # Installs the Python peers with pip (never done by CI).
 # Usage: Benchmarks/bench_models.sh [THREADS [ROUNDS [NETWORKS]]]
 #   NETWORKS: comma-separated subset of edsr_64x16,rcan_10x20,rrdbnet_23,swinir_m
-#   env SCRATCH = SwiftPM scratch path (default .build), NO_PIP=1 skips the pip install.
+#   env SCRATCH = SwiftPM scratch path (default .build), NO_PIP=1 skips the pip install,
+#   TILES = Winograd output tiles sisr runs each round, interleaved (default "4"; "4 2" also times
+#   F(2x2,3x3), in a column of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${1:-2}
 ROUNDS=${2:-2}
 NETS=${3:-edsr_64x16,rcan_10x20,rrdbnet_23,swinir_m}
+TILES=${TILES:-4}
 SCRATCH=${SCRATCH:-.build}
 [ -n "${NO_PIP:-}" ] || python3 -m pip install -q onnxruntime openvino onnx 2>/dev/null || true
 swift build -c release --product sisr --scratch-path "$SCRATCH" >/dev/null
@@ -23,7 +26,10 @@ trap 'rm -f "$LOG"' EXIT
 for round in $(seq "$ROUNDS"); do
     for net in ${NETS//,/ }; do
         echo "round $round/$ROUNDS: $net" >&2
-        "$BIN" bench-models --json --threads "$THREADS" --only "$net" | sed "s/^/sisr $round /" >>"$LOG"
+        for tile in $TILES; do
+            "$BIN" bench-models --json --threads "$THREADS" --winograd-tile "$tile" --only "$net" \
+                | sed "s/^/sisr$tile $round /" >>"$LOG"
+        done
         python3 Benchmarks/models_peer.py "$THREADS" 240 180 "$net" | sed "s/^/peer $round /" >>"$LOG"
     done
 done
@@ -42,9 +48,10 @@ for line in lines:
         gemm += text + "\n"
         continue
     r = json.loads(text)
-    if kind == "sisr":
-        info["kernels"] = r.pop("kernels"); info["conv3x3"] = r.pop("conv3x3")
-        runs = {name: {"sisr": v["seconds"]} for name, v in r.items()}
+    if kind.startswith("sisr"):
+        info["kernels"] = r.pop("kernels"); info.setdefault("arithmetic", {})[kind] = r.pop("arithmetic")
+        r.pop("conv3x3")
+        runs = {name: {kind: v["seconds"]} for name, v in r.items()}
     else:
         info["versions"] = r.get("versions", info.get("versions"))
         runs = {r["network"]: {k: r[k] for k in ("torch", "onnxruntime", "openvino") if k in r}}
@@ -55,21 +62,25 @@ for line in lines:
         for runner, s in times.items():
             b = best.setdefault(name, {})
             b[runner] = min(b.get(runner, float("inf")), s)
+tiles = sorted(info.get("arithmetic", {}), key=lambda k: -int(k[4:]))
 print(f"240x180 -> x4, {sys.argv[2]} threads, best of {sys.argv[3]} interleaved rounds; "
-      f"sisr kernels {info.get('kernels')}, 3x3 conv {info.get('conv3x3')}; peers {info.get('versions')}")
+      f"sisr kernels {info.get('kernels')}, arithmetic {', '.join(info['arithmetic'][k] for k in tiles)}; "
+      f"peers {info.get('versions')}")
 for s in sorted(info.get("skipped", [])):
     print("skipped:", s)
 fmt = lambda v: f"{v:.2f}" if v is not None else "-"
-print("| network | sisr s | PyTorch channels-last s | ONNX Runtime s | OpenVINO FP32 s "
-      "| sisr / best of PyTorch, ORT (target <= 0.6) | sisr / OpenVINO (target <= 1.0) |")
-print("| --- | --- | --- | --- | --- | --- | --- |")
+label = lambda k: f"sisr F({k[4:]}x{k[4:]})"
+print("| network | " + " | ".join(f"{label(k)} s" for k in tiles) + " | PyTorch channels-last s | ONNX Runtime s "
+      "| OpenVINO FP32 s | " + " | ".join(f"{label(k)} / best of PyTorch, ORT (target <= 0.6) | "
+                                        f"{label(k)} / OpenVINO (target <= 1.0)" for k in tiles) + " |")
+print("| --- " * (4 + 3 * len(tiles)) + "|")
 for name, b in best.items():
-    s = b.get("sisr")
     peers = [b[k] for k in ("torch", "onnxruntime") if k in b]
-    r1 = s / min(peers) if s and peers else None
-    r2 = s / b["openvino"] if s and "openvino" in b else None
-    print(f"| {name} | {fmt(s)} | {fmt(b.get('torch'))} | {fmt(b.get('onnxruntime'))} | {fmt(b.get('openvino'))} "
-          f"| {fmt(r1)} | {fmt(r2)} |")
+    cells = [fmt(b.get(k)) for k in tiles] + [fmt(b.get("torch")), fmt(b.get("onnxruntime")), fmt(b.get("openvino"))]
+    for k in tiles:
+        s = b.get(k)
+        cells += [fmt(s / min(peers) if s and peers else None), fmt(s / b["openvino"] if s and "openvino" in b else None)]
+    print(f"| {name} | " + " | ".join(cells) + " |")
 g = json.loads(gemm)
 print(f"GEMM kernel alone, 1 thread, {g['isa']} tile {g['tile']}, peak {g['peak_gflops_per_core']} GFLOP/s per core "
       f"(2 FMA units x lanes x 2 x {g['ghz']} GHz from /proc/cpuinfo), thread CPU time, best of 5 interleaved:")

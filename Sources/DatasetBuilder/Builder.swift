@@ -153,7 +153,8 @@ public enum DatasetBuilder {
                           index: .init(path: "index.jsonl", sha256: SHA256Hasher.hex(index), samples: markers.reduce(0) { $0 + $1.samples.count })),
             png: .init(compressionLevel: 0, filter: "up"), zstd: .init(level: plan.zstdLevel),
             samplesPerShard: plan.samplesPerShard, splitSamples: splitSamples, unavailable: plan.unavailable,
-            shards: markers.map(\.shard))
+            shards: markers.map(\.shard),
+            tool: .init(name: "sisr", version: SISRVersion.string, kernels: EngineSettings.current.kernels))
         let manifestBytes = try CanonicalJSON.encode(manifest, pretty: true)
         var sums: [(String, String)] = [("index.jsonl", SHA256Hasher.hex(index)), ("zoo.json", SHA256Hasher.hex(zoo)),
                                         ("splits.json", SHA256Hasher.hex(splits)), ("images.json", SHA256Hasher.hex(images)),

@@ -8,7 +8,7 @@ struct SISRCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sisr",
         abstract: "Build, verify, load and benchmark the corpus of \"Fingerprints of Super Resolution Networks\".",
-        version: "\(SISRVersion.string) (kernels \(SISRVersion.kernels): \(EngineSettings.processDefault.summary))",
+        version: "\(SISRVersion.string) (kernels \(EngineSettings.processDefault.kernels): \(EngineSettings.processDefault.summary))",
         subcommands: SISRCommand.allSubcommands
     )
 

@@ -10,7 +10,7 @@ struct CoreCommandTests {
         let v = try CLI.run(["--version"])
         #expect(v.status == 0)
         // `0.2.0 (kernels <family>: <ISA and threads in use>)` since the engine records its kernels.
-        #expect(v.stdout.hasPrefix(SISRVersion.string + " (kernels \(SISRVersion.kernels)"), "\(v.stdout)")
+        #expect(v.stdout.hasPrefix(SISRVersion.string + " (kernels \(SISRVersion.kernels)+winograd-f4"), "\(v.stdout)")
         let h = try CLI.run(["--help"])
         #expect(h.status == 0 && h.stdout.contains("degrade"))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SISRCore
+import SRModels
 import Testing
 import TestSupport
 
@@ -51,8 +52,11 @@ struct ReproducibilityCLITests {
                             environment: env([:]))
         try #require(r.status == 0, "\(r.stderr)")
         let manifest = try String(decoding: Data(contentsOf: out.appendingPathComponent("manifest.json")), as: UTF8.self)
-        #expect(manifest.contains("\"kernels\":\"\(SISRVersion.kernels)\"") || manifest.contains("\"kernels\": \"\(SISRVersion.kernels)\""))
+        let kernels = EngineSettings.processDefault.kernels
+        #expect(kernels == SISRVersion.kernels + "+winograd-f4")
+        #expect(manifest.contains("\"kernels\":\"\(kernels)\"") || manifest.contains("\"kernels\": \"\(kernels)\""), "\(manifest)")
         let v = try CLI.run(["--version"], environment: env(["SISR_ISA": "generic"]))
         #expect(v.stdout.contains("kernels generic"), "\(v.stdout)")
+        #expect(v.stdout.contains("3x3 conv Winograd F(4x4,3x3) from 64 input channels"), "\(v.stdout)")
     }
 }

@@ -15,21 +15,21 @@ struct ISAIdentityTests {
         try EngineSettings.current.with(isa: isa).run { try body() }.data.withUnsafeBytes { Array($0) }
     }
 
-    @Test("CNN fixtures: generic == AVX2, im2col and Winograd", .enabled(if: GEMM.detectedISA >= .avx2, "no AVX2+FMA on this CPU"),
+    @Test("CNN fixtures: generic (1 thread) == AVX2 (2 threads), im2col, Winograd F(2x2) and F(4x4)", .enabled(if: GEMM.detectedISA >= .avx2, "no AVX2+FMA on this CPU"),
           arguments: try ModelFixtures.cnn())
     func cnnAVX2(_ fixture: ModelFixtures.Entry) throws { try cnn(fixture, .avx2) }
 
-    @Test("CNN fixtures: generic == AVX-512, im2col and Winograd", .enabled(if: GEMM.detectedISA >= .avx512, "no AVX-512F on this CPU"),
+    @Test("CNN fixtures: generic (1 thread) == AVX-512 (2 threads), im2col, Winograd F(2x2) and F(4x4)", .enabled(if: GEMM.detectedISA >= .avx512, "no AVX-512F on this CPU"),
           arguments: try ModelFixtures.cnn())
     func cnnAVX512(_ fixture: ModelFixtures.Entry) throws { try cnn(fixture, .avx512) }
 
     static let transformerFixtures = ["swinir_x2", "swinir_gan_x4", "nlsn_x2"]
 
-    @Test("SwinIR and NLSN fixtures: generic == AVX2", .enabled(if: GEMM.detectedISA >= .avx2, "no AVX2+FMA on this CPU"),
+    @Test("SwinIR and NLSN fixtures: generic (1 thread) == AVX2 (2 threads), each convolution algorithm", .enabled(if: GEMM.detectedISA >= .avx2, "no AVX2+FMA on this CPU"),
           arguments: transformerFixtures)
     func transformersAVX2(_ name: String) throws { try transformers(name, .avx2) }
 
-    @Test("SwinIR and NLSN fixtures: generic == AVX-512", .enabled(if: GEMM.detectedISA >= .avx512, "no AVX-512F on this CPU"),
+    @Test("SwinIR and NLSN fixtures: generic (1 thread) == AVX-512 (2 threads), each convolution algorithm", .enabled(if: GEMM.detectedISA >= .avx512, "no AVX-512F on this CPU"),
           arguments: transformerFixtures)
     func transformersAVX512(_ name: String) throws { try transformers(name, .avx512) }
 
@@ -38,11 +38,10 @@ struct ISAIdentityTests {
         let net = try Architecture(named: fixture.arch).build(
             configJSON: fixture.configJSON, stateDict: dict, name: fixture.weights, scale: fixture.scale)
         let x = try readNpy(ModelFixtures.models.appendingPathComponent(fixture.input))
-        for minChannels in [Int.max, 1] {
-            let settings = EngineSettings.current.with(winogradMinInputChannels: minChannels)
-            let generic = try settings.run { try outputs(.generic) { net(x) } }
-            let vector = try settings.run { try outputs(isa) { net(x) } }
-            #expect(generic == vector, "\(fixture.weights): \(isa.rawValue) differs from generic")
+        for variant in convolutionVariants() {
+            let generic = try variant.settings.with(threads: 1).run { try outputs(.generic) { net(x) } }
+            let vector = try variant.settings.with(threads: 2).run { try outputs(isa) { net(x) } }
+            #expect(generic == vector, "\(fixture.weights), \(variant.label): \(isa.rawValue) with 2 threads differs from generic with 1")
         }
     }
 
@@ -56,7 +55,11 @@ struct ISAIdentityTests {
             let m = try NLSN(config: try fx.decodeConfig(NLSNConfig.self), weights: WeightScope(WeightStore(fx.weights, name: name)))
             net = { m($0) }
         }
-        #expect(try outputs(.generic) { net(fx.input) } == outputs(isa) { net(fx.input) })
+        for variant in convolutionVariants() {
+            let generic = variant.settings.with(threads: 1).run { outputs(.generic) { net(fx.input) } }
+            let vector = variant.settings.with(threads: 2).run { outputs(isa) { net(fx.input) } }
+            #expect(generic == vector, "\(name), \(variant.label): \(isa.rawValue) with 2 threads differs from generic with 1")
+        }
     }
 
     @Test("SISR_ISA caps the level and never raises it")

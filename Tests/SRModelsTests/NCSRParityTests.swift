@@ -28,11 +28,15 @@ struct NCSRParityTests {
         for k in ["z", "split1", "split2"] { noise[k] = try readNpy(Self.dir.appendingPathComponent("ncsr_noise_\(k).npy")) }
         let (_, _, h, w) = x.nchw
         let padded = reflectPadBottomRight(x, bottom: h % 2, right: w % 2)
-        let y = cropTopLeft(net.sample(padded, noise: FlowNoise(.explicit(noise))), height: 4 * h, width: 4 * w)
-        try #require(y.shape == expected.shape)
-        let raw = zip(y.data, expected.data).map { abs($0 - $1) }.max() ?? 0
-        #expect(raw <= 1e-4, "max abs error \(raw) before clamping")
-        expectParity(y, expected, "NCSR sample")
+        for variant in convolutionVariants() {
+            let y = variant.settings.run {
+                cropTopLeft(net.sample(padded, noise: FlowNoise(.explicit(noise))), height: 4 * h, width: 4 * w)
+            }
+            try #require(y.shape == expected.shape)
+            let raw = zip(y.data, expected.data).map { abs($0 - $1) }.max() ?? 0
+            #expect(raw <= 1e-4, "\(variant.label): max abs error \(raw) before clamping")
+            expectParity(y, expected, "NCSR sample (\(variant.label))")
+        }
     }
 
     @Test("sizes are inferred from the checkpoint")

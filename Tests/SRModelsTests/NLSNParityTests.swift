@@ -19,8 +19,9 @@ struct NLSNParityTests {
                                          hashes: cfg.nHashes, buckets: nb)
             #expect(got == want.data, "rotations of body.\(a.bodyIndex)")
         }
-        let out = net(fx.input)
-        expectParity(out, fx.expected, name, unsaturated: true)
+        for variant in convolutionVariants() {
+            expectParity(variant.settings.run { net(fx.input) }, fx.expected, "\(name) (\(variant.label))", unsaturated: true)
+        }
     }
 
     /// x2, 15x13 input (L = 195: 12 buckets, runs padded by 13), 4 hash rounds, two attention modules.

@@ -99,14 +99,15 @@ struct DeterminismTests {
         #expect(one.data.withUnsafeBytes { Array($0) } == two.data.withUnsafeBytes { Array($0) })
     }
 
-    @Test("multi-block Winograd and im2col convolutions are byte-identical with 1 and 2 threads")
+    @Test("multi-block Winograd F(2x2), F(4x4) and im2col convolutions are byte-identical with 1 and 2 threads")
     func convolutions() {
         let x = randomTensor([1, 300, 90, 41], seed: 21)
         let w = randomTensor([16, 300, 3, 3], seed: 22)
         var results: [[Tensor]] = []
         for t in [1, 2] {
             results.append(EngineSettings.current.with(threads: t).run {
-                [conv2dWinograd(x, weight: w, bias: nil), conv2dIm2col(x, weight: w, bias: nil, padding: 1)]
+                [conv2dWinograd(x, weight: w, bias: nil), conv2dWinogradF4(x, weight: w, bias: nil),
+                 conv2dIm2col(x, weight: w, bias: nil, padding: 1)]
             })
         }
         #expect(results[0] == results[1])
@@ -115,18 +116,67 @@ struct DeterminismTests {
 
 @Suite("Winograd convolution")
 struct WinogradTests {
-    @Test("Winograd F(2x2,3x3) and im2col both equal a direct convolution", arguments: [(9, 13), (8, 8), (1, 1), (2, 5), (33, 7), (7, 37), (6, 34), (5, 16)])
-    func matchesDirect(h: Int, w: Int) {
-        let x = randomTensor([2, 6, h, w], seed: 11)
+    static let shapes = [(9, 13), (8, 8), (1, 1), (2, 5), (33, 7), (7, 37), (6, 34), (5, 16), (4, 4), (17, 3)]
+
+    /// Winograd output tile -> (the convolution, its error bound against the direct loop).
+    static func winograd(_ tile: Int) -> (conv: (Tensor, Tensor, Tensor?, Activation) -> Tensor, bound: Float) {
+        tile == 2 ? ({ conv2dWinograd($0, weight: $1, bias: $2, activation: $3) }, 1e-5)
+            : ({ conv2dWinogradF4($0, weight: $1, bias: $2, activation: $3) }, 5e-5)
+    }
+
+    @Test("Winograd F(2x2,3x3), F(4x4,3x3) and im2col equal a direct convolution, with fused bias and activations, on every ISA",
+          arguments: [2, 4], shapes)
+    func matchesDirect(tile: Int, size: (Int, Int)) {
+        let x = randomTensor([2, 6, size.0, size.1], seed: 11)
         let wt = randomTensor([5, 6, 3, 3], seed: 12)
         let b = randomTensor([5], seed: 13)
         let r = naiveConv(x, wt, b, padding: 1)
-        let wino = conv2dWinograd(x, weight: wt, bias: b)
+        let (conv, bound) = Self.winograd(tile)
+        let wino = conv(x, wt, b, .identity)
         let col = conv2dIm2col(x, weight: wt, bias: b, padding: 1)
         #expect(wino.shape == r.shape && col.shape == r.shape)
-        #expect(zip(wino.data, r.data).allSatisfy { abs($0 - $1) < 1e-5 })
+        let err = zip(wino.data, r.data).map { abs($0 - $1) }.max() ?? 0
+        #expect(err < bound, "F(\(tile)x\(tile)) max abs error \(err)")
         #expect(zip(col.data, r.data).allSatisfy { abs($0 - $1) < 1e-5 })
-        #expect(conv2dWinograd(x, weight: wt, bias: b, activation: .leakyReLU(0.2)) == leakyReLU(wino, slope: 0.2))
-        #expect(conv2dWinograd(x, weight: wt, bias: b, activation: .relu) == relu(wino))
+        #expect(conv(x, wt, b, .leakyReLU(0.2)) == leakyReLU(wino, slope: 0.2))
+        #expect(conv(x, wt, b, .relu) == relu(wino))
+        for isa in ISA.allCases where isa <= GEMM.detectedISA {
+            #expect(EngineSettings.current.with(isa: isa).run { conv(x, wt, b, .identity) } == wino, "\(isa)")
+        }
+    }
+
+    @Test("Winograd F(4x4,3x3) on rows of >= 16 whole tiles (the transforms' contiguous path): direct, every ISA, 1 and 2 threads",
+          arguments: [(20, 70), (9, 130), (16, 64)])
+    func f4WideRows(h: Int, w: Int) {
+        let x = randomTensor([1, 8, h, w], seed: 41)
+        let wt = randomTensor([5, 8, 3, 3], seed: 42)
+        let b = randomTensor([5], seed: 43)
+        let r = naiveConv(x, wt, b, padding: 1)
+        let wino = EngineSettings.current.with(threads: 1, isa: .generic).run {
+            conv2dWinogradF4(x, weight: wt, bias: b, activation: .leakyReLU(0.2))
+        }
+        let err = zip(wino.data, leakyReLU(r, slope: 0.2).data).map { abs($0 - $1) }.max() ?? 0
+        #expect(err < 5e-5, "max abs error \(err)")
+        for isa in ISA.allCases where isa <= GEMM.detectedISA {
+            let y = EngineSettings.current.with(threads: 2, isa: isa).run {
+                conv2dWinogradF4(x, weight: wt, bias: b, activation: .leakyReLU(0.2))
+            }
+            #expect(y.data.withUnsafeBytes { Array($0) } == wino.data.withUnsafeBytes { Array($0) }, "\(isa)")
+        }
+    }
+
+    @Test("conv2d follows winogradTile, winograd and winogradMinInputChannels")
+    func dispatch() {
+        let x = randomTensor([1, 8, 11, 10], seed: 31)
+        let wt = randomTensor([4, 8, 3, 3], seed: 32)
+        let base = EngineSettings.current.with(winogradMinInputChannels: 8)
+        #expect(base.with(winogradTile: 4).run { conv2d(x, weight: wt, bias: nil, padding: 1) } == conv2dWinogradF4(x, weight: wt, bias: nil))
+        #expect(base.with(winogradTile: 2).run { conv2d(x, weight: wt, bias: nil, padding: 1) } == conv2dWinograd(x, weight: wt, bias: nil))
+        #expect(base.with(winograd: false).run { conv2d(x, weight: wt, bias: nil, padding: 1) } == conv2dIm2col(x, weight: wt, bias: nil, padding: 1))
+        #expect(base.with(winogradMinInputChannels: 9).run { conv2d(x, weight: wt, bias: nil, padding: 1) } == conv2dIm2col(x, weight: wt, bias: nil, padding: 1))
+        #expect(EngineSettings(threads: 1, isa: .generic).winogradTile == 4)
+        #expect(EngineSettings(threads: 1, isa: .generic).kernels == "fma-chain-1+winograd-f4")
+        #expect(base.with(winogradTile: 2).kernels == "fma-chain-1+winograd-f2-c8")
+        #expect(base.with(winograd: false).kernels == "fma-chain-1+im2col")
     }
 }

@@ -77,19 +77,20 @@ struct PretrainedParityTests {
 struct PretrainedISAIdentityTests {
     static func all() throws -> [ModelFixtures.Entry] { try PretrainedFixtures.cnn() + PretrainedFixtures.entries("ncsr.json") }
 
-    @Test("generic == AVX2 (im2col and Winograd)", .enabled(if: GEMM.detectedISA >= .avx2, "no AVX2+FMA on this CPU"), arguments: try all())
+    @Test("generic (1 thread) == AVX2 (2 threads), im2col, Winograd F(2x2) and F(4x4)", .enabled(if: GEMM.detectedISA >= .avx2, "no AVX2+FMA on this CPU"), arguments: try all())
     func avx2(_ e: ModelFixtures.Entry) throws { try same(e, .avx2) }
 
-    @Test("generic == AVX-512 (im2col and Winograd)", .enabled(if: GEMM.detectedISA >= .avx512, "no AVX-512F on this CPU"), arguments: try all())
+    @Test("generic (1 thread) == AVX-512 (2 threads), im2col, Winograd F(2x2) and F(4x4)", .enabled(if: GEMM.detectedISA >= .avx512, "no AVX-512F on this CPU"), arguments: try all())
     func avx512(_ e: ModelFixtures.Entry) throws { try same(e, .avx512) }
 
     func same(_ e: ModelFixtures.Entry, _ isa: ISA) throws {
         let net = try PretrainedFixtures.network(e)
         let x = try readNpy(PretrainedFixtures.dir.appendingPathComponent(e.input))
-        for minChannels in [Int.max, 1] {
-            let settings = EngineSettings.current.with(winogradMinInputChannels: minChannels)
-            let bytes = { (isa: ISA) in settings.with(isa: isa).run { net(x) }.data.withUnsafeBytes { Array($0) } }
-            #expect(bytes(.generic) == bytes(isa), "\(e.name): \(isa.rawValue) differs from generic")
+        for variant in convolutionVariants() {
+            let bytes = { (isa: ISA, threads: Int) in
+                variant.settings.with(threads: threads, isa: isa).run { net(x) }.data.withUnsafeBytes { Array($0) }
+            }
+            #expect(bytes(.generic, 1) == bytes(isa, 2), "\(e.name), \(variant.label): \(isa.rawValue) with 2 threads differs from generic with 1")
         }
     }
 }

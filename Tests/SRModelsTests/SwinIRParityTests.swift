@@ -10,8 +10,9 @@ struct SwinIRParityTests {
     func run(_ name: String) throws {
         let fx = try TransformerFixture(name)
         let net = try fx.network(SwinIRConfig.self) { try SwinIR(config: $0, weights: $1) }.net
-        let out = net(fx.input)
-        expectParity(out, fx.expected, name, unsaturated: true)
+        for variant in convolutionVariants() {
+            expectParity(variant.settings.run { net(fx.input) }, fx.expected, "\(name) (\(variant.label))", unsaturated: true)
+        }
     }
 
     /// x2, window 4, BasicSR reflect padding, 13x11 input (neither side a multiple of the window).

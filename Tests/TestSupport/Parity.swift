@@ -52,13 +52,22 @@ public func expectParity(_ got: Tensor, _ want: Tensor, _ label: String, unsatur
     }
 }
 
-/// Runs `net` on `x` with every 3x3 convolution by im2col, then every one by Winograd (fixtures are
-/// narrower than the default Winograd threshold), and checks both with ``expectParity(_:_:_:unsaturated:sourceLocation:)``.
+/// The 3x3 convolution algorithms every parity and identity test runs: im2col, and Winograd F(2x2,3x3)
+/// and F(4x4,3x3) from one input channel (fixtures are narrower than the default threshold of 64), each
+/// as settings derived from ``EngineSettings/current``, with a label.
+public func convolutionVariants(_ base: EngineSettings = .current) -> [(label: String, settings: EngineSettings)] {
+    [("im2col", base.with(winogradMinInputChannels: Int.max)),
+     ("Winograd F(2x2) from 1 channel", base.with(winogradTile: 2, winogradMinInputChannels: 1)),
+     ("Winograd F(4x4) from 1 channel", base.with(winogradTile: 4, winogradMinInputChannels: 1))]
+}
+
+/// Runs `net` on `x` under each of ``convolutionVariants(_:)`` and checks every output with
+/// ``expectParity(_:_:_:unsaturated:sourceLocation:)``.
 public func expectParity(_ net: any SRNetwork, _ x: Tensor, _ want: Tensor, _ label: String = "",
                          sourceLocation: SourceLocation = #_sourceLocation) {
-    for minChannels in [Int.max, 1] {
-        let y = EngineSettings.current.with(winogradMinInputChannels: minChannels).run { net(x) }
-        expectParity(y, want, "\(label) (Winograd from \(minChannels) channels)", sourceLocation: sourceLocation)
+    for variant in convolutionVariants() {
+        let y = variant.settings.run { net(x) }
+        expectParity(y, want, "\(label) (\(variant.label))", sourceLocation: sourceLocation)
     }
 }
 

@@ -49,6 +49,19 @@ double sisr_cos(double x);
 void sisr_vexpf(int isa, const float *x, float *y, ptrdiff_t n);
 void sisr_verff(int isa, const float *x, float *y, ptrdiff_t n);
 
+// Winograd F(4x4, 3x3) transforms (winograd.c), the same bits on every instruction set.
+/// `V[c][ξ][tile] = (B^T d B)[ξ]` (ξ = 6 i + k, `t` tiles per ξ) for the 6x6 patch `d` of each of the
+/// `t = rows * tiles_x` tiles of a zero-padded input block `pad[channels][4 rows + 2][pw]`; tile
+/// `r * tiles_x + x` starts at row 4 r, column 4 x.
+void sisr_winograd4_input(int isa, const float *pad, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t tiles_x,
+                          ptrdiff_t pw, float *v, ptrdiff_t t);
+/// `Y = A^T M A + bias[o]`, then the activation (`act` 0 identity, 1 ReLU, 2 LeakyReLU(`slope`)), for
+/// each tile of each output channel of `m[cout][36][t]`, written into `out[cout][h][w]` from image row
+/// `first_row` (only the outputs inside the image). `bias` may be NULL. Reads up to 15 floats past `m`'s end.
+void sisr_winograd4_output(int isa, const float *m, ptrdiff_t cout, ptrdiff_t t, ptrdiff_t tiles_x,
+                           ptrdiff_t first_row, ptrdiff_t h, ptrdiff_t w, const float *bias, int act, float slope,
+                           float *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,7 @@
 import CSISRKernels
 
-// The one place the C kernels (Sources/CSISRKernels) are imported: the matrix product and the
-// deterministic math.
+// The one place the C kernels (Sources/CSISRKernels) are imported: the matrix product, the Winograd
+// F(4x4, 3x3) transforms and the deterministic math.
 
 /// The engine's matrix product.
 ///
@@ -83,5 +83,33 @@ public enum DMath {
     public static func erf(inPlace x: UnsafeMutableBufferPointer<Float>) {
         guard let p = x.baseAddress else { return }
         sisr_verff(Int32(EngineSettings.current.isa.level), p, p, x.count)
+    }
+}
+
+/// The Winograd F(4x4, 3x3) transforms in C (`Sources/CSISRKernels/winograd.c`): fixed sequences of
+/// float operations per tile, vectorised across tiles on the instruction set of ``EngineSettings/current``,
+/// the same bits on every one.
+package enum WinogradKernels {
+    /// `V[c][ξ][tile]` for the `rows * tilesX` tiles of a zero-padded block `pad[channels][4 rows + 2][pw]`.
+    package static func input(
+        _ pad: UnsafePointer<Float>, channels: Int, rows: Int, tilesX: Int, paddedWidth pw: Int,
+        into v: UnsafeMutablePointer<Float>
+    ) {
+        sisr_winograd4_input(Int32(EngineSettings.current.isa.level), pad, channels, rows, tilesX, pw, v, rows * tilesX)
+    }
+
+    /// `A^T M A + bias`, then `activation`, from `m[cout][36][t]` into the image rows from `firstRow` of
+    /// `out[cout][h][w]`. `m` must have 16 readable floats past its end.
+    package static func output(
+        _ m: UnsafePointer<Float>, channels cout: Int, tiles t: Int, tilesX: Int, firstRow: Int, height h: Int,
+        width w: Int, bias: UnsafePointer<Float>?, _ activation: Activation, into out: UnsafeMutablePointer<Float>
+    ) {
+        let (act, slope): (Int32, Float) = switch activation {
+        case .identity: (0, 0)
+        case .relu: (1, 0)
+        case let .leakyReLU(s): (2, s)
+        }
+        sisr_winograd4_output(
+            Int32(EngineSettings.current.isa.level), m, cout, t, tilesX, firstRow, h, w, bias, act, slope, out)
     }
 }

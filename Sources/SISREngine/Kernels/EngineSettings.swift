@@ -1,4 +1,5 @@
 import Foundation
+import SISRCore
 
 /// Instruction-set levels the kernels can use. Results are identical on every level; only speed differs.
 public enum ISA: String, Sendable, CaseIterable, Comparable, Codable {
@@ -25,21 +26,30 @@ public enum ISA: String, Sendable, CaseIterable, Comparable, Codable {
 /// The engine's numeric settings, as a value. The settings in force are ``current``, a task-local
 /// that ``Compute`` carries into its worker threads, so concurrent tasks (test suites, a server) can
 /// run with different settings without racing on a global. None of them changes any output bit
-/// except ``winograd`` and ``winogradMinInputChannels``, which choose the convolution algorithm.
+/// except ``winograd``, ``winogradTile`` and ``winogradMinInputChannels``, which choose the convolution
+/// algorithm (``kernels`` names the choice, as a release manifest records it).
 public struct EngineSettings: Sendable, Equatable {
     /// Worker threads for tensor operations (at least 1).
     public var threads: Int
     /// Instruction set of the kernels; always at most what the CPU supports.
     public var isa: ISA
-    /// Whether 3x3 convolutions with padding 1 use Winograd F(2x2, 3x3) rather than im2col.
+    /// Whether 3x3 convolutions with padding 1 use Winograd rather than im2col.
     public var winograd: Bool
+    /// Output tile of the Winograd path: 4 for F(4x4, 3x3) (the default: 36 multiplies per 16 outputs),
+    /// 2 for F(2x2, 3x3) (16 per 4, the algorithm of releases before it; smaller rounding error).
+    public var winogradTile: Int
     /// 3x3 convolutions with fewer input channels use im2col even when ``winograd`` is on.
     public var winogradMinInputChannels: Int
 
-    public init(threads: Int, isa: ISA, winograd: Bool = true, winogradMinInputChannels: Int = 64) {
+    /// The Winograd output tiles the engine implements.
+    public static let winogradTiles = [2, 4]
+
+    public init(threads: Int, isa: ISA, winograd: Bool = true, winogradTile: Int = 4, winogradMinInputChannels: Int = 64) {
+        precondition(Self.winogradTiles.contains(winogradTile), "EngineSettings: winogradTile must be 2 or 4, not \(winogradTile)")
         self.threads = max(1, threads)
         self.isa = min(isa, GEMM.detectedISA)
         self.winograd = winograd
+        self.winogradTile = winogradTile
         self.winogradMinInputChannels = max(1, winogradMinInputChannels)
     }
 
@@ -63,10 +73,12 @@ public struct EngineSettings: Sendable, Equatable {
 
     /// A copy with some values changed.
     public func with(
-        threads: Int? = nil, isa: ISA? = nil, winograd: Bool? = nil, winogradMinInputChannels: Int? = nil
+        threads: Int? = nil, isa: ISA? = nil, winograd: Bool? = nil, winogradTile: Int? = nil,
+        winogradMinInputChannels: Int? = nil
     ) -> EngineSettings {
         EngineSettings(
             threads: threads ?? self.threads, isa: isa ?? self.isa, winograd: winograd ?? self.winograd,
+            winogradTile: winogradTile ?? self.winogradTile,
             winogradMinInputChannels: winogradMinInputChannels ?? self.winogradMinInputChannels)
     }
 
@@ -75,9 +87,25 @@ public struct EngineSettings: Sendable, Equatable {
         try EngineSettings.$current.withValue(self, operation: body)
     }
 
-    /// One line naming what runs, e.g. `kernels avx512 (GEMM tile 8x48, fma chain), threads 2`.
+    /// The arithmetic these settings give, as a release manifest's `tool.kernels` records it: the
+    /// kernels' contract (``SISRVersion/kernels``), then the 3x3 convolution algorithm, e.g.
+    /// `fma-chain-1+winograd-f4` (a threshold other than 64 input channels is appended as `-c<n>`).
+    /// Settings with equal strings give equal bits on every CPU and thread count.
+    public var kernels: String {
+        guard winograd else { return SISRVersion.kernels + "+im2col" }
+        let threshold = winogradMinInputChannels == 64 ? "" : "-c\(winogradMinInputChannels)"
+        return SISRVersion.kernels + "+winograd-f\(winogradTile)" + threshold
+    }
+
+    /// The 3x3 convolution algorithm in words, e.g. `Winograd F(4x4,3x3) from 64 input channels`.
+    public var convolution: String {
+        winograd ? "Winograd F(\(winogradTile)x\(winogradTile),3x3) from \(winogradMinInputChannels) input channels" : "im2col"
+    }
+
+    /// One line naming what runs, e.g. `kernels avx512 (GEMM tile 8x48, sequential fma chain),
+    /// 3x3 conv Winograd F(4x4,3x3) from 64 input channels, threads 2`.
     public var summary: String {
         let t = GEMM.tile(isa)
-        return "kernels \(isa.rawValue) (GEMM tile \(t.rows)x\(t.columns), sequential fma chain), threads \(threads)"
+        return "kernels \(isa.rawValue) (GEMM tile \(t.rows)x\(t.columns), sequential fma chain), 3x3 conv \(convolution), threads \(threads)"
     }
 }

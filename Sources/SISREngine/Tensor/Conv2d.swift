@@ -23,7 +23,8 @@ public enum Activation: Sendable, Equatable {
 /// then add the bias and apply the activation while the tile is still in cache.
 ///
 /// 3x3 convolutions with padding 1 and at least ``EngineSettings/winogradMinInputChannels`` input channels use
-/// ``conv2dWinograd(_:weight:bias:activation:)`` when ``EngineSettings/winograd`` is on (the default); everything
+/// Winograd when ``EngineSettings/winograd`` is on (the default): ``conv2dWinogradF4(_:weight:bias:activation:)``
+/// with ``EngineSettings/winogradTile`` 4 (the default), ``conv2dWinograd(_:weight:bias:activation:)`` with 2. Everything
 /// else uses ``conv2dIm2col(_:weight:bias:padding:activation:)``.
 public func conv2d(
     _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int, activation: Activation = .identity
@@ -33,7 +34,9 @@ public func conv2d(
     if settings.winograd && padding == 1 && weight.shape[2] == 3 && weight.shape[3] == 3
         && weight.shape[1] >= settings.winogradMinInputChannels
     {
-        return conv2dWinograd(x, weight: weight, bias: bias, activation: activation)
+        return settings.winogradTile == 4
+            ? conv2dWinogradF4(x, weight: weight, bias: bias, activation: activation)
+            : conv2dWinograd(x, weight: weight, bias: bias, activation: activation)
     }
     return conv2dIm2col(x, weight: weight, bias: bias, padding: padding, activation: activation)
 }

@@ -9,53 +9,83 @@ import SISRCore
 /// Tiles are processed in blocks of whole tile rows whose size depends only on the shapes, one block per
 /// work item, so the output is byte-identical for any thread count.
 public func conv2dWinograd(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Activation = .identity) -> Tensor {
+    let cin = x.nchw.c, cout = weight.nchw.n
+    // About 8 MB of transformed input per block; V and M are [ξ][channel][tile].
+    return winogradConvolution(
+        x, weight: weight, bias: bias, tile: 2, targetTiles: max(128, (1 << 21) / (16 * cin)),
+        transformedWeights: winogradWeights, layout: { t in (xiStride: cin * t, ld: t, mXiStride: cout * t, mLd: t) },
+        input: { pad, rows, tilesX, pw, t, v in
+            winogradInputTransform(pad, channels: cin, rows: rows, tilesX: tilesX, paddedWidth: pw, into: v, stride: t)
+        },
+        output: { m, t, tilesX, firstRow, h, w, pb, out in
+            for o in 0..<cout {
+                winogradOutputTransform(
+                    m + o * t, stride: cout * t, tiles: t, tilesX: tilesX, firstRow: firstRow,
+                    height: h, width: w, bias: pb?[o] ?? 0, activation, into: out + o * h * w)
+            }
+        })
+}
+
+/// The block loop both Winograd variants share, for output tiles of `tile x tile` (input patches of
+/// `tile + 2`): tiles are processed in blocks of whole tile rows (about `targetTiles` tiles, at least one
+/// row; a size that depends only on the shapes), one block per work item. Per block: a zero-padded copy
+/// of the input rows, `input` (writes V), one single-threaded GEMM per ξ over the channels
+/// (`M[ξ] = U[ξ] V[ξ]`, strides from `layout(t)`), then `output` (writes the image rows of the block).
+/// `U` is `[ξ][Cout][Cin]`. M has 16 floats of slack past its end.
+func winogradConvolution(
+    _ x: Tensor, weight: Tensor, bias: Tensor?, tile: Int, targetTiles: Int, transformedWeights: (Tensor) -> [Float],
+    layout: (_ t: Int) -> (xiStride: Int, ld: Int, mXiStride: Int, mLd: Int),
+    input: (_ pad: UnsafeMutablePointer<Float>, _ rows: Int, _ tilesX: Int, _ pw: Int, _ t: Int, _ v: UnsafeMutablePointer<Float>) -> Void,
+    output: (_ m: UnsafeMutablePointer<Float>, _ t: Int, _ tilesX: Int, _ firstRow: Int, _ h: Int, _ w: Int,
+             _ bias: UnsafeBufferPointer<Float>?, _ out: UnsafeMutablePointer<Float>) -> Void
+) -> Tensor {
     let (n, cin, h, w) = x.nchw
     let (cout, wcin, kh, kw) = weight.nchw
-    precondition(kh == 3 && kw == 3 && cin == wcin, "conv2dWinograd: needs a [Cout, \(cin), 3, 3] weight")
-    if let bias { precondition(bias.count == cout, "conv2dWinograd: bias has \(bias.count) values for \(cout) channels") }
+    let name = "Winograd F(\(tile)x\(tile),3x3)"
+    precondition(kh == 3 && kw == 3 && cin == wcin, "\(name): needs a [Cout, \(cin), 3, 3] weight")
+    if let bias { precondition(bias.count == cout, "\(name): bias has \(bias.count) values for \(cout) channels") }
     Compute.flopCounter?.add(2 * Double(n) * Double(cout) * Double(cin * 9) * Double(h * w))
-    let u = winogradWeights(weight)
-    let tilesY = (h + 1) / 2, tilesX = (w + 1) / 2
-    // About 8 MB of transformed input per block, and at least one tile row.
-    let targetTiles = max(128, (1 << 21) / (16 * cin))
+    let u = transformedWeights(weight)
+    let xis = (tile + 2) * (tile + 2)
+    let tilesY = (h + tile - 1) / tile, tilesX = (w + tile - 1) / tile
     let rowsPerBlock = max(1, min(tilesY, targetTiles / tilesX))
     let blocks = (tilesY + rowsPerBlock - 1) / rowsPerBlock
     let maxT = rowsPerBlock * tilesX
-    let pw = 2 * tilesX + 2, phMax = 2 * rowsPerBlock + 2
-    let scratch = 16 * cin * maxT + 16 * cout * maxT + cin * phMax * pw
+    let pw = tile * tilesX + 2, phMax = tile * rowsPerBlock + 2
+    let mSize = xis * cout * maxT + 16
+    let scratch = xis * cin * maxT + mSize + cin * phMax * pw
 
     return Tensor.filled(shape: [n, cout, h, w]) { out in
         x.data.withUnsafeBufferPointer { px in
             u.withUnsafeBufferPointer { pu in
-                let bias = bias?.data
-                Compute.forEachWorker(items: n * blocks) { _, items in
-                    ScratchPool.shared.with(count: scratch) { buf in
-                        let v = buf.baseAddress!, m = v + 16 * cin * maxT, pad = m + 16 * cout * maxT
-                        for item in items {
-                            let b = item / blocks
-                            let ty0 = (item % blocks) * rowsPerBlock, ty1 = min(tilesY, ty0 + rowsPerBlock)
-                            let t = (ty1 - ty0) * tilesX, ph = 2 * (ty1 - ty0) + 2
-                            let xb = px.baseAddress! + b * cin * h * w
-                            // Zero-padded copy of input rows 2*ty0-1 ..< 2*ty1+1, columns -1 ..< 2*tilesX+1.
-                            for c in 0..<cin {
-                                for py in 0..<ph {
-                                    let row = pad + (c * ph + py) * pw, sy = 2 * ty0 - 1 + py
-                                    row.update(repeating: 0, count: pw)
-                                    if sy >= 0 && sy < h { (row + 1).update(from: xb + (c * h + sy) * w, count: w) }
+                (bias?.data ?? []).withUnsafeBufferPointer { pbAll in
+                    let pb = bias == nil ? nil : pbAll
+                    Compute.forEachWorker(items: n * blocks) { _, items in
+                        ScratchPool.shared.with(count: scratch) { buf in
+                            let v = buf.baseAddress!, m = v + xis * cin * maxT, pad = m + mSize
+                            for item in items {
+                                let b = item / blocks
+                                let ty0 = (item % blocks) * rowsPerBlock, ty1 = min(tilesY, ty0 + rowsPerBlock)
+                                let t = (ty1 - ty0) * tilesX, ph = tile * (ty1 - ty0) + 2
+                                let xb = px.baseAddress! + b * cin * h * w
+                                // Zero-padded copy of input rows tile*ty0-1 ..< tile*ty1+1, columns -1 ..< tile*tilesX+1.
+                                for c in 0..<cin {
+                                    for py in 0..<ph {
+                                        let row = pad + (c * ph + py) * pw, sy = tile * ty0 - 1 + py
+                                        row.update(repeating: 0, count: pw)
+                                        if sy >= 0 && sy < h { (row + 1).update(from: xb + (c * h + sy) * w, count: w) }
+                                    }
                                 }
-                            }
-                            winogradInputTransform(pad, channels: cin, rows: ty1 - ty0, tilesX: tilesX, paddedWidth: pw, into: v, stride: t)
-                            for xi in 0..<16 {
-                                GEMM.sgemm(
-                                    m: cout, n: t, k: cin, a: UnsafeBufferPointer(rebasing: pu[(xi * cout * cin)...]),
-                                    b: UnsafeBufferPointer(start: v + xi * cin * t, count: cin * t),
-                                    c: UnsafeMutableBufferPointer(start: m + xi * cout * t, count: cout * t))
-                            }
-                            let ob = out.baseAddress! + b * cout * h * w
-                            for o in 0..<cout {
-                                winogradOutputTransform(
-                                    m + o * t, stride: cout * t, tiles: t, tilesX: tilesX, firstRow: 2 * ty0,
-                                    height: h, width: w, bias: bias?[o] ?? 0, activation, into: ob + o * h * w)
+                                input(pad, ty1 - ty0, tilesX, pw, t, v)
+                                let l = layout(t)
+                                for xi in 0..<xis {
+                                    GEMM.sgemm(
+                                        m: cout, n: t, k: cin, a: UnsafeBufferPointer(rebasing: pu[(xi * cout * cin)...]),
+                                        b: UnsafeBufferPointer(start: v + xi * l.xiStride, count: (cin - 1) * l.ld + t), ldb: l.ld,
+                                        c: UnsafeMutableBufferPointer(start: m + xi * l.mXiStride, count: (cout - 1) * l.mLd + t),
+                                        ldc: l.mLd)
+                                }
+                                output(m, t, tilesX, tile * ty0, h, w, pb, out.baseAddress! + b * cout * h * w)
                             }
                         }
                     }
@@ -218,7 +248,7 @@ private func storeInterleaved(_ even: SIMD8<Float>, _ odd: SIMD8<Float>, _ row: 
 }
 
 @inline(__always)
-private func activate8(_ v: SIMD8<Float>, _ activation: Activation) -> SIMD8<Float> {
+func activate8(_ v: SIMD8<Float>, _ activation: Activation) -> SIMD8<Float> {
     switch activation {
     case .identity: return v
     case .relu: return v.replacing(with: 0, where: v .<= 0)

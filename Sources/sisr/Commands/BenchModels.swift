@@ -45,10 +45,14 @@ extension SISRCommand {
         @Option(help: "Comma-separated subset of: \((models + zooAModels).map(\.name).joined(separator: ", ")) (default: EDSR, RCAN, RRDBNet and SwinIR-M).") var only: String?
         @Flag(help: "Use im2col for every convolution (no Winograd), for comparison.") var im2col = false
         @Option(help: "Fewest input channels for the Winograd path (default 64).") var winogradMinChannels: Int?
+        @Option(help: "Winograd output tile: 4 for F(4x4,3x3) (default), 2 for F(2x2,3x3).") var winogradTile = 4
         @Flag(help: "Print JSON instead of a table.") var json = false
 
         func validate() throws {
             guard width >= 4, height >= 4, repeats >= 1 else { throw ValidationError("width/height >= 4 and repeats >= 1 required.") }
+            guard EngineSettings.winogradTiles.contains(winogradTile) else {
+                throw ValidationError("--winograd-tile must be one of \(EngineSettings.winogradTiles.map(String.init).joined(separator: ", ")), not \(winogradTile).")
+            }
             if let only {
                 let known = Set((Self.models + Self.zooAModels).map(\.name))
                 for name in only.split(separator: ",") where !known.contains(String(name)) {
@@ -59,7 +63,7 @@ extension SISRCommand {
 
         func run() throws {
             let settings = EngineSettings.current.with(
-                threads: threads.count, winograd: !im2col, winogradMinInputChannels: winogradMinChannels)
+                threads: threads.count, winograd: !im2col, winogradTile: winogradTile, winogradMinInputChannels: winogradMinChannels)
             try settings.run { try measure() }
         }
 
@@ -69,7 +73,7 @@ extension SISRCommand {
             let x = Tensor(shape: [1, 3, height, width], data: (0..<(3 * width * height)).map { _ in Float(rng.nextDouble()) })
             var results: [String: [String: Double]] = [:]
             if !json {
-                print("input \(width)x\(height) -> x4, \(EngineSettings.current.summary), 3x3 conv \(im2col ? "im2col" : "Winograd F(2x2,3x3)")")
+                print("input \(width)x\(height) -> x4, \(EngineSettings.current.kernels): \(EngineSettings.current.summary)")
             }
             let byDefault = Set(Self.models.map(\.name)).subtracting(Self.pretrainedModels.map(\.name))
             for model in Self.models + Self.zooAModels where selected?.contains(model.name) ?? byDefault.contains(model.name) {
@@ -93,7 +97,8 @@ extension SISRCommand {
             if json {
                 var obj = results.mapValues { JSONValue.object($0.mapValues { .double($0) }) }
                 obj["kernels"] = .string(EngineSettings.current.isa.rawValue)
-                obj["conv3x3"] = .string(im2col ? "im2col" : "winograd")
+                obj["conv3x3"] = .string(EngineSettings.current.convolution)
+                obj["arithmetic"] = .string(EngineSettings.current.kernels)
                 print(CanonicalJSON.string(.object(obj)))
             }
         }
