@@ -46,6 +46,36 @@ import Testing
         #expect(losses.count == 4 && losses.last! < losses.first!, "\(losses)")
     }
 
+    @Test func aSavedModelPredictsWhatTheTrainedOneDid() throws {
+        let data = try SmallRelease.data()
+        var cnn = Self.tiny()
+        cnn.schedule = .cosine
+        cnn.testStride = 4
+        let net = try cnn.train(data)
+        let direct = Predictions.encode(try cnn.predict(net, data))
+        let file = try SmallRelease.scratch("cnn-model").appendingPathComponent("cnn.safetensors")
+        try CNNModelFile.save(net, classes: data.classes, fmapBase: cnn.fmapBase, fmapMax: cnn.fmapMax, to: file)
+        let loaded = try CNNModelFile.load(file, classes: data.classes)
+        #expect(Predictions.encode(try cnn.predict(loaded, data)) == direct)
+        // The cosine schedule and the denser test grid change the predictions.
+        #expect(direct != Predictions.encode(try Self.tiny().run(data)))
+        // Other classes, or a file that is not a cnn model, are refused naming the file.
+        #expect { try CNNModelFile.load(file, classes: Array(data.classes.reversed())) } throws: {
+            "\($0)".contains(file.path) && "\($0)".contains("other classes")
+        }
+        let other = file.deletingLastPathComponent().appendingPathComponent("plain.safetensors")
+        try writeSafetensors(net.parameters.stateDict, to: other)
+        #expect { try CNNModelFile.load(other, classes: data.classes) } throws: { "\($0)".contains("not a cnn baseline model") }
+    }
+
+    @Test func theCosineScheduleDecaysToZero() {
+        var cnn = CNNBaseline()
+        cnn.schedule = .cosine
+        #expect(cnn.learningRate(step: 0, of: 100) == cnn.learningRate)
+        #expect(abs(cnn.learningRate(step: 50, of: 100) - cnn.learningRate / 2) < 1e-12)
+        #expect(cnn.learningRate(step: 99, of: 100) < cnn.learningRate * 1e-3)
+    }
+
     @Test func aPatchLargerThanTheImagesIsAClearError() throws {
         var cnn = Self.tiny()
         cnn.patch = 64

@@ -41,19 +41,42 @@ public struct CNNBaseline: Sendable {
         return epochs * perEpoch + (data.test.samples.count + batchSize - 1) / batchSize
     }
 
+    /// Learning rate over training: `constant`, or `cosine` decay from the base rate to 0 over all steps.
+    public enum Schedule: String, Sendable, CaseIterable { case constant, cosine }
+    public var schedule = Schedule.constant
+    /// Test crops start at multiples of this many pixels in both directions (nil: half a patch).
+    public var testStride: Int?
+
+    /// Training steps plus test batches (for progress lines).
+    public func workCount(_ data: ProtocolData, training: Bool = true) -> Int {
+        let perEpoch = (data.train.samples.count + batchSize - 1) / batchSize
+        return (training ? epochs * perEpoch : 0) + (data.test.samples.count + batchSize - 1) / batchSize
+    }
+
     /// Trains on the protocol's train split, predicts its test split. `onStep` is called after every
     /// training step and test batch; `onEpoch(epoch, mean loss)` after every epoch.
     public func run(_ data: ProtocolData, onStep: (() -> Void)? = nil, onEpoch: ((Int, Double) -> Void)? = nil) throws -> [Prediction] {
+        try predict(try train(data, onStep: onStep, onEpoch: onEpoch), data, onStep: onStep)
+    }
+
+    /// The learning rate of training step `step` of `total`.
+    func learningRate(step: Int, of total: Int) -> Double {
+        switch schedule {
+        case .constant: return learningRate
+        case .cosine: return learningRate * 0.5 * (1 + DMath.cos(Double.pi * Double(step) / Double(max(total, 1))))
+        }
+    }
+
+    /// Trains a network on the protocol's train split.
+    public func train(_ data: ProtocolData, onStep: (() -> Void)? = nil, onEpoch: ((Int, Double) -> Void)? = nil) throws -> AttributionNetwork {
         guard epochs >= 0, batchSize >= 1, learningRate > 0 else {
             throw SISRError.invalidArgument("cnn: epochs must be >= 0, batch >= 1 and the learning rate positive")
         }
-        let smallest = (data.train.samples + data.test.samples).map { min($0.width, $0.height) }.min() ?? 0
-        guard patch <= smallest else {
-            throw SISRError.invalidArgument("cnn: the \(patch)-px patch is larger than the smallest image side (\(smallest)); use --patch \(Self.largestPowerOfTwo(atMost: smallest))")
-        }
+        try checkPatch(patch, data)
         let net = try AttributionNetwork(classes: data.classes.count, patch: patch, fmapBase: fmapBase, fmapMax: fmapMax, seed: seed)
         let adam = Adam(net.parameters.parameters, learningRate: learningRate, betas: (0, 0.99), eps: 1e-8)
         let n = data.train.samples.count
+        let stepsPerEpoch = (n + batchSize - 1) / batchSize
         for epoch in 0..<epochs {
             var order = Array(0..<n)
             var rng = SeededRandom(seed: seed, "cnn-order", String(epoch))
@@ -70,6 +93,7 @@ public struct CNNBaseline: Sendable {
                     let (x, y, flip) = trainCrop(key: s.key, width: image.width, height: image.height, epoch: epoch)
                     pixels += Self.planes(image, x: x, y: y, patch: patch, flip: flip)
                 }
+                adam.learningRate = learningRate(step: epoch * stepsPerEpoch + steps, of: epochs * stepsPerEpoch)
                 net.parameters.zeroGrad()
                 let x = Variable(Tensor(shape: [members.count, 3, patch, patch], data: pixels))
                 let loss = softmaxCrossEntropy(net.forward(x), labels: members.map { data.train.classIds[$0] })
@@ -82,10 +106,28 @@ public struct CNNBaseline: Sendable {
             onEpoch?(epoch, sum / Double(max(steps, 1)))
         }
         net.parameters.setRequiresGrad(false)
+        return net
+    }
+
+    func checkPatch(_ patch: Int, _ data: ProtocolData) throws {
+        let smallest = (data.train.samples + data.test.samples).map { min($0.width, $0.height) }.min() ?? 0
+        guard patch <= smallest else {
+            throw SISRError.invalidArgument("cnn: the \(patch)-px patch is larger than the smallest image side (\(smallest)); use --patch \(Self.largestPowerOfTwo(atMost: smallest))")
+        }
+    }
+
+    /// Predicts the protocol's test split with a trained network (its own `patch`; `testStride` from
+    /// these settings): the mean softmax probabilities of the image's grid crops.
+    public func predict(_ net: AttributionNetwork, _ data: ProtocolData, onStep: (() -> Void)? = nil) throws -> [Prediction] {
+        guard net.classes == data.classes.count else {
+            throw SISRError.invalidArgument("cnn: the network has \(net.classes) classes, the protocol \(data.experiment.name) \(data.classes.count)")
+        }
+        let patch = net.patch
+        try checkPatch(patch, data)
         var out = [Prediction?](repeating: nil, count: data.test.samples.count)
         var done = 0
         try data.forEachImage(data.test.samples, crop: nil) { i, image in
-            let crops = Self.gridCrops(width: image.width, height: image.height, patch: patch)
+            let crops = Self.gridCrops(width: image.width, height: image.height, patch: patch, stride: testStride ?? patch / 2)
             var pixels = [Float]()
             pixels.reserveCapacity(crops.count * 3 * patch * patch)
             for (x, y) in crops { pixels += Self.planes(image, x: x, y: y, patch: patch) }
@@ -113,10 +155,10 @@ public struct CNNBaseline: Sendable {
         return (x, y, hflip && rng.next() >> 63 == 1)
     }
 
-    /// Test crops: the `patch`-px squares at every multiple of `patch / 2` that fits, in both
-    /// directions (6 on a 128x96 image with 64-px patches), row by row.
-    static func gridCrops(width: Int, height: Int, patch: Int) -> [(Int, Int)] {
-        let step = max(1, patch / 2)
+    /// Test crops: the `patch`-px squares at every multiple of `stride` that fits, in both
+    /// directions (6 on a 128x96 image with 64-px patches and stride 32), row by row.
+    static func gridCrops(width: Int, height: Int, patch: Int, stride step0: Int) -> [(Int, Int)] {
+        let step = max(1, step0)
         return stride(from: 0, through: height - patch, by: step).flatMap { y in
             stride(from: 0, through: width - patch, by: step).map { x in (x, y) }
         }
@@ -139,5 +181,38 @@ public struct CNNBaseline: Sendable {
         var p = 1
         while p * 2 <= n { p *= 2 }
         return p
+    }
+}
+
+/// A trained cnn baseline as a file (`sisr baseline cnn --save-model`, read back by `--model`): the
+/// network's parameters as safetensors (float32, PyTorch's OIHW shapes, keys `32x32.Conv0.weight`...),
+/// with the network's settings and the protocol's classes in its `__metadata__`.
+public enum CNNModelFile {
+    static let kind = "sisr-baseline-cnn"
+
+    public static func save(_ net: AttributionNetwork, classes: [String], fmapBase: Int, fmapMax: Int, to url: URL) throws {
+        try writeSafetensors(net.parameters.stateDict, to: url, metadata: [
+            "format": kind, "patch": String(net.patch), "fmap_base": String(fmapBase), "fmap_max": String(fmapMax),
+            "classes": CanonicalJSON.string(.array(classes.map { .string($0) })),
+        ])
+    }
+
+    /// The network saved in `url`, checked against the protocol's `classes` (same names, same order).
+    public static func load(_ url: URL, classes: [String]) throws -> AttributionNetwork {
+        let checkpoint = try loadCheckpoint(url)
+        let m = checkpoint.metadata
+        func bad(_ problem: String) -> SISRError { .corrupt(path: url.path, problem: problem) }
+        guard m["format"] == kind else { throw bad("not a cnn baseline model (no __metadata__ format \"\(kind)\"; write one with sisr baseline cnn --save-model)") }
+        guard let patch = m["patch"].flatMap(Int.init), let base = m["fmap_base"].flatMap(Int.init), let max = m["fmap_max"].flatMap(Int.init) else {
+            throw bad("metadata patch, fmap_base and fmap_max must be integers")
+        }
+        let saved = try CanonicalJSON.decode([String].self, from: Array((m["classes"] ?? "").utf8), path: url.path + " (metadata classes)")
+        guard saved == classes else {
+            throw bad("trained on other classes (\(saved.count): \(saved.prefix(3).joined(separator: ", "))...) than the protocol's (\(classes.count): \(classes.prefix(3).joined(separator: ", "))...)")
+        }
+        let net = try AttributionNetwork(classes: classes.count, patch: patch, fmapBase: base, fmapMax: max, seed: 0)
+        try net.parameters.load(checkpoint.stateDict(), source: url.path)
+        net.parameters.setRequiresGrad(false)
+        return net
     }
 }

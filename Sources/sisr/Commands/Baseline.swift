@@ -3,7 +3,10 @@ import Baselines
 import DatasetLoader
 import Foundation
 import SISRCore
+import SISRTraining
 import SRModels
+
+extension CNNBaseline.Schedule: ExpressibleByArgument {}
 
 extension SISRCommand {
     struct Baseline: ParsableCommand {
@@ -90,6 +93,18 @@ extension SISRCommand {
         @Flag(help: "cnn: mirror training crops at random (the official recipe does).")
         var hflip = false
 
+        @Option(help: "cnn: learning rate over training, constant or cosine (decay to 0).")
+        var schedule: CNNBaseline.Schedule = .constant
+
+        @Option(help: "cnn: test crops start at multiples of this many pixels (default: half the patch).")
+        var testStride: Int?
+
+        @Option(help: "cnn: write the trained network to this file (safetensors) for --model.")
+        var saveModel: String?
+
+        @Option(help: "cnn: predict with the network in this file (from --save-model) instead of training one.")
+        var model: String?
+
         @OptionGroup var threads: ThreadsOption
 
         @Option(help: "This machine's index, 0-based (default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX).")
@@ -113,6 +128,9 @@ extension SISRCommand {
             guard lr > 0 else { throw ValidationError("--lr must be positive.") }
             guard fmapBase >= 1, fmapMax >= 1 else { throw ValidationError("--fmap-base and --fmap-max must be positive.") }
             guard cropAlign >= 1 else { throw ValidationError("--crop-align must be at least 1.") }
+            guard (testStride ?? 1) >= 1 else { throw ValidationError("--test-stride must be at least 1.") }
+            guard model == nil || saveModel == nil else { throw ValidationError("--model and --save-model exclude each other (a loaded network is not retrained).") }
+            guard name == .cnn || (model == nil && saveModel == nil) else { throw ValidationError("--model and --save-model are options of cnn.") }
             let (_, n) = try WorkerIndex.resolve(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
             if name == .cnn && (n > 1 || merge) {
                 throw ValidationError("cnn trains on one machine: it takes no --worker/--workers/--merge (use --threads); see the README, \"Baselines at corpus scale\".")
@@ -143,12 +161,22 @@ extension SISRCommand {
                 var cnn = CNNBaseline()
                 (cnn.patch, cnn.epochs, cnn.batchSize, cnn.learningRate) = (patch, epochs, batch, lr)
                 (cnn.seed, cnn.fmapBase, cnn.fmapMax, cnn.hflip, cnn.cropAlign) = (seed, fmapBase, fmapMax, hflip, cropAlign)
-                let progress = ProgressReporter(total: cnn.workCount(data), label: "cnn")
+                (cnn.schedule, cnn.testStride) = (schedule, testStride)
+                let progress = ProgressReporter(total: cnn.workCount(data, training: model == nil), label: "cnn")
                 let tty = isatty(2) != 0
-                let predictions = try cnn.run(data, onStep: { progress.advance() }, onEpoch: { epoch, loss in
-                    guard tty else { return }
-                    FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(format: "epoch %d/%d: mean training loss %.4f\n", epoch + 1, epochs, loss)).utf8))
-                })
+                let net: AttributionNetwork
+                if let model {
+                    net = try CNNModelFile.load(URL(fileURLWithPath: model), classes: data.classes)
+                } else {
+                    net = try cnn.train(data, onStep: { progress.advance() }, onEpoch: { epoch, loss in
+                        guard tty else { return }
+                        FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(format: "epoch %d/%d: mean training loss %.4f\n", epoch + 1, epochs, loss)).utf8))
+                    })
+                    if let saveModel {
+                        try CNNModelFile.save(net, classes: data.classes, fmapBase: fmapBase, fmapMax: fmapMax, to: URL(fileURLWithPath: saveModel))
+                    }
+                }
+                let predictions = try cnn.predict(net, data, onStep: { progress.advance() })
                 progress.finish()
                 return try write(predictions, data: data)
             }
