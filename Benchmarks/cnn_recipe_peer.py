@@ -82,8 +82,18 @@ class Net(torch.nn.Module):
         return self.apply(i + 2, f), f
 
 
+HIGHPASS = 0.0
+
+
 def planes(img, x, y, p):
-    return torch.from_numpy(img[y:y + p, x:x + p].transpose(2, 0, 1).astype(np.float32) / 255 * 2 - 1)
+    if HIGHPASS <= 0:
+        return torch.from_numpy(img[y:y + p, x:x + p].transpose(2, 0, 1).astype(np.float32) / 255 * 2 - 1)
+    h, w = img.shape[:2]
+    rows = np.clip(np.arange(y - 1, y + p + 1), 0, h - 1)
+    cols = np.clip(np.arange(x - 1, x + p + 1), 0, w - 1)
+    a = img[rows][:, cols].astype(np.float32) / 255 * 2 - 1
+    box = sum(a[i:i + p, j:j + p] for i in range(3) for j in range(3)) / 9
+    return torch.from_numpy(((a[1:1 + p, 1:1 + p] - box) * HIGHPASS).transpose(2, 0, 1).copy())
 
 
 def main():
@@ -99,9 +109,13 @@ def main():
     ap.add_argument("--schedule", choices=["constant", "cosine"], default="constant")
     ap.add_argument("--crops-per-image", type=int, default=1, help="random crops of each image per epoch")
     ap.add_argument("--test-stride", type=int, default=32)
+    ap.add_argument("--highpass", type=float, default=0,
+                    help="if > 0: feed (x - its 3x3 box mean, edge pixels repeated) times this gain")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
+    global HIGHPASS
+    HIGHPASS = args.highpass
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(args.seed)

@@ -46,6 +46,9 @@ public struct CNNBaseline: Sendable {
     public var schedule = Schedule.constant
     /// Test crops start at multiples of this many pixels in both directions (nil: half a patch).
     public var testStride: Int?
+    /// If > 0, the network sees each pixel minus its 3x3 mean, times this gain (``planes``); 0: the
+    /// image in [-1, 1], as Yu et al.
+    public var highpass: Float = 0
 
     /// Training steps plus test batches (for progress lines).
     public func workCount(_ data: ProtocolData, training: Bool = true) -> Int {
@@ -91,7 +94,7 @@ public struct CNNBaseline: Sendable {
                     let s = data.train.samples[i]
                     let image = try data.images.image(of: s)
                     let (x, y, flip) = trainCrop(key: s.key, width: image.width, height: image.height, epoch: epoch)
-                    pixels += Self.planes(image, x: x, y: y, patch: patch, flip: flip)
+                    pixels += Self.planes(image, x: x, y: y, patch: patch, flip: flip, highpass: highpass)
                 }
                 adam.learningRate = learningRate(step: epoch * stepsPerEpoch + steps, of: epochs * stepsPerEpoch)
                 net.parameters.zeroGrad()
@@ -130,7 +133,7 @@ public struct CNNBaseline: Sendable {
             let crops = Self.gridCrops(width: image.width, height: image.height, patch: patch, stride: testStride ?? patch / 2)
             var pixels = [Float]()
             pixels.reserveCapacity(crops.count * 3 * patch * patch)
-            for (x, y) in crops { pixels += Self.planes(image, x: x, y: y, patch: patch) }
+            for (x, y) in crops { pixels += Self.planes(image, x: x, y: y, patch: patch, highpass: highpass) }
             let (logits, features) = net.classify(Variable(Tensor(shape: [crops.count, 3, patch, patch], data: pixels)))
             let probs = softmaxRows(logits.value), d = net.featureCount, f = features.value.data
             let n = Double(crops.count)
@@ -164,13 +167,30 @@ public struct CNNBaseline: Sendable {
         }
     }
 
-    /// The `patch`-px square at `(x, y)` as 3 planes in [-1, 1] (the loader's `u8 / 255`, then `* 2 - 1`).
-    static func planes(_ image: RGBImage, x: Int, y: Int, patch: Int, flip: Bool = false) -> [Float] {
+    /// The `patch`-px square at `(x, y)` as 3 planes in [-1, 1] (the loader's `u8 / 255`, then `* 2 - 1`);
+    /// with `highpass` > 0 instead each pixel minus the mean of its 3x3 neighbourhood (edge pixels of the
+    /// image repeated), times `highpass`: `(9 u - sum of the 9 u) * 2 / (9 * 255) * highpass` from the
+    /// integer sum, so it does not depend on summation order. `flip` mirrors the square left to right.
+    static func planes(_ image: RGBImage, x: Int, y: Int, patch: Int, flip: Bool = false, highpass: Float = 0) -> [Float] {
         var out = [Float](repeating: 0, count: 3 * patch * patch)
+        let w = image.width, h = image.height
+        let scale = Float(2) / Float(9 * 255) * highpass
         for c in 0..<3 {
             for r in 0..<patch {
                 for col in 0..<patch {
-                    out[(c * patch + r) * patch + col] = Float(image[x + (flip ? patch - 1 - col : col), y + r, c]) / Float(255) * 2 - 1
+                    let sx = x + (flip ? patch - 1 - col : col), sy = y + r
+                    let v: Float
+                    if highpass > 0 {
+                        var sum = 0
+                        for dy in -1...1 {
+                            let yy = min(max(sy + dy, 0), h - 1)
+                            for dx in -1...1 { sum += Int(image[min(max(sx + dx, 0), w - 1), yy, c]) }
+                        }
+                        v = Float(9 * Int(image[sx, sy, c]) - sum) * scale
+                    } else {
+                        v = Float(image[sx, sy, c]) / Float(255) * 2 - 1
+                    }
+                    out[(c * patch + r) * patch + col] = v
                 }
             }
         }
@@ -190,21 +210,24 @@ public struct CNNBaseline: Sendable {
 public enum CNNModelFile {
     static let kind = "sisr-baseline-cnn"
 
-    public static func save(_ net: AttributionNetwork, classes: [String], fmapBase: Int, fmapMax: Int, to url: URL) throws {
+    public static func save(_ net: AttributionNetwork, classes: [String], settings: CNNBaseline, to url: URL) throws {
         try writeSafetensors(net.parameters.stateDict, to: url, metadata: [
-            "format": kind, "patch": String(net.patch), "fmap_base": String(fmapBase), "fmap_max": String(fmapMax),
+            "format": kind, "patch": String(net.patch), "fmap_base": String(settings.fmapBase), "fmap_max": String(settings.fmapMax),
+            "highpass": String(settings.highpass),
             "classes": CanonicalJSON.string(.array(classes.map { .string($0) })),
         ])
     }
 
-    /// The network saved in `url`, checked against the protocol's `classes` (same names, same order).
-    public static func load(_ url: URL, classes: [String]) throws -> AttributionNetwork {
+    /// The network saved in `url`, checked against the protocol's `classes` (same names, same order),
+    /// and the input's high-pass gain it was trained with.
+    public static func load(_ url: URL, classes: [String]) throws -> (network: AttributionNetwork, highpass: Float) {
         let checkpoint = try loadCheckpoint(url)
         let m = checkpoint.metadata
         func bad(_ problem: String) -> SISRError { .corrupt(path: url.path, problem: problem) }
         guard m["format"] == kind else { throw bad("not a cnn baseline model (no __metadata__ format \"\(kind)\"; write one with sisr baseline cnn --save-model)") }
-        guard let patch = m["patch"].flatMap(Int.init), let base = m["fmap_base"].flatMap(Int.init), let max = m["fmap_max"].flatMap(Int.init) else {
-            throw bad("metadata patch, fmap_base and fmap_max must be integers")
+        guard let patch = m["patch"].flatMap(Int.init), let base = m["fmap_base"].flatMap(Int.init), let max = m["fmap_max"].flatMap(Int.init),
+              let highpass = m["highpass"].flatMap(Float.init), highpass >= 0 else {
+            throw bad("metadata patch, fmap_base and fmap_max must be integers and highpass a number >= 0")
         }
         let saved = try CanonicalJSON.decode([String].self, from: Array((m["classes"] ?? "").utf8), path: url.path + " (metadata classes)")
         guard saved == classes else {
@@ -213,6 +236,6 @@ public enum CNNModelFile {
         let net = try AttributionNetwork(classes: classes.count, patch: patch, fmapBase: base, fmapMax: max, seed: 0)
         try net.parameters.load(checkpoint.stateDict(), source: url.path)
         net.parameters.setRequiresGrad(false)
-        return net
+        return (net, highpass)
     }
 }

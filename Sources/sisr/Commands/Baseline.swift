@@ -99,6 +99,9 @@ extension SISRCommand {
         @Option(help: "cnn: test crops start at multiples of this many pixels (default: half the patch).")
         var testStride: Int?
 
+        @Option(help: "cnn: feed each pixel minus its 3x3 mean, times this gain (0: the image in [-1, 1], as Yu et al.).")
+        var highpass: Float = 0
+
         @Option(help: "cnn: write the trained network to this file (safetensors) for --model.")
         var saveModel: String?
 
@@ -128,6 +131,7 @@ extension SISRCommand {
             guard lr > 0 else { throw ValidationError("--lr must be positive.") }
             guard fmapBase >= 1, fmapMax >= 1 else { throw ValidationError("--fmap-base and --fmap-max must be positive.") }
             guard cropAlign >= 1 else { throw ValidationError("--crop-align must be at least 1.") }
+            guard highpass >= 0, highpass.isFinite else { throw ValidationError("--highpass must be a number >= 0.") }
             guard (testStride ?? 1) >= 1 else { throw ValidationError("--test-stride must be at least 1.") }
             guard model == nil || saveModel == nil else { throw ValidationError("--model and --save-model exclude each other (a loaded network is not retrained).") }
             guard name == .cnn || (model == nil && saveModel == nil) else { throw ValidationError("--model and --save-model are options of cnn.") }
@@ -161,19 +165,19 @@ extension SISRCommand {
                 var cnn = CNNBaseline()
                 (cnn.patch, cnn.epochs, cnn.batchSize, cnn.learningRate) = (patch, epochs, batch, lr)
                 (cnn.seed, cnn.fmapBase, cnn.fmapMax, cnn.hflip, cnn.cropAlign) = (seed, fmapBase, fmapMax, hflip, cropAlign)
-                (cnn.schedule, cnn.testStride) = (schedule, testStride)
+                (cnn.schedule, cnn.testStride, cnn.highpass) = (schedule, testStride, highpass)
                 let progress = ProgressReporter(total: cnn.workCount(data, training: model == nil), label: "cnn")
                 let tty = isatty(2) != 0
                 let net: AttributionNetwork
                 if let model {
-                    net = try CNNModelFile.load(URL(fileURLWithPath: model), classes: data.classes)
+                    (net, cnn.highpass) = try CNNModelFile.load(URL(fileURLWithPath: model), classes: data.classes)
                 } else {
                     net = try cnn.train(data, onStep: { progress.advance() }, onEpoch: { epoch, loss in
                         guard tty else { return }
                         FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(format: "epoch %d/%d: mean training loss %.4f\n", epoch + 1, epochs, loss)).utf8))
                     })
                     if let saveModel {
-                        try CNNModelFile.save(net, classes: data.classes, fmapBase: fmapBase, fmapMax: fmapMax, to: URL(fileURLWithPath: saveModel))
+                        try CNNModelFile.save(net, classes: data.classes, settings: cnn, to: URL(fileURLWithPath: saveModel))
                     }
                 }
                 let predictions = try cnn.predict(net, data, onStep: { progress.advance() })
