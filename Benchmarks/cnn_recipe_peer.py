@@ -7,7 +7,9 @@ Reads a release with the loader's pure-Python reference reader (python/sisr_load
 `zstandard`) and Pillow, trains the same network (equalized learning rate, LeakyReLU 0.2, 2x2 average
 pools down to 4x4, Dense1, Dense2) on random crops, and scores the test split on grid crops:
 
-    python3 Benchmarks/cnn_recipe_peer.py --release release --protocol attribution-demo --epochs 40
+    python3 Benchmarks/cnn_recipe_peer.py --release release --protocol attribution-demo   # the sisr defaults
+    python3 Benchmarks/cnn_recipe_peer.py --release release --patch 64 --fmap-base 512 --epochs 40 \\
+        --schedule constant --test-stride 32 --highpass 0                         # the recipe before
 
 Its random numbers are PyTorch's, not the project's SeededRandom streams, so accuracies match the Swift
 run only in distribution (with 60 test images one image is 1.7 points). Needs torch, numpy, Pillow,
@@ -100,21 +102,22 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--release", required=True)
     ap.add_argument("--protocol", default="attribution-demo")
-    ap.add_argument("--patch", type=int, default=64)
-    ap.add_argument("--fmap-base", type=int, default=512)
+    ap.add_argument("--patch", type=int, default=32)
+    ap.add_argument("--fmap-base", type=int, default=256)
     ap.add_argument("--fmap-max", type=int, default=64)
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--epochs", type=int, default=160)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=0.002)
-    ap.add_argument("--schedule", choices=["constant", "cosine"], default="constant")
+    ap.add_argument("--schedule", choices=["constant", "cosine"], default="cosine")
     ap.add_argument("--crops-per-image", type=int, default=1, help="random crops of each image per epoch")
-    ap.add_argument("--test-stride", type=int, default=32)
-    ap.add_argument("--highpass", type=float, default=0,
-                    help="if > 0: feed (x - its 3x3 box mean, edge pixels repeated) times this gain")
+    ap.add_argument("--test-stride", type=int, default=0, help="0: a quarter patch")
+    ap.add_argument("--highpass", type=float, default=16,
+                    help="if > 0: feed (x - its 3x3 box mean, edge pixels repeated) times this gain; 0: x in [-1, 1]")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     global HIGHPASS
+    args.test_stride = args.test_stride or max(1, args.patch // 4)
     HIGHPASS = args.highpass
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)

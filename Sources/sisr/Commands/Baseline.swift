@@ -66,11 +66,11 @@ extension SISRCommand {
         @Option(help: "prnu: nearest fingerprint by euclidean distance (the paper) or highest correlation.")
         var match: MatchName = .euclidean
 
-        @Option(help: "cnn: side of the square training (random) and test (center) crops, a power of two.")
-        var patch: Int = 64
+        @Option(help: "cnn: side of the square training (random) and test (grid) crops, a power of two.")
+        var patch: Int = 32
 
         @Option(help: "cnn: passes over the train split.")
-        var epochs: Int = 40
+        var epochs: Int = 160
 
         @Option(help: "cnn: images per training step.")
         var batch: Int = 16
@@ -82,7 +82,7 @@ extension SISRCommand {
         var seed: UInt64 = 0
 
         @Option(help: "cnn: feature maps, nf(s) = min(fmap-base / 2^s, fmap-max) (Yu et al.: 1024 and 512).")
-        var fmapBase: Int = 512
+        var fmapBase: Int = 256
 
         @Option(help: "cnn: most feature maps of a layer.")
         var fmapMax: Int = 64
@@ -94,13 +94,13 @@ extension SISRCommand {
         var hflip = false
 
         @Option(help: "cnn: learning rate over training, constant or cosine (decay to 0).")
-        var schedule: CNNBaseline.Schedule = .constant
+        var schedule: CNNBaseline.Schedule = .cosine
 
-        @Option(help: "cnn: test crops start at multiples of this many pixels (default: half the patch).")
+        @Option(help: "cnn: test crops start at multiples of this many pixels (default: a quarter of the patch).")
         var testStride: Int?
 
         @Option(help: "cnn: feed each pixel minus its 3x3 mean, times this gain (0: the image in [-1, 1], as Yu et al.).")
-        var highpass: Float = 0
+        var highpass: Float = 16
 
         @Option(help: "cnn: write the trained network to this file (safetensors) for --model.")
         var saveModel: String?
