@@ -9,18 +9,19 @@ import SRModels
 /// Recipe (the official `classifier/` defaults unless noted): Adam with `beta1 = 0`, `beta2 = 0.99`,
 /// `eps = 1e-8`; softmax cross-entropy. Adapted to a CPU and small images: the input is the image's
 /// high-pass residual (``highpass``: each pixel minus its 3x3 mean, times 16) instead of the image in
-/// [-1, 1] (the network trained on raw pixels learns image content, not the fingerprint, from 24
+/// [-1, 1] (fed raw pixels, the network learns slowly and generalises badly from 24 training
 /// images per class: README, "Baselines and scoring"); random
-/// `patch`-px crops (64) instead of whole 128x128 images, at any position (`cropAlign` 1; aligning
-/// them to multiples of 8 px, which keeps the phase of upsampling patterns, measured worse on the
-/// default release: 43.8% against 58.3% unaligned at 25 epochs: fewer distinct crops); `fmapBase` 512 and
+/// `patch`-px crops (32) instead of whole 128x128 images, at any position (`cropAlign` 1; aligning
+/// them to multiples of 8 px, which keeps the phase of upsampling patterns, measured worse on an
+/// earlier release: 43.8% against 58.3% unaligned: fewer distinct crops); `fmapBase` 256 and
 /// `fmapMax` 64 (official 1024 and 512; the first layers keep the official 16 and 32 maps); learning
-/// rate 0.002 (official 0.001) and 40 epochs of batch 16 (official 32) instead of 100 million images;
-/// no mirror augmentation by default (the official run mirrors; the fingerprint of an untrained
-/// network is not mirror-symmetric); optionally a cosine learning-rate decay (``schedule``).
+/// rate 0.002 (official 0.001) decayed to 0 on a cosine (``schedule``; official: constant) over 160
+/// epochs of batch 16 (official 32) instead of 100 million images; no mirror augmentation by default
+/// (the official run mirrors; the fingerprint of an untrained
+/// network is not mirror-symmetric).
 ///
 /// A test image is classified by the mean softmax probabilities of its grid crops (``gridCrops``: the
-/// patches at multiples of a quarter patch, 15 on 128x96 with 64-px patches; test-time averaging, not in the official code, which sees
+/// patches at multiples of a quarter patch, 117 on 128x96 with 32-px patches; test-time averaging, not in the official code, which sees
 /// whole images); features are the mean `Dense1` activations. Deterministic: the
 /// loader's order and crops depend only on the seed and epoch, initial weights on the seed, and every
 /// op's arithmetic is fixed whatever the thread count.
