@@ -10,7 +10,10 @@
 #       bash Benchmarks/baseline_table.sh
 #
 # BIN: the sisr binary (default .build/release/sisr, built with `swift build -c release` if missing).
-# Extra options for the cnn baseline go in CNN_OPTIONS (e.g. "--epochs 40").
+# Extra options for the cnn baseline go in CNN_OPTIONS (e.g. "--epochs 40"). The cnn trains once per
+# protocol and saves its network (--save-model); a later protocol named after it plus a suffix (the
+# robustness protocols: attribution-demo-jpeg75 after attribution-demo) reuses that network (--model),
+# so only its test images are predicted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release/sisr}
@@ -32,7 +35,13 @@ for p in $PROTOCOLS; do
         case $b in
             prnu-wavelet) args=(prnu --denoiser wavelet) ;;
             prnu-bm3d) args=(prnu --denoiser bm3d) ;;
-            cnn) read -r -a extra <<< "$CNN_OPTIONS"; args=(cnn "${extra[@]}") ;;
+            cnn)
+                read -r -a extra <<< "$CNN_OPTIONS"
+                args=(cnn "${extra[@]}")
+                model=""
+                for t in ${CNN_TRAINED:-}; do case $p in "$t"-*) model="$SCRATCH/cnn-$t.safetensors" ;; esac; done
+                if [ -n "$model" ]; then args+=(--model "$model")
+                else args+=(--save-model "$SCRATCH/cnn-$p.safetensors"); CNN_TRAINED="${CNN_TRAINED:-} $p"; fi ;;
             *) args=("$b") ;;
         esac
         out="$SCRATCH/$p-$b.jsonl"

@@ -46,6 +46,50 @@ import Testing
         #expect(losses.count == 4 && losses.last! < losses.first!, "\(losses)")
     }
 
+    @Test func aSavedModelPredictsWhatTheTrainedOneDid() throws {
+        let data = try SmallRelease.data()
+        let cnn = Self.tiny()
+        let net = try cnn.train(data)
+        let direct = Predictions.encode(try cnn.predict(net, data))
+        let file = try SmallRelease.scratch("cnn-model").appendingPathComponent("cnn.safetensors")
+        try CNNModelFile.save(net, classes: data.classes, settings: cnn, to: file)
+        let (loaded, highpass) = try CNNModelFile.load(file, classes: data.classes)
+        #expect(highpass == 16)
+        #expect(Predictions.encode(try cnn.predict(loaded, data)) == direct)
+        // Yu et al.'s raw input, a constant learning rate and a coarser test grid each change the predictions.
+        var raw = Self.tiny(), constant = Self.tiny(), coarse = Self.tiny()
+        (raw.highpass, constant.schedule, coarse.testStride) = (0, .constant, 8)
+        for other in [raw, constant, coarse] { #expect(direct != Predictions.encode(try other.run(data))) }
+        // Other classes, or a file that is not a cnn model, are refused naming the file.
+        #expect { try CNNModelFile.load(file, classes: Array(data.classes.reversed())) } throws: {
+            "\($0)".contains(file.path) && "\($0)".contains("other classes")
+        }
+        let other = file.deletingLastPathComponent().appendingPathComponent("plain.safetensors")
+        try writeSafetensors(net.parameters.stateDict, to: other)
+        #expect { try CNNModelFile.load(other, classes: data.classes) } throws: { "\($0)".contains("not a cnn baseline model") }
+    }
+
+    @Test func theHighPassInputIsEachPixelMinusItsNeighbourhoodMean() {
+        // A 4x3 image whose red channel is 10 * x + y; the 3x3 mean at an inner pixel is the pixel.
+        var image = RGBImage(width: 4, height: 3)
+        for y in 0..<3 { for x in 0..<4 { image[x, y, 0] = UInt8(10 * x + y); image[x, y, 1] = 7 } }
+        let p = CNNBaseline.planes(image, x: 0, y: 0, patch: 2, highpass: 9 * 255 / 2)
+        // (0, 0) with edges repeated sees x in {0, 0, 1} and y in {0, 0, 1}: 9 * 0 - (3 * 10 + 3 * 1) = -33
+        // (gain 9 * 255 / 2 undoes the scale); (1, 1) is inside and the channel linear: 0.
+        #expect(abs(p[0] + 33) < 1e-4 && p[3] == 0)
+        #expect(p[4..<8].allSatisfy { $0 == 0 })  // a constant channel has no high-pass energy
+        let flipped = CNNBaseline.planes(image, x: 0, y: 0, patch: 2, flip: true, highpass: 9 * 255 / 2)
+        #expect(flipped[1] == p[0] && flipped[0] == p[1])
+    }
+
+    @Test func theCosineScheduleDecaysToZero() {
+        var cnn = CNNBaseline()
+        cnn.schedule = .cosine
+        #expect(cnn.learningRate(step: 0, of: 100) == cnn.learningRate)
+        #expect(abs(cnn.learningRate(step: 50, of: 100) - cnn.learningRate / 2) < 1e-12)
+        #expect(cnn.learningRate(step: 99, of: 100) < cnn.learningRate * 1e-3)
+    }
+
     @Test func aPatchLargerThanTheImagesIsAClearError() throws {
         var cnn = Self.tiny()
         cnn.patch = 64

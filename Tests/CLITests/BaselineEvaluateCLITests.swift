@@ -76,10 +76,18 @@ struct BaselineEvaluateCLITests {
         let cnnOut = dir.appendingPathComponent("cnn.jsonl").path
         let refused = try CLI.run(["baseline", "cnn", "--out", cnnOut, "--workers", "2"] + common)
         #expect(refused.status != 0 && refused.stderr.contains("cnn trains on one machine"), "\(refused.stderr)")
+        let model = dir.appendingPathComponent("cnn.safetensors").path
         let c = try CLI.run(["baseline", "cnn", "--out", cnnOut, "--patch", "16", "--fmap-base", "32", "--fmap-max", "8",
-                             "--epochs", "1", "--batch", "8", "--threads", "2"] + common)
+                             "--epochs", "1", "--batch", "8", "--threads", "2", "--save-model", model] + common)
         #expect(c.status == 0 && c.stdout.contains("cnn on two"), "\(c.stderr)")
         #expect(c.stderr.isEmpty, "piped: no progress line")
+        // The saved network predicts the same file without training (its settings come from the file).
+        let reused = dir.appendingPathComponent("cnn-reused.jsonl").path
+        let again = try CLI.run(["baseline", "cnn", "--out", reused, "--model", model] + common)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: reused)) == Data(contentsOf: URL(fileURLWithPath: cnnOut)))
+        let both = try CLI.run(["baseline", "cnn", "--out", reused, "--model", model, "--save-model", model] + common)
+        #expect(both.status != 0 && both.stderr.contains("--model and --save-model"), "\(both.stderr)")
         let e = try CLI.run(["evaluate", "--protocol", proto.path, "--release", release, "--predictions", cnnOut,
                              "--out", dir.appendingPathComponent("cnn.json").path])
         #expect(e.status == 0 && e.stdout.contains("**Accuracy:"), "\(e.stderr)")

@@ -3,7 +3,10 @@ import Baselines
 import DatasetLoader
 import Foundation
 import SISRCore
+import SISRTraining
 import SRModels
+
+extension CNNBaseline.Schedule: ExpressibleByArgument {}
 
 extension SISRCommand {
     struct Baseline: ParsableCommand {
@@ -63,11 +66,11 @@ extension SISRCommand {
         @Option(help: "prnu: nearest fingerprint by euclidean distance (the paper) or highest correlation.")
         var match: MatchName = .euclidean
 
-        @Option(help: "cnn: side of the square training (random) and test (center) crops, a power of two.")
-        var patch: Int = 64
+        @Option(help: "cnn: side of the square training (random) and test (grid) crops, a power of two.")
+        var patch: Int = 32
 
         @Option(help: "cnn: passes over the train split.")
-        var epochs: Int = 40
+        var epochs: Int = 160
 
         @Option(help: "cnn: images per training step.")
         var batch: Int = 16
@@ -79,7 +82,7 @@ extension SISRCommand {
         var seed: UInt64 = 0
 
         @Option(help: "cnn: feature maps, nf(s) = min(fmap-base / 2^s, fmap-max) (Yu et al.: 1024 and 512).")
-        var fmapBase: Int = 512
+        var fmapBase: Int = 256
 
         @Option(help: "cnn: most feature maps of a layer.")
         var fmapMax: Int = 64
@@ -89,6 +92,21 @@ extension SISRCommand {
 
         @Flag(help: "cnn: mirror training crops at random (the official recipe does).")
         var hflip = false
+
+        @Option(help: "cnn: learning rate over training, constant or cosine (decay to 0).")
+        var schedule: CNNBaseline.Schedule = .cosine
+
+        @Option(help: "cnn: test crops start at multiples of this many pixels (default: a quarter of the patch).")
+        var testStride: Int?
+
+        @Option(help: "cnn: feed each pixel minus its 3x3 mean, times this gain (0: the image in [-1, 1], as Yu et al.).")
+        var highpass: Float = 16
+
+        @Option(help: "cnn: write the trained network to this file (safetensors) for --model.")
+        var saveModel: String?
+
+        @Option(help: "cnn: predict with the network in this file (from --save-model) instead of training one.")
+        var model: String?
 
         @OptionGroup var threads: ThreadsOption
 
@@ -113,6 +131,10 @@ extension SISRCommand {
             guard lr > 0 else { throw ValidationError("--lr must be positive.") }
             guard fmapBase >= 1, fmapMax >= 1 else { throw ValidationError("--fmap-base and --fmap-max must be positive.") }
             guard cropAlign >= 1 else { throw ValidationError("--crop-align must be at least 1.") }
+            guard highpass >= 0, highpass.isFinite else { throw ValidationError("--highpass must be a number >= 0.") }
+            guard (testStride ?? 1) >= 1 else { throw ValidationError("--test-stride must be at least 1.") }
+            guard model == nil || saveModel == nil else { throw ValidationError("--model and --save-model exclude each other (a loaded network is not retrained).") }
+            guard name == .cnn || (model == nil && saveModel == nil) else { throw ValidationError("--model and --save-model are options of cnn.") }
             let (_, n) = try WorkerIndex.resolve(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
             if name == .cnn && (n > 1 || merge) {
                 throw ValidationError("cnn trains on one machine: it takes no --worker/--workers/--merge (use --threads); see the README, \"Baselines at corpus scale\".")
@@ -143,12 +165,22 @@ extension SISRCommand {
                 var cnn = CNNBaseline()
                 (cnn.patch, cnn.epochs, cnn.batchSize, cnn.learningRate) = (patch, epochs, batch, lr)
                 (cnn.seed, cnn.fmapBase, cnn.fmapMax, cnn.hflip, cnn.cropAlign) = (seed, fmapBase, fmapMax, hflip, cropAlign)
-                let progress = ProgressReporter(total: cnn.workCount(data), label: "cnn")
+                (cnn.schedule, cnn.testStride, cnn.highpass) = (schedule, testStride, highpass)
+                let progress = ProgressReporter(total: cnn.workCount(data, training: model == nil), label: "cnn")
                 let tty = isatty(2) != 0
-                let predictions = try cnn.run(data, onStep: { progress.advance() }, onEpoch: { epoch, loss in
-                    guard tty else { return }
-                    FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(format: "epoch %d/%d: mean training loss %.4f\n", epoch + 1, epochs, loss)).utf8))
-                })
+                let net: AttributionNetwork
+                if let model {
+                    (net, cnn.highpass) = try CNNModelFile.load(URL(fileURLWithPath: model), classes: data.classes)
+                } else {
+                    net = try cnn.train(data, onStep: { progress.advance() }, onEpoch: { epoch, loss in
+                        guard tty else { return }
+                        FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(format: "epoch %d/%d: mean training loss %.4f\n", epoch + 1, epochs, loss)).utf8))
+                    })
+                    if let saveModel {
+                        try CNNModelFile.save(net, classes: data.classes, settings: cnn, to: URL(fileURLWithPath: saveModel))
+                    }
+                }
+                let predictions = try cnn.predict(net, data, onStep: { progress.advance() })
                 progress.finish()
                 return try write(predictions, data: data)
             }
