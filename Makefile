@@ -26,9 +26,13 @@ python-test: swift-test
 	bash Scripts/python-tests.sh
 
 # Every command block of README.md and python/README.md, and the hints sisr prints, run from a scratch
-# folder outside the checkout (skipped commands are listed with the reason).
+# folder outside the checkout (skipped commands are listed with the reason). Installs the small
+# packages the examples use (numpy, zstandard, Pillow); a Python block that imports torch is skipped,
+# with the reason, when torch is not installed.
 readme-test: swift-test
-	@if command -v python3 >/dev/null 2>&1; then python3 Scripts/readme_examples.py --bin .build/debug; \
+	@if command -v python3 >/dev/null 2>&1; then \
+	  python3 -m pip install --quiet --disable-pip-version-check numpy zstandard Pillow 2>&1 | grep -v "Running pip as the 'root'" || true; \
+	  python3 Scripts/readme_examples.py --bin .build/debug; \
 	else echo "readme-test: python3 not found, skipped"; fi
 
 fuzz-build: build

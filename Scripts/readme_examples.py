@@ -14,6 +14,7 @@ since a user outside the checkout types the full path. Python blocks run with th
 `python/` on PYTHONPATH (what `pip install ./python` provides).
 """
 import argparse
+import importlib.util
 import os
 import re
 import shutil
@@ -107,6 +108,15 @@ def skip_reason(cmd, debug=False):
     return None
 
 
+def missing_module(code):
+    """Why a Python block cannot run here: a package it imports that is not installed (PyTorch is
+    large and optional; `make test-recipe` installs it), else None."""
+    for name in sorted(set(re.findall(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", code, re.M))):
+        if importlib.util.find_spec(name) is None and not os.path.isdir(os.path.join(REPO, "python", name)):
+            return f"needs the Python package {name}, not installed here (pip install {name})"
+    return None
+
+
 def absolute_repo_paths(cmd):
     return re.sub(r"(?<![\w/.])(Scripts|Benchmarks|manifests)/", lambda m: os.path.join(REPO, m.group(1)) + "/", cmd)
 
@@ -130,11 +140,11 @@ class Runner:
             self.env.pop(var, None)
 
     def run(self, where, cmd, kind="sh"):
-        reason = skip_reason(cmd, self.debug) if kind == "sh" else None
+        reason = skip_reason(cmd, self.debug) if kind == "sh" else missing_module(cmd)
         shown = cmd if len(cmd) < 110 else cmd[:107] + "..."
         if reason:
             self.skipped += 1
-            print(f"SKIP {where}: {shown}\n     ({reason})")
+            print(f"SKIP {where}: {shown if kind == 'sh' else '(python block)'}\n     ({reason})")
             return None
         argv = ["bash", "-c", absolute_repo_paths(strip_comment(cmd))] if kind == "sh" else [sys.executable, "-c", cmd]
         t0 = time.time()
