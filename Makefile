@@ -3,7 +3,7 @@
 #   make test   set up, build, run every Swift test, the Python package's tests, every README example,
 #               then each fuzz harness for 20 s (see Fuzz/run.sh)
 #   make fuzz   each fuzz harness for FUZZ_SECONDS (default 300)
-.PHONY: setup build release demo test swift-test python-test readme-test fuzz-build fuzz fuzz-ci bench repro-check clean demo-zoo-train demo-zoo-check demo-zoo-hashes training-fixtures training-check test-training test-recipe
+.PHONY: setup python-deps build release demo test swift-test python-test readme-test fuzz-build fuzz fuzz-ci bench repro-check clean demo-zoo-train demo-zoo-check demo-zoo-hashes training-fixtures training-check test-training test-recipe
 
 setup:
 	@bash Scripts/setup.sh
@@ -18,7 +18,14 @@ demo: release
 	.build/release/sisr build --out release --force
 	.build/release/sisr verify release
 
-swift-test: setup
+# The small Python packages that tests use to check our files independently (check_release.py, Pillow
+# decoding our PNGs, the README's examples); tests that need them are skipped, with the reason, without.
+python-deps:
+	@if command -v python3 >/dev/null 2>&1; then \
+	  python3 -m pip install --quiet --disable-pip-version-check numpy pytest zstandard Pillow 2>&1 | grep -v "Running pip as the 'root'" || true; \
+	else echo "python-deps: python3 not found; the tests that need it are skipped"; fi
+
+swift-test: setup python-deps
 	swift build --build-tests
 	swift test --skip-build
 
@@ -26,12 +33,10 @@ python-test: swift-test
 	bash Scripts/python-tests.sh
 
 # Every command block of README.md and python/README.md, and the hints sisr prints, run from a scratch
-# folder outside the checkout (skipped commands are listed with the reason). Installs the small
-# packages the examples use (numpy, zstandard, Pillow); a Python block that imports torch is skipped,
+# folder outside the checkout (skipped commands are listed with the reason). A Python block that imports torch is skipped,
 # with the reason, when torch is not installed.
 readme-test: swift-test
 	@if command -v python3 >/dev/null 2>&1; then \
-	  python3 -m pip install --quiet --disable-pip-version-check numpy zstandard Pillow 2>&1 | grep -v "Running pip as the 'root'" || true; \
 	  python3 Scripts/readme_examples.py --bin .build/debug; \
 	else echo "readme-test: python3 not found, skipped"; fi
 
