@@ -8,13 +8,16 @@ import SISRCore
 /// For a patch it reads the sample's frame with `pread`, hashes it while decompressing (SHA-256 of
 /// the compressed bytes against `frame_sha256`, when verifying), and decompresses only as far as the
 /// patch's last row: with the Up filter, rows below the patch are never needed.
+///
+/// Format 3 (one frame per band of rows) is read by ``cropBands(_:shard:plan:bandRows:verifySHA256:into:)``
+/// (BandReader.swift): only the bands the patch touches are decompressed.
 final class FrameReader {
-    private let decoder = Zstd.FrameDecoder()
-    private var buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 64)
+    let decoder = Zstd.FrameDecoder()
+    var buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 64)
     private var capacity = 1 << 16
     private var fd: Int32 = -1
     private var fdShard = -1
-    private var fileSize = 0
+    private(set) var fileSize = 0
     /// Compressed bytes fed to zstd per step (so decompression can stop soon after the needed rows).
     static let step = 1 << 17
 
@@ -26,7 +29,11 @@ final class FrameReader {
     /// Writes the patch `plan` of `ref` into `out`.
     /// - Throws: ``LoaderError`` naming the shard and sample (bad frame position, hash mismatch,
     ///   corrupt data, index and shard disagreeing).
-    func crop(_ ref: SampleRef, shard: ShardInfo, plan: CropPlan, verify: Bool, into out: UnsafeMutablePointer<UInt8>) throws {
+    func crop(_ ref: SampleRef, shard: ShardInfo, plan: CropPlan, verify: Bool, verifySHA256: Bool = false,
+              into out: UnsafeMutablePointer<UInt8>) throws {
+        if let rows = shard.bandRows {
+            return try cropBands(ref, shard: shard, plan: plan, bandRows: rows, verifySHA256: verifySHA256, into: out)
+        }
         try withFrame(ref, shard: shard, verify: verify) { (fail) -> Void in
             // The frame starts at the .png member's tar header; estimate the bytes down to the
             // patch's last row (stored blocks and chunk headers add well under 1/64).
@@ -49,7 +56,8 @@ final class FrameReader {
     /// Runs `body` with the PNG member's bytes of `ref` (decompresses the whole frame; the member's
     /// tar header must name `<key>.png`). The bytes are valid only inside `body`.
     func withPNG<T>(_ ref: SampleRef, shard: ShardInfo, verify: Bool, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
-        try withFrame(ref, shard: shard, verify: verify) { (fail) -> T in
+        if shard.bandRows != nil { return try withBandedPNG(ref, shard: shard, verify: verify, body) }
+        return try withFrame(ref, shard: shard, verify: verify) { (fail) -> T in
             try decode(upTo: Int.max)
             let bytes = UnsafeRawBufferPointer(start: decoder.output, count: decoder.produced)
             return try body(try SampleReader.member(ref, bytes: bytes, base: ref.pngOffset - 512, shardPath: shard.path).png)
@@ -132,7 +140,7 @@ final class FrameReader {
         if f != fd { close(f) }
     }
 
-    private func openShard(_ shard: ShardInfo, _ index: Int) throws {
+    func openShard(_ shard: ShardInfo, _ index: Int) throws {
         if fdShard == index && fd >= 0 { return }
         if fd >= 0 { close(fd); fd = -1; fdShard = -1 }
         let f = open(shard.url.path, O_RDONLY)
@@ -147,7 +155,7 @@ final class FrameReader {
         fileSize = Int(info.st_size)
     }
 
-    private func readFrame(_ count: Int, at offset: Int, _ shard: ShardInfo) throws {
+    func readFrame(_ count: Int, at offset: Int, _ shard: ShardInfo) throws {
         if count > capacity {
             buffer.deallocate()
             capacity = count

@@ -10,7 +10,7 @@ public struct LoaderSource: Sendable {
     /// Selected samples, in release order; `classId` indexes `classes`.
     public let samples: [SampleRef]
     public let classes: [String]
-    /// The shards hold one zstd frame per sample (format 2) and `samples` give each frame's place.
+    /// The shards hold each sample in frames of its own (formats 2 and 3) and `samples` give their place.
     public let perSampleFrames: Bool
     /// Perturbations applied to every sample's whole image before its patch is cut (nil: none).
     public let perturbation: PerturbationSpec?
@@ -132,7 +132,7 @@ public final class BatchLoader: Sendable {
                 }
             }
         } else if let frames {
-            try frames.crop(sample, shard: shard, plan: plan, verify: options.verify, into: out)
+            try frames.crop(sample, shard: shard, plan: plan, verify: options.verify, verifySHA256: options.verifySHA256, into: out)
         } else {
             try SampleReader.crop(sample, tar: try store.tar(sample.shard).bytes, shardPath: shard.path, plan: plan, into: out)
         }

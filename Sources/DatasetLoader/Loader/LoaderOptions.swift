@@ -40,8 +40,16 @@ public struct LoaderOptions: Sendable, Equatable {
     /// another process maps them without a copy (what PyTorch DataLoader workers need); the pixels
     /// are the same. Off by default: ordinary memory is cheaper within one process.
     public var sharedMemory: Bool = false
-    /// Check each shard's SHA-256 (compressed and tar) against the manifest before use.
+    /// Integrity checks (docs/FORMAT.md, "Loader verification"). Format 3 crops: every zstd frame
+    /// read is decompressed whole, so its XXH64 checksum is checked, and the sample's structure (tar
+    /// member name, PNG header, band chunks and blocks, row filters) against the index, always;
+    /// full-image reads also check the SHA-256 of the sample's frames when `verify` is on.
+    /// Format 2: the SHA-256 of each sample's frame; format 1 (and the shard cache): the SHA-256 of
+    /// each shard file. Off skips the SHA-256 checks only.
     public var verify: Bool = true
+    /// Format 3 crops: also check the SHA-256 of every sample's frames (`frame_sha256`; reads and
+    /// hashes all of them, about 25-40 % more CPU) against the index. No effect on formats 1 and 2.
+    public var verifySHA256: Bool = false
 
     public init() {}
 
