@@ -39,6 +39,7 @@ extension FrameReader {
                 throw fail("zstd frame \(i) of the sample (byte \(ref.frameOffset! + pos) of the shard) is missing or corrupt")
             }
             let expected = i == 0 ? 512 + BandedPNG.headBytes : BandedPNG.bandChunkBytes(width: width, rows: rows(ofBand: i - 1))
+            guard f.checksum else { throw fail("zstd frame \(i) of the sample has no content checksum (format 3 frames all have one)") }
             guard f.content == UInt64(expected) else {
                 throw fail("zstd frame \(i) of the sample declares \(f.content) bytes, its \(i == 0 ? "head" : "band \(i - 1)") is \(expected) (corrupt shard or bad index?)")
             }

@@ -111,15 +111,17 @@ public enum Zstd {
         return total
     }
 
-    /// The frame starting at byte `at` of `input`: its compressed size and declared content size;
-    /// nil if no complete frame that declares its size starts there.
-    public static func frame(in input: UnsafeRawBufferPointer, at: Int) -> (compressed: Int, content: UInt64)? {
+    /// The frame starting at byte `at` of `input`: its compressed size, declared content size and
+    /// whether it carries an XXH64 content checksum; nil if no complete frame that declares its size
+    /// starts there.
+    public static func frame(in input: UnsafeRawBufferPointer, at: Int) -> (compressed: Int, content: UInt64, checksum: Bool)? {
         guard let base = input.baseAddress, at >= 0, at < input.count else { return nil }
         let n = ZSTD_findFrameCompressedSize(base + at, input.count - at)
-        guard ZSTD_isError(n) == 0 else { return nil }
+        guard ZSTD_isError(n) == 0, n >= 5 else { return nil }
         let size = ZSTD_getFrameContentSize(base + at, input.count - at)
         guard size != ZSTD_CONTENTSIZE_UNKNOWN, size != ZSTD_CONTENTSIZE_ERROR else { return nil }
-        return (n, size)
+        // Byte 4 (after the magic number) is the frame header descriptor; bit 2 the checksum flag.
+        return (n, size, input[at + 4] & 0x04 != 0)
     }
 
     /// Number of complete frames in `input`, or nil if it is not a valid sequence of frames.
