@@ -1,7 +1,7 @@
 import Foundation
 import SISRCore
 
-/// Reads single samples of format-2 shards (one zstd frame per sample), one thread's worth: its
+/// Reads single samples of format-2 and format-3 shards (one zstd frame per sample, or per band), one thread's worth: its
 /// buffers and zstd context are reused from sample to sample, so memory stays at about
 /// (largest frame + largest sample's tar bytes + one zstd window) per thread, whatever the corpus.
 ///

@@ -42,7 +42,7 @@ public final class BatchLoader: Sendable {
     public let source: LoaderSource
     public let options: LoaderOptions
     let store: ShardStore
-    /// True when samples are read one frame at a time (format 2 and no shard cache asked for); false
+    /// True when samples are read from their own frames (formats 2 and 3, no shard cache asked for); false
     /// when whole shards are decompressed into the cache (format 1, or `cacheBytes > 0`).
     public let streams: Bool
 

@@ -4,7 +4,7 @@ import SISRCore
 /// Whole decoded images of a release's samples, for code that needs full frames rather than batches
 /// (baselines, inspection). Reads exactly as the batch loader does (``SampleReader``: the index's
 /// offsets checked, the tar member's name checked against the key, the decoded size against the
-/// index): format 2 one sample's zstd frame at a time (its SHA-256 checked with `verify`), format 1
+/// index): formats 2 and 3 one sample's zstd frames at a time (its SHA-256 checked with `verify`), format 1
 /// from whole decompressed shards kept in a cache.
 ///
 /// ```swift

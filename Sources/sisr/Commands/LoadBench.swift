@@ -54,7 +54,10 @@ extension SISRCommand {
             let pngBytes = Dictionary(uniqueKeysWithValues: loader.source.samples.map { ($0.key, $0.pngSize) })
             print("release \(release): split \(split), \(loader.sampleCount) samples, \(loader.classes.count) classes, "
                   + "patch \(patch), batch \(batch), \(o.threadCount) threads, crop \(o.cropMode.rawValue), "
-                + (loader.streams ? "reading each sample's zstd frame" : "shard cache \(o.cacheBytes > 0 ? o.cacheBytes : LoaderOptions.legacyCacheBytes) bytes"))
+                + (!loader.streams ? "" : opened.manifest.zstd.frames == .perBand
+                    ? "reading only the zstd frames of the bands each patch touches" + (o.verifySHA256 ? " (and hashing all)" : "")
+                    : "reading each sample's zstd frame")
+                + (loader.streams ? "" : "shard cache \(o.cacheBytes > 0 ? o.cacheBytes : LoaderOptions.legacyCacheBytes) bytes"))
             if cold {
                 let dropped = loader.source.shards.filter { Self.dropFromPageCache($0.url.path) }.count
                 print("cold: dropped \(dropped) of \(loader.source.shards.count) shard files from the page cache")
