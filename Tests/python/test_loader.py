@@ -15,6 +15,7 @@ SETTINGS = [
     dict(split="train", batch_size=4, patch=33, seed=0, window=2, layout="uint8-nhwc", rank=1, world=2, start=16),
     dict(split="val", batch_size=7, patch=72, layout="uint8-nhwc", tail="partial"),
     dict(split="test", batch_size=3, patch=40, crop="random", shuffle=True, seed=9, threads=1),
+    dict(split="train", batch_size=6, patch=56, seed=5, verify_sha256=True),  # format 3: also hash every frame
 ]
 
 
@@ -31,7 +32,7 @@ def test_batches_equal_the_numpy_reference(release, settings):
     opts = {k: v for k, v in settings.items() if k != "start"}
     start = settings.get("start", 0)
     with Loader(release, **opts) as loader:
-        ref_opts = {k: v for k, v in settings.items() if k != "threads"}
+        ref_opts = {k: v for k, v in settings.items() if k not in ("threads", "verify_sha256")}
         ref = reference_for(release, loader)
         got = list(loader.epoch(1, start=start))
         expected = list(reference_batches(ref, epoch=1, **ref_opts))
