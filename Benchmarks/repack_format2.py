@@ -25,9 +25,7 @@ import numpy as np
 import zstandard
 from PIL import Image
 
-
-def pretty(obj):
-    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+from repack_format1 import write_index_and_manifest
 
 
 def chunk(kind, data):
@@ -95,15 +93,10 @@ def main(src, out):
         after += len(compressed)
         shard.update(bytes=len(compressed), sha256=hashlib.sha256(compressed).hexdigest(), tar_bytes=len(new_tar),
                      tar_sha256=hashlib.sha256(new_tar).hexdigest())
-    index = "".join(json.dumps(s, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n" for s in samples).encode()
-    with open(os.path.join(out, "index.jsonl"), "wb") as f:
-        f.write(index)
-    manifest["inputs"]["index"]["sha256"] = hashlib.sha256(index).hexdigest()
     manifest["format_version"] = 2
     manifest["zstd"]["frames"] = "per-sample"
     manifest["png"].pop("band_rows", None)
-    with open(os.path.join(out, "manifest.json"), "wb") as f:
-        f.write(pretty(manifest))
+    write_index_and_manifest(out, samples, manifest)
     print(f"repacked {len(manifest['shards'])} shards: one frame per band {before} bytes, one frame per sample "
           f"{after} bytes (format 3 is {100 * before / after:.2f} % of format 2)")
 

@@ -137,15 +137,7 @@ extension FrameReader {
     /// `verifySHA256` their SHA-256 must be the index's `frame_sha256`.
     private func readRegion(_ ref: SampleRef, shard: ShardInfo, verifySHA256: Bool) throws -> Int {
         func fail(_ problem: String) -> LoaderError { .sample(shard: shard.path, key: ref.key, problem: problem) }
-        guard let offset = ref.frameOffset, let size = ref.frameSize, let sha = ref.frameSHA256 else {
-            throw fail("index.jsonl gives no frame_offset/frame_size/frame_sha256 (needed for format 3)")
-        }
-        try openShard(shard, ref.shard)
-        guard size > 0, Range(offset: offset, size: size, within: fileSize) != nil else {
-            throw fail("zstd frames (\(size) bytes at \(offset)) lie outside the \(fileSize)-byte shard file (truncated shard or bad index?)")
-        }
-        guard ref.pngOffset >= 512 else { throw fail("png_offset \(ref.pngOffset) is before the first tar header") }
-        try readFrame(size, at: offset, shard)
+        let (size, sha) = try readSampleFrames(ref, shard: shard)
         if verifySHA256 {
             var h = SHA256Hasher()
             h.update(UnsafeRawBufferPointer(start: buffer, count: size))

@@ -76,15 +76,7 @@ final class FrameReader {
     /// Reads `ref`'s frame, starts decoding it, runs `body`, then finishes the hash and compares it.
     private func withFrame<T>(_ ref: SampleRef, shard: ShardInfo, verify: Bool, _ body: (_ fail: (String) -> LoaderError) throws -> T) throws -> T {
         func fail(_ problem: String) -> LoaderError { .sample(shard: shard.path, key: ref.key, problem: problem) }
-        guard let offset = ref.frameOffset, let size = ref.frameSize, let sha = ref.frameSHA256 else {
-            throw fail("index.jsonl gives no frame_offset/frame_size/frame_sha256 (needed for format 2)")
-        }
-        try openShard(shard, ref.shard)
-        guard size > 0, Range(offset: offset, size: size, within: fileSize) != nil else {
-            throw fail("zstd frame (\(size) bytes at \(offset)) lies outside the \(fileSize)-byte shard file (truncated shard or bad index?)")
-        }
-        guard ref.pngOffset >= 512 else { throw fail("png_offset \(ref.pngOffset) is before the first tar header") }
-        try readFrame(size, at: offset, shard)
+        let (size, sha) = try readSampleFrames(ref, shard: shard)
         frameCount = size
         hasher = verify ? SHA256Hasher() : nil
         hashed = 0
@@ -114,6 +106,23 @@ final class FrameReader {
         }
         try checkHash()
         return result
+    }
+
+    /// Reads `ref`'s frames (formats 2 and 3: the index's `frame_offset`, `frame_size`) into
+    /// `buffer`, after checking that they lie inside the shard file; returns their size and the
+    /// index's `frame_sha256`.
+    func readSampleFrames(_ ref: SampleRef, shard: ShardInfo) throws -> (size: Int, sha256: String) {
+        func fail(_ problem: String) -> LoaderError { .sample(shard: shard.path, key: ref.key, problem: problem) }
+        guard let offset = ref.frameOffset, let size = ref.frameSize, let sha = ref.frameSHA256 else {
+            throw fail("index.jsonl gives no frame_offset/frame_size/frame_sha256 (needed for formats 2 and 3)")
+        }
+        try openShard(shard, ref.shard)
+        guard size > 0, Range(offset: offset, size: size, within: fileSize) != nil else {
+            throw fail("zstd frames (\(size) bytes at \(offset)) lie outside the \(fileSize)-byte shard file (truncated shard or bad index?)")
+        }
+        guard ref.pngOffset >= 512 else { throw fail("png_offset \(ref.pngOffset) is before the first tar header") }
+        try readFrame(size, at: offset, shard)
+        return (size, sha)
     }
 
     /// Decompresses until at least `target` bytes are out (or the frame ends), hashing the

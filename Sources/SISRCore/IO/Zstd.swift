@@ -193,16 +193,21 @@ extension Zstd {
             guard size <= UInt64(max(limit, 0)) else {
                 throw SISRError.corrupt(path: name, problem: "zstd frame declares \(size) bytes, more than the \(limit) allowed")
             }
-            contentSize = Int(size)
+            reserve(Int(size))
+            input = frame
+            produced = 0
+            consumed = 0
+            finished = false
+        }
+
+        /// Sets `contentSize` and makes `output` hold at least that many bytes.
+        private func reserve(_ size: Int) {
+            contentSize = size
             if contentSize > capacity {
                 output.deallocate()
                 capacity = contentSize
                 output = .allocate(capacity: capacity)
             }
-            input = frame
-            produced = 0
-            consumed = 0
-            finished = false
         }
 
         /// Decompresses all of `frames` (one or more whole frames whose declared sizes add up to at
@@ -220,12 +225,7 @@ extension Zstd {
             guard total <= UInt64(max(limit, 0)) else {
                 throw SISRError.corrupt(path: name, problem: "zstd frames declare \(total) bytes, more than the \(limit) allowed")
             }
-            contentSize = Int(total)
-            if contentSize > capacity {
-                output.deallocate()
-                capacity = contentSize
-                output = .allocate(capacity: capacity)
-            }
+            reserve(Int(total))
             let r = ZSTD_decompressDCtx(dctx, output, contentSize, base, frames.count)
             guard ZSTD_isError(r) == 0 else {
                 throw SISRError.corrupt(path: name, problem: "zstd data is corrupt: \(String(cString: ZSTD_getErrorName(r)))")
