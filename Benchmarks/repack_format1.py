@@ -33,13 +33,20 @@ def write_index_and_manifest(out, records, manifest):
         f.write(pretty(manifest))
 
 
-def main(src, out):
+def start_repack(src, out, version):
+    """The manifest of release `src` (which must have format `version`); `out` made, with src's zoo,
+    splits and images files."""
     manifest = json.load(open(os.path.join(src, "manifest.json")))
-    if manifest["format_version"] != 2:
-        raise SystemExit(f"{src}: format_version {manifest['format_version']}, expected 2")
+    if manifest["format_version"] != version:
+        raise SystemExit(f"{src}: format_version {manifest['format_version']}, expected {version}")
     os.makedirs(out, exist_ok=True)
     for name in ("zoo.json", "splits.json", "images.json"):
         shutil.copyfile(os.path.join(src, name), os.path.join(out, name))
+    return manifest
+
+
+def main(src, out):
+    manifest = start_repack(src, out, 2)
     level = manifest["zstd"]["level"]
     cctx = zstandard.ZstdCompressor(level=level, write_checksum=True, write_content_size=True, threads=0)
     before = after = 0

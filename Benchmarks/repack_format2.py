@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import sys
 import tarfile
 import zlib
@@ -25,7 +24,7 @@ import numpy as np
 import zstandard
 from PIL import Image
 
-from repack_format1 import write_index_and_manifest
+from repack_format1 import start_repack, write_index_and_manifest
 
 
 def chunk(kind, data):
@@ -53,12 +52,7 @@ def member(name, data):
 
 
 def main(src, out):
-    manifest = json.load(open(os.path.join(src, "manifest.json")))
-    if manifest["format_version"] != 3:
-        raise SystemExit(f"{src}: format_version {manifest['format_version']}, expected 3")
-    os.makedirs(out, exist_ok=True)
-    for name in ("zoo.json", "splits.json", "images.json"):
-        shutil.copyfile(os.path.join(src, name), os.path.join(out, name))
+    manifest = start_repack(src, out, 3)
     samples = [json.loads(line) for line in open(os.path.join(src, "index.jsonl"), encoding="utf-8")]
     by_shard = {}
     for s in samples:
