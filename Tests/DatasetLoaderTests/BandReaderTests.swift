@@ -43,6 +43,37 @@ import TestSupport
         #expect(try reader.png(ref, shard: shard, verify: true) == png)
     }
 
+    /// The reader reads about as far as the last band a crop needs, estimated from the average band;
+    /// when the bands above compress worse than the average it reads the rest and still crops right.
+    @Test func shortReadEstimateReadsTheRest() throws {
+        let dir = try TempDir("sisr-bands")
+        defer { dir.cleanup() }
+        let (width, height, bandRows) = (3000, 64, 4)
+        var rng = SeededRandom(seed: 7, "noise")
+        var image = RGBImage(width: width, height: height)
+        for i in 0..<(width * 16 * 3) { image.pixels[i] = UInt8(truncatingIfNeeded: rng.next()) }  // rows 0-15 noise, the rest black
+        let png = BandedPNG.encode(image, bandRows: bandRows)
+        let key = "Model-NA-x2-NA-NA__img000001"
+        let packed = try FramedShard.pack([.init(key: key, png: png, json: [])], level: 3, frames: .perBand, bandRows: bandRows)
+        let file = dir.sub("s.tar.zst")
+        try Data(packed.compressed).write(to: file)
+        let shard = ShardInfo(path: "s.tar.zst", url: file, sha256: "", tarBytes: packed.tar.count, tarSHA256: "", bandRows: bandRows)
+        let p = packed.placements[0]
+        let ref = SampleRef(key: key, shard: 0, pngOffset: p.pngOffset, pngSize: png.count, width: width, height: height, classId: 0,
+                            frameOffset: p.frameOffset, frameSize: p.frameSize, frameSHA256: p.frameSHA256)
+        // Band 3 ends the noise: the estimate (5/17 of the region) is far short of the ~95 % it needs.
+        let region = Double(p.frameSize!), estimate: Double = region / 17 * 5 * 9 / 8 + 16384
+        #expect(estimate < region * 0.8)
+        let reader = FrameReader()
+        for (x, y, size) in [(3, 12, 4), (0, 0, 16), (100, 10, 40), (0, 60, 4)] {
+            var out = [UInt8](repeating: 0, count: size * size * 3)
+            try out.withUnsafeMutableBufferPointer {
+                try reader.crop(ref, shard: shard, plan: CropPlan(x: x, y: y, size: size, flip: false), verify: true, into: $0.baseAddress!)
+            }
+            #expect(out == image.cropped(x: x, y: y, width: size, height: size).pixels, "\(size) at (\(x), \(y))")
+        }
+    }
+
     @Test func perBandPackingRefusesUnbandedPNGs() throws {
         let image = Procedural.image(seed: 1, index: 1, width: 20, height: 20)
         for png in [PNG.encode(image, options: .shard), BandedPNG.encode(image, bandRows: 4)] {

@@ -24,18 +24,28 @@ extension FrameReader {
         guard ref.pngSize == pngSize else {
             throw fail("png_size \(ref.pngSize) is not the \(pngSize) bytes of a \(width)x\(height) PNG in \(bandRows)-row bands (bad index?)")
         }
-        let count = try readRegion(ref, shard: shard, verifySHA256: verifySHA256)
-        let region = UnsafeRawBufferPointer(start: buffer, count: count)
         let bands = BandedPNG.bandCount(height: height, bandRows: bandRows)
         let firstBand = plan.y / bandRows, lastBand = (plan.y + plan.size - 1) / bandRows
         func rows(ofBand b: Int) -> Int { min(bandRows, height - b * bandRows) }
+        // Without the SHA-256, read about as far as the last band needed (bands compress alike;
+        // an eighth more and 16 KiB for safety); the rest is read only if the walk gets there.
+        let estimate = min(ref.frameSize ?? 0, 1 << 40) / (bands + 1) * (lastBand + 2) / 8 * 9 + (16 << 10)
+        var (count, read) = try readRegion(ref, shard: shard, verifySHA256: verifySHA256, prefix: verifySHA256 ? nil : estimate)
+        var region = UnsafeRawBufferPointer(start: buffer, count: read)
 
         // Frame i: 0 the head, 1 + b band b. Walk the headers down to the last band needed.
         var frames = [(start: Int, size: Int)]()
         frames.reserveCapacity(lastBand + 2)
         var pos = 0
         for i in 0...(lastBand + 1) {
-            guard let f = Zstd.frame(in: region, at: pos) else {
+            var found = Zstd.frame(in: region, at: pos)
+            if found == nil && read < count {  // the estimate fell short: read the rest of the sample
+                try readFrame(count, at: ref.frameOffset!, shard, from: read)
+                read = count
+                region = UnsafeRawBufferPointer(start: buffer, count: read)
+                found = Zstd.frame(in: region, at: pos)
+            }
+            guard let f = found else {
                 throw fail("zstd frame \(i) of the sample (byte \(ref.frameOffset! + pos) of the shard) is missing or corrupt")
             }
             let expected = i == 0 ? 512 + BandedPNG.headBytes : BandedPNG.bandChunkBytes(width: width, rows: rows(ofBand: i - 1))
@@ -120,7 +130,7 @@ extension FrameReader {
     /// after checking the frames' SHA-256 when `verify`.
     func withBandedPNG<T>(_ ref: SampleRef, shard: ShardInfo, verify: Bool, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         func fail(_ problem: String) -> LoaderError { .sample(shard: shard.path, key: ref.key, problem: problem) }
-        let count = try readRegion(ref, shard: shard, verifySHA256: verify)
+        let count = try readRegion(ref, shard: shard, verifySHA256: verify).count
         do {
             try decoder.decodeWhole(UnsafeRawBufferPointer(start: buffer, count: count), limit: shard.tarBytes, name: shard.path)
         } catch {
@@ -133,11 +143,12 @@ extension FrameReader {
         return try body(try SampleReader.member(ref, bytes: bytes, base: ref.pngOffset - 512, shardPath: shard.path).png)
     }
 
-    /// Reads `ref`'s frames (its whole region) into `buffer` and returns their byte count; with
-    /// `verifySHA256` their SHA-256 must be the index's `frame_sha256`.
-    private func readRegion(_ ref: SampleRef, shard: ShardInfo, verifySHA256: Bool) throws -> Int {
+    /// Reads `ref`'s frames (all of them, or the first `prefix` bytes) into `buffer` and returns
+    /// their byte count and how many were read; with `verifySHA256` (which reads all) their SHA-256
+    /// must be the index's `frame_sha256`.
+    private func readRegion(_ ref: SampleRef, shard: ShardInfo, verifySHA256: Bool, prefix: Int? = nil) throws -> (count: Int, read: Int) {
         func fail(_ problem: String) -> LoaderError { .sample(shard: shard.path, key: ref.key, problem: problem) }
-        let (size, sha) = try readSampleFrames(ref, shard: shard)
+        let (size, sha) = try readSampleFrames(ref, shard: shard, prefix: verifySHA256 ? nil : prefix)
         if verifySHA256 {
             var h = SHA256Hasher()
             h.update(UnsafeRawBufferPointer(start: buffer, count: size))
@@ -146,6 +157,6 @@ extension FrameReader {
                 throw fail("zstd frames' SHA-256 mismatch: file has \(actual), index.jsonl says \(sha); refusing the sample")
             }
         }
-        return size
+        return (size, min(size, prefix ?? size))
     }
 }

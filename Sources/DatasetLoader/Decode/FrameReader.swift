@@ -110,8 +110,9 @@ final class FrameReader {
 
     /// Reads `ref`'s frames (formats 2 and 3: the index's `frame_offset`, `frame_size`) into
     /// `buffer`, after checking that they lie inside the shard file; returns their size and the
-    /// index's `frame_sha256`.
-    func readSampleFrames(_ ref: SampleRef, shard: ShardInfo) throws -> (size: Int, sha256: String) {
+    /// index's `frame_sha256`. With `prefix`, only the first `prefix` bytes are read (the buffer
+    /// holds room for all; ``readFrame(_:at:_:from:)`` reads the rest).
+    func readSampleFrames(_ ref: SampleRef, shard: ShardInfo, prefix: Int? = nil) throws -> (size: Int, sha256: String) {
         func fail(_ problem: String) -> LoaderError { .sample(shard: shard.path, key: ref.key, problem: problem) }
         guard let offset = ref.frameOffset, let size = ref.frameSize, let sha = ref.frameSHA256 else {
             throw fail("index.jsonl gives no frame_offset/frame_size/frame_sha256 (needed for formats 2 and 3)")
@@ -121,7 +122,12 @@ final class FrameReader {
             throw fail("zstd frames (\(size) bytes at \(offset)) lie outside the \(fileSize)-byte shard file (truncated shard or bad index?)")
         }
         guard ref.pngOffset >= 512 else { throw fail("png_offset \(ref.pngOffset) is before the first tar header") }
-        try readFrame(size, at: offset, shard)
+        if let prefix, prefix < size {
+            reserveBuffer(size)
+            try readFrame(prefix, at: offset, shard)
+        } else {
+            try readFrame(size, at: offset, shard)
+        }
         return (size, sha)
     }
 
@@ -164,13 +170,21 @@ final class FrameReader {
         fileSize = Int(info.st_size)
     }
 
-    func readFrame(_ count: Int, at offset: Int, _ shard: ShardInfo) throws {
+    /// Makes `buffer` hold at least `count` bytes (its content is lost when it grows).
+    func reserveBuffer(_ count: Int) {
         if count > capacity {
             buffer.deallocate()
             capacity = count
             buffer = .allocate(byteCount: count, alignment: 64)
         }
-        var done = 0
+    }
+
+    /// Reads bytes `from ..< count` of the `count` bytes at file `offset` into the same place of
+    /// `buffer` (which must hold `count` bytes when `from` is not 0).
+    func readFrame(_ count: Int, at offset: Int, _ shard: ShardInfo, from: Int = 0) throws {
+        if from == 0 { reserveBuffer(count) }
+        precondition(count <= capacity, "FrameReader: read past the buffer")
+        var done = from
         while done < count {
             let n = pread(fd, buffer + done, count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
