@@ -24,6 +24,10 @@ extension FrameReader {
         guard ref.pngSize == pngSize else {
             throw fail("png_size \(ref.pngSize) is not the \(pngSize) bytes of a \(width)x\(height) PNG in \(bandRows)-row bands (bad index?)")
         }
+        // Every frame used is at most one band of this member: nothing decompresses beyond the tar.
+        guard Range(offset: ref.pngOffset, size: pngSize, within: shard.tarBytes) != nil else {
+            throw fail("PNG member (\(pngSize) bytes at \(ref.pngOffset)) lies outside the \(shard.tarBytes)-byte tar (bad index?)")
+        }
         let bands = BandedPNG.bandCount(height: height, bandRows: bandRows)
         let firstBand = plan.y / bandRows, lastBand = (plan.y + plan.size - 1) / bandRows
         func rows(ofBand b: Int) -> Int { min(bandRows, height - b * bandRows) }
