@@ -7,6 +7,17 @@ import TestSupport
 /// Format 3: crops decoded from the bands they touch are exactly the image's pixels, whatever the
 /// band height, the image width (rows longer than a stored block straddle blocks) and the patch.
 @Suite struct BandReaderTests {
+    /// Writes `packed` as a shard file in `dir`; its info and sample `sample`'s reference.
+    func written(_ packed: FramedShard.Packed, sample: Int, key: String, image: RGBImage, pngSize: Int, bandRows: Int,
+                 in dir: TempDir) throws -> (ShardInfo, SampleRef) {
+        let file = dir.sub("s.tar.zst")
+        try Data(packed.compressed).write(to: file)
+        let shard = ShardInfo(path: "s.tar.zst", url: file, sha256: "", tarBytes: packed.tar.count, tarSHA256: "", bandRows: bandRows)
+        let p = packed.placements[sample]
+        return (shard, SampleRef(key: key, shard: 0, pngOffset: p.pngOffset, pngSize: pngSize, width: image.width, height: image.height,
+                                 classId: 0, frameOffset: p.frameOffset, frameSize: p.frameSize, frameSHA256: p.frameSHA256))
+    }
+
     @Test(arguments: [(2500, 40, 16), (23000, 6, 4), (61, 37, 8), (30, 5, 32), (3, 70, 1)])
     func bandCropsAreTheImagesPixels(width: Int, height: Int, bandRows: Int) throws {
         let dir = try TempDir("sisr-bands")
@@ -20,12 +31,7 @@ import TestSupport
                                           level: 3, frames: .perBand, bandRows: bandRows)
         #expect(Zstd.frameCount(packed.compressed) == 2 * (BandedPNG.bandCount(height: height, bandRows: bandRows) + 2) + 1)
         #expect(try Zstd.decompress(packed.compressed) == packed.tar)
-        let file = dir.sub("s.tar.zst")
-        try Data(packed.compressed).write(to: file)
-        let shard = ShardInfo(path: "s.tar.zst", url: file, sha256: "", tarBytes: packed.tar.count, tarSHA256: "", bandRows: bandRows)
-        let p = packed.placements[1]
-        let ref = SampleRef(key: key, shard: 0, pngOffset: p.pngOffset, pngSize: png.count, width: width, height: height, classId: 0,
-                            frameOffset: p.frameOffset, frameSize: p.frameSize, frameSHA256: p.frameSHA256)
+        let (shard, ref) = try written(packed, sample: 1, key: key, image: image, pngSize: png.count, bandRows: bandRows, in: dir)
         let reader = FrameReader()
         var rng = SeededRandom(seed: 4, "bands")
         let side = min(width, height)
@@ -55,12 +61,8 @@ import TestSupport
         let png = BandedPNG.encode(image, bandRows: bandRows)
         let key = "Model-NA-x2-NA-NA__img000001"
         let packed = try FramedShard.pack([.init(key: key, png: png, json: [])], level: 3, frames: .perBand, bandRows: bandRows)
-        let file = dir.sub("s.tar.zst")
-        try Data(packed.compressed).write(to: file)
-        let shard = ShardInfo(path: "s.tar.zst", url: file, sha256: "", tarBytes: packed.tar.count, tarSHA256: "", bandRows: bandRows)
+        let (shard, ref) = try written(packed, sample: 0, key: key, image: image, pngSize: png.count, bandRows: bandRows, in: dir)
         let p = packed.placements[0]
-        let ref = SampleRef(key: key, shard: 0, pngOffset: p.pngOffset, pngSize: png.count, width: width, height: height, classId: 0,
-                            frameOffset: p.frameOffset, frameSize: p.frameSize, frameSHA256: p.frameSHA256)
         // Band 3 ends the noise: the estimate (5/17 of the region) is far short of the ~95 % it needs.
         let region = Double(p.frameSize!), estimate: Double = region / 17 * 5 * 9 / 8 + 16384
         #expect(estimate < region * 0.8)
