@@ -23,13 +23,30 @@ def pretty(obj):
     return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def main(src, out):
+def write_index_and_manifest(out, records, manifest):
+    """Writes index.jsonl (compact canonical lines) and manifest.json (with the index's new SHA-256)."""
+    index = "".join(json.dumps(r, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n" for r in records).encode()
+    with open(os.path.join(out, "index.jsonl"), "wb") as f:
+        f.write(index)
+    manifest["inputs"]["index"]["sha256"] = hashlib.sha256(index).hexdigest()
+    with open(os.path.join(out, "manifest.json"), "wb") as f:
+        f.write(pretty(manifest))
+
+
+def start_repack(src, out, version):
+    """The manifest of release `src` (which must have format `version`); `out` made, with src's zoo,
+    splits and images files."""
     manifest = json.load(open(os.path.join(src, "manifest.json")))
-    if manifest["format_version"] != 2:
-        raise SystemExit(f"{src}: format_version {manifest['format_version']}, expected 2")
+    if manifest["format_version"] != version:
+        raise SystemExit(f"{src}: format_version {manifest['format_version']}, expected {version}")
     os.makedirs(out, exist_ok=True)
     for name in ("zoo.json", "splits.json", "images.json"):
         shutil.copyfile(os.path.join(src, name), os.path.join(out, name))
+    return manifest
+
+
+def main(src, out):
+    manifest = start_repack(src, out, 2)
     level = manifest["zstd"]["level"]
     cctx = zstandard.ZstdCompressor(level=level, write_checksum=True, write_content_size=True, threads=0)
     before = after = 0
@@ -45,21 +62,16 @@ def main(src, out):
         before += len(data)
         after += len(single)
         shard["bytes"], shard["sha256"] = len(single), hashlib.sha256(single).hexdigest()
-    lines = []
+    records = []
     with open(os.path.join(src, "index.jsonl"), encoding="utf-8") as f:
         for line in f:
             record = json.loads(line)
             for k in ("frame_offset", "frame_size", "frame_sha256"):
                 record.pop(k, None)
-            lines.append(json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
-    index = "".join(lines).encode()
-    with open(os.path.join(out, "index.jsonl"), "wb") as f:
-        f.write(index)
-    manifest["inputs"]["index"]["sha256"] = hashlib.sha256(index).hexdigest()
+            records.append(record)
     manifest["format_version"] = 1
     manifest["zstd"]["frames"] = 1
-    with open(os.path.join(out, "manifest.json"), "wb") as f:
-        f.write(pretty(manifest))
+    write_index_and_manifest(out, records, manifest)
     print(f"repacked {len(manifest['shards'])} shards: one frame per sample {before} bytes, one frame per shard "
           f"{after} bytes ({100 * before / after:.2f} % of format 1)")
 

@@ -18,7 +18,7 @@ TIMEOUT=${FUZZ_TIMEOUT:-30}
 MALLOC_MB=${FUZZ_MALLOC_MB:-512}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(png pickle pth safetensors shard sample release predictions)
+[ ${#targets[@]} -eq 0 ] && targets=(png pickle pth safetensors shard sample bands release predictions)
 [ -x "$BIN" ] || { echo "run Fuzz/build.sh first" >&2; exit 2; }
 failed=0
 printf '%-12s %8s %12s %10s %8s  %s\n' target seconds executions exec/s corpus result

@@ -42,12 +42,12 @@ def main():
         put("pth", n, read(os.path.join(WEIGHTS, n)))
     put("safetensors", "reference.safetensors", read(os.path.join(WEIGHTS, "reference.safetensors")))
     put("safetensors", "empty.safetensors", struct.pack("<Q", 2) + b"{}")
-    # A tiny release: 2 images of 16x16, one x2 model, 1 sample per shard.
+    # A tiny release: 2 images of 16x16, one x2 model, 1 sample per shard, bands of 4 rows (format 3).
     tmp = tempfile.mkdtemp()
     try:
         out = os.path.join(tmp, "r")
         subprocess.run([sisr, "build", "--out", out, "--count", "2", "--size", "16x16", "--models",
-                        "Nearest-NA-x2-NA-NA", "--samples-per-shard", "1", "--threads", "1"],
+                        "Nearest-NA-x2-NA-NA", "--samples-per-shard", "1", "--threads", "1", "--band-rows", "4"],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         manifest = json.loads(read(os.path.join(out, "manifest.json")))
         index = read(os.path.join(out, "index.jsonl"))
@@ -58,6 +58,9 @@ def main():
         put("shard", "shard.tar", tar)
         head = struct.pack("<IIHH", first["png_offset"], first["png_size"], first["width"], first["height"])
         put("sample", "sample", head + tar)
+        region = shard[first["frame_offset"]:first["frame_offset"] + first["frame_size"]]
+        key = first["key"].encode()
+        put("bands", "bands", struct.pack("<HHBBB", first["width"] - 1, first["height"] - 1, 4, 8, len(key)) + key + region)
         put("release", "release", read(os.path.join(out, "manifest.json")) + b"\0" + index)
         for f in ["zoo.json", "splits.json", "images.json"]:
             put("release-files", f, read(os.path.join(out, f)), root=os.path.join(ROOT, "Fuzz"))

@@ -11,6 +11,7 @@ let harnesses: [String: @Sendable ([UInt8]) -> Void] = [
     "safetensors": SafetensorsHarness.run,
     "shard": ShardHarness.run,
     "sample": SampleHarness.run,
+    "bands": BandHarness.run,
     "release": ReleaseHarness.run,
     "predictions": PredictionsHarness.run,
 ]

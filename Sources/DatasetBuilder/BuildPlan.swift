@@ -17,6 +17,8 @@ public struct BuildOptions: Sendable, Equatable {
     public var seed: UInt64 = 0
     public var samplesPerShard: Int = 64
     public var zstdLevel: Int = 9
+    /// Rows per band of the PNG members and their zstd frames (format 3, docs/FORMAT.md).
+    public var bandRows: Int = ReleaseManifest.defaultBandRows
     /// Also store each source HR image and each LR input as reference samples (family `reference`).
     public var keepReference: Bool = false
     /// Folder with weight files (the zoo's `weights.file` names are looked up inside it).
@@ -32,14 +34,16 @@ public struct BuildOptions: Sendable, Equatable {
 
     /// The canonical command recorded in the manifest.
     public var command: [String] {
+        // `--band-rows` only when it is not the default, so default commands stay as they were.
+        let bands = bandRows == ReleaseManifest.defaultBandRows ? [] : ["--band-rows", "\(bandRows)"]
         if let corpus = importCorpus {
             return ["sisr", "import"] + corpus.names + ["--zoo", zooName, "--seed", "\(seed)",
-                    "--samples-per-shard", "\(samplesPerShard)", "--zstd-level", "\(zstdLevel)"]
+                    "--samples-per-shard", "\(samplesPerShard)", "--zstd-level", "\(zstdLevel)"] + bands
         }
         var c = ["sisr", "build"] + images.commandArguments + ["--zoo", zooName]
         if let m = models { c += ["--models", m.joined(separator: ",")] }
         if let s = splitsName { c += ["--splits", s] }
-        c += ["--seed", "\(seed)", "--samples-per-shard", "\(samplesPerShard)", "--zstd-level", "\(zstdLevel)"]
+        c += ["--seed", "\(seed)", "--samples-per-shard", "\(samplesPerShard)", "--zstd-level", "\(zstdLevel)"] + bands
         if keepReference { c.append("--keep-reference") }
         return c
     }
@@ -79,12 +83,17 @@ public struct BuildPlan: Codable, Sendable, Equatable {
     public var seed: UInt64
     public var samplesPerShard: Int
     public var zstdLevel: Int
+    /// Rows per PNG band (format 3); nil in plans written before format 3 means the default.
+    public var bandRows: Int? = nil
     public var zoo: Zoo
     public var images: ImageList
     public var splits: Splits
     public var unavailable: [ReleaseManifest.UnavailableModel]
     public var referenceLabels: [String: Labels]
     public var shards: [PlannedShard]
+
+    /// Rows per PNG band this plan writes.
+    public var rowsPerBand: Int { bandRows ?? ReleaseManifest.defaultBandRows }
 
     /// The reference model names used for `--keep-reference` samples.
     public static let hrModel = "HR-HR-HR-HR-HR"
@@ -102,6 +111,7 @@ public struct BuildPlan: Codable, Sendable, Equatable {
     public static func make(_ o: BuildOptions) throws -> BuildPlan {
         guard o.samplesPerShard >= 1 else { throw SISRError.invalidArgument("--samples-per-shard must be at least 1") }
         guard (1...22).contains(o.zstdLevel) else { throw SISRError.invalidArgument("--zstd-level must be 1...22") }
+        guard (1...4096).contains(o.bandRows) else { throw SISRError.invalidArgument("--band-rows must be 1...4096") }
         try o.zoo.validate(path: o.zooName)
         if let corpus = o.importCorpus { return try PaperCorpus.plan(corpus, options: o) }
         var entries = o.zoo.models
@@ -157,6 +167,7 @@ public struct BuildPlan: Codable, Sendable, Equatable {
             throw SISRError.invalidArgument("nothing to build: no runnable model (\(unavailable.count) unavailable" + (unavailable.first.map { ", e.g. \($0.model): \($0.reason)" } ?? "") + ")")
         }
         return BuildPlan(command: o.command, seed: o.seed, samplesPerShard: o.samplesPerShard, zstdLevel: o.zstdLevel,
+                         bandRows: o.bandRows,
                          zoo: Zoo(name: o.zoo.name, description: o.zoo.description, models: entries), images: images,
                          splits: splits, unavailable: unavailable, referenceLabels: refLabels, shards: shards)
     }

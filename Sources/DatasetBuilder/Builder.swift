@@ -105,7 +105,8 @@ public enum DatasetBuilder {
             report.times = report.times + rendered.1
             pending.append(rendered.0)
             guard pending.count == shard.samples.count else { return }
-            let (bytes, marker) = try ShardWriter.pack(pending, planned: shard, zstdLevel: plan.zstdLevel, times: &report.times)
+            let (bytes, marker) = try ShardWriter.pack(pending, planned: shard, zstdLevel: plan.zstdLevel, bandRows: plan.rowsPerBand,
+                                                     times: &report.times)
             report.times.io += try seconds { try layout.commit(shard: shard, bytes: bytes, marker: marker) }
             report.shardsBuilt += 1
             report.samplesRendered += pending.count
@@ -151,7 +152,7 @@ public enum DatasetBuilder {
                           splits: .init(path: "splits.json", sha256: SHA256Hasher.hex(splits)),
                           images: .init(path: "images.json", sha256: SHA256Hasher.hex(images)),
                           index: .init(path: "index.jsonl", sha256: SHA256Hasher.hex(index), samples: markers.reduce(0) { $0 + $1.samples.count })),
-            png: .init(compressionLevel: 0, filter: "up"), zstd: .init(level: plan.zstdLevel),
+            png: .init(compressionLevel: 0, filter: "up", bandRows: plan.rowsPerBand), zstd: .init(level: plan.zstdLevel),
             samplesPerShard: plan.samplesPerShard, splitSamples: splitSamples, unavailable: plan.unavailable,
             shards: markers.map(\.shard),
             tool: .init(name: "sisr", version: SISRVersion.string, kernels: EngineSettings.current.kernels))

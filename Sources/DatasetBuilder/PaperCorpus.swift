@@ -49,7 +49,7 @@ public enum PaperCorpus {
         }
         let shards = BuildPlan.cut(bySplit, seed: o.seed, samplesPerShard: o.samplesPerShard)
         return BuildPlan(command: o.command, seed: o.seed, samplesPerShard: o.samplesPerShard, zstdLevel: o.zstdLevel,
-                         zoo: Zoo(name: o.zoo.name, description: o.zoo.description, models: entries),
+                         bandRows: o.bandRows, zoo: Zoo(name: o.zoo.name, description: o.zoo.description, models: entries),
                          images: images, splits: splits, unavailable: [],
                          referenceLabels: [BuildPlan.hrModel: BuildPlan.referenceLabels(model: BuildPlan.hrModel, scale: 1)],
                          shards: shards)

@@ -58,7 +58,8 @@ struct ReleaseLayout {
         guard let release = try? Release.open(root) else { return nil }
         let m = release.manifest
         func hash<T: Encodable>(_ v: T) -> String? { (try? CanonicalJSON.encode(v, pretty: true)).map { SHA256Hasher.hex($0) } }
-        guard m.command == plan.command, m.seed == plan.seed, m.samplesPerShard == plan.samplesPerShard,
+        guard m.formatVersion == ReleaseManifest.currentFormatVersion, m.png.bandRows == plan.rowsPerBand,
+              m.command == plan.command, m.seed == plan.seed, m.samplesPerShard == plan.samplesPerShard,
               m.zstd.level == plan.zstdLevel, m.unavailable == plan.unavailable,
               m.inputs.zoo.sha256 == hash(plan.zoo), m.inputs.splits.sha256 == hash(plan.splits),
               m.inputs.images.sha256 == hash(plan.images),

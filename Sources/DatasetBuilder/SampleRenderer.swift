@@ -108,7 +108,7 @@ struct SampleRenderer: Sendable {
             }
         }
         var png = [UInt8]()
-        times.png += seconds { png = PNG.encode(out, options: .shard) }
+        times.png += seconds { png = BandedPNG.encode(out, bandRows: plan.rowsPerBand) }
         var pngHash = "", pixelHash = ""
         times.hash += seconds {
             pngHash = SHA256Hasher.hex(png)

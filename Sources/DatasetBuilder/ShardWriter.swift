@@ -11,13 +11,12 @@ public struct ShardMarker: Codable, Sendable, Equatable {
 /// Packs rendered samples into one reproducible `.tar.zst` shard.
 enum ShardWriter {
     /// Builds the tar (members `<key>.png`, `<key>.json` per sample, in order), compresses it into
-    /// one zstd frame per sample (`FramedShard`) and returns the bytes and the marker. `index` is the
-    /// global shard number.
-    static func pack(_ rendered: [RenderedSample], planned: PlannedShard, zstdLevel: Int,
+    /// per-band zstd frames (`FramedShard`, format 3) and returns the bytes and the marker.
+    static func pack(_ rendered: [RenderedSample], planned: PlannedShard, zstdLevel: Int, bandRows: Int,
                      times: inout StageTimes) throws -> (bytes: [UInt8], marker: ShardMarker) {
         var packed: FramedShard.Packed?
         let samples = rendered.map { FramedShard.Sample(key: $0.record.key, png: $0.png, json: $0.json) }
-        times.zstd += try seconds { packed = try FramedShard.pack(samples, level: zstdLevel) }
+        times.zstd += try seconds { packed = try FramedShard.pack(samples, level: zstdLevel, frames: .perBand, bandRows: bandRows) }
         let tarBytes = packed!.tar, compressed = packed!.compressed
         let records = zip(rendered, zip(samples, packed!.placements)).map { r, sp in
             FramedShard.placed(r.record, sp.0, shard: planned.index, at: sp.1)

@@ -29,6 +29,7 @@ public enum Verifier {
             return report
         }
         report.problems += checkChecksumsFile(release)
+        let bandRows = release.manifest.zstd.frames == .perBand ? release.manifest.png.bandRows : nil
         report.problems += unlistedFiles(release)
         let labels = expectedLabels(release)
         var byShard = [[SampleRecord]](repeating: [], count: release.manifest.shards.count)
@@ -49,7 +50,7 @@ public enum Verifier {
             }
             if deep {
                 report.samplesChecked += byShard[i].count
-                report.problems += checkSamples(shard: shard, compressed: bytes, samples: byShard[i], labels: labels)
+                report.problems += checkSamples(shard: shard, compressed: bytes, samples: byShard[i], labels: labels, bandRows: bandRows)
             }
         }
         return report
@@ -124,14 +125,14 @@ public enum Verifier {
     }
 
     static func checkSamples(shard: ShardRecord, compressed: [UInt8], samples: [SampleRecord],
-                             labels: [String: Labels]) -> [VerifyProblem] {
+                             labels: [String: Labels], bandRows: Int? = nil) -> [VerifyProblem] {
         let tar: [UInt8]
         do { tar = try Zstd.decompress(compressed, name: shard.path, maxOutput: shard.maxTarBytes) } catch {
             return [.init(subject: shard.path, problem: "cannot decompress: \(error)")]
         }
         var problems = [VerifyProblem]()
         if samples.contains(where: { $0.frameOffset != nil }) {
-            problems += checkFrames(shard: shard, compressed: compressed, tar: tar, samples: samples)
+            problems += checkFrames(shard: shard, compressed: compressed, tar: tar, samples: samples, bandRows: bandRows)
         }
         if tar.count != shard.tarBytes || SHA256Hasher.hex(tar) != shard.tarSHA256 {
             problems.append(.init(subject: shard.path, problem: "decompressed tar differs from the manifest (tar_sha256/tar_bytes)"))

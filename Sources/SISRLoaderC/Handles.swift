@@ -23,6 +23,7 @@ struct COptions: Decodable {
     var prefetch: Int?
     var cache_bytes: Int?
     var verify: Bool?
+    var verify_sha256: Bool?
     var shared_memory: Bool?
 
     var loaderOptions: LoaderOptions {
@@ -44,6 +45,7 @@ struct COptions: Decodable {
         if let prefetch { o.prefetch = prefetch }
         if let cache_bytes { o.cacheBytes = cache_bytes }
         if let verify { o.verify = verify }
+        if let verify_sha256 { o.verifySHA256 = verify_sha256 }
         if let shared_memory { o.sharedMemory = shared_memory }
         return o
     }

@@ -6,7 +6,7 @@ extension COptions {
     /// Every key the options JSON may hold (sisr_loader.h), in the header's order.
     static let keys = ["split", "protocol", "protocol_dirs", "seed", "shuffle", "window", "batch_size", "rank", "world",
                        "tail", "patch", "crop", "hflip", "layout", "normalize", "threads", "prefetch", "cache_bytes", "verify",
-                       "shared_memory"]
+                       "verify_sha256", "shared_memory"]
 
     /// The valid values of options that take one of a list.
     static let choices: [String: [String]] = [
@@ -53,7 +53,7 @@ extension COptions {
         switch key {
         case "protocol": kind = "a protocol name or path (string) or null"
         case "protocol_dirs": kind = "a list of folder paths"
-        case "shuffle", "hflip", "normalize", "verify", "shared_memory": kind = "true or false"
+        case "shuffle", "hflip", "normalize", "verify", "verify_sha256", "shared_memory": kind = "true or false"
         case "seed": kind = "an integer from 0 to 2^64-1"
         default: kind = choices[key].map { "one of \($0.joined(separator: ", "))" } ?? "an integer"
         }

@@ -6,8 +6,8 @@ import TestSupport
 
 /// Bad shards are refused or reported with the shard (and sample) named.
 @Suite struct CorruptionTests {
-    func firstError(_ url: URL, verify: Bool = true) throws -> String? {
-        let loader = try BatchLoader(release: url, options: TestRelease.options { $0.verify = verify; $0.split = "val" })
+    func firstError(_ url: URL, verify: Bool = true, sha256: Bool = false) throws -> String? {
+        let loader = try BatchLoader(release: url, options: TestRelease.options { $0.verify = verify; $0.verifySHA256 = sha256; $0.split = "val" })
         let stream = try loader.batches(epoch: 0)
         do {
             while try stream.next() != nil {}
@@ -18,7 +18,7 @@ import TestSupport
     func shardPath(_ url: URL) -> String { "shards/val/sisr-val-000007.tar.zst" }
 
     @Test func flippedByteIsRefusedWhenVerifying() throws {
-        let url = try TestRelease.make()
+        let url = try TestRelease.make(frames: .perSample)
         let file = url.appendingPathComponent(shardPath(url))
         var bytes = [UInt8](try Data(contentsOf: file))
         bytes[bytes.count / 2] ^= 0x40
@@ -36,6 +36,7 @@ import TestSupport
         #expect(message.contains(shardPath(url)))
     }
 
+    /// (Format 3 cannot hold a PNG that is not banded: the writer refuses it; see the band tests.)
     @Test(arguments: [ReleaseManifest.FrameLayout.perSample, .single])
     func corruptMemberNamesTheSample(frames: ReleaseManifest.FrameLayout) throws {
         let victim = KeyRules.sampleKey(model: TestRelease.models[1].model, image: TestRelease.images[6].id)  // a val sample
@@ -45,7 +46,7 @@ import TestSupport
     }
 
     @Test func flippedByteInAFrameNamesTheSample() throws {
-        let url = try TestRelease.make()
+        let url = try TestRelease.make(frames: .perSample)
         let release = try Release.open(url)
         let sample = try #require(release.samples.first { $0.split == "val" })
         let file = url.appendingPathComponent(release.manifest.shards[sample.shard].path)
@@ -77,12 +78,13 @@ import TestSupport
         }
     }
 
-    /// Builds the test release with `edit` applied to its index in each reading mode (format 2
-    /// streaming, format 2 with a shard cache, format 1) and calls `check` with the mode, the release,
+    /// Builds the test release with `edit` applied to its index in each reading mode (formats 3 and 2
+    /// streaming, each with a shard cache, format 1) and calls `check` with the mode, the release,
     /// a loader over its val split and the error of a pass over that split ("" if none).
     func forEachReadingMode(_ edit: @escaping (inout [SampleRecord]) -> Void,
                             _ check: (String, URL, BatchLoader, String) throws -> Void) throws {
-        for (frames, cache) in [(ReleaseManifest.FrameLayout.perSample, 0), (.perSample, 1 << 26), (.single, 0)] {
+        for (frames, cache) in [(ReleaseManifest.FrameLayout.perBand, 0), (.perBand, 1 << 26), (.perSample, 0), (.perSample, 1 << 26),
+                                (.single, 0)] {
             let url = try TestRelease.make(frames: frames, editIndex: edit)
             let loader = try BatchLoader(release: url, options: TestRelease.options { $0.split = "val"; $0.cacheBytes = cache })
             var message = ""
@@ -131,5 +133,80 @@ import TestSupport
         #expect {
             try Release.open(url)
         } throws: { error in "\(error)".contains("frame_offset") && "\(error)".contains("line 4") }
+    }
+}
+
+/// Format 3: a damaged band is an error naming the shard and sample whenever a crop reads it, with
+/// no SHA-256 (each frame's XXH64 and the band layout), and always with `verifySHA256`.
+@Suite struct BandCorruptionTests {
+    /// The val sample `i`, the byte ranges of its frames in the shard file, and the bands its centre crop reads.
+    func layout(_ url: URL, sample i: Int) throws -> (release: Release, sample: SampleRecord, frames: [Range<Int>], read: ClosedRange<Int>) {
+        let release = try Release.open(url)
+        let sample = release.samples.filter { $0.split == "val" }[i]
+        let bytes = [UInt8](try Data(contentsOf: url.appendingPathComponent(release.manifest.shards[sample.shard].path)))
+        var frames = [Range<Int>](), pos = sample.frameOffset!
+        while pos < sample.frameOffset! + sample.frameSize! {
+            let f = try #require(bytes.withUnsafeBytes { Zstd.frame(in: $0, at: pos) })
+            frames.append(pos..<(pos + f.compressed))
+            pos += f.compressed
+        }
+        let rows = release.manifest.png.bandRows!
+        let y = (sample.height - 32) / 2
+        #expect(frames.count == BandedPNG.bandCount(height: sample.height, bandRows: rows) + 2)
+        return (release, sample, frames, (y / rows)...((y + 31) / rows))
+    }
+
+    func flip(_ url: URL, _ release: Release, _ sample: SampleRecord, at offset: Int, _ mask: UInt8 = 0x10) throws {
+        let file = url.appendingPathComponent(release.manifest.shards[sample.shard].path)
+        var bytes = [UInt8](try Data(contentsOf: file))
+        bytes[offset] ^= mask
+        try Data(bytes).write(to: file)
+    }
+
+    @Test func flippedByteInABandTheCropReadsIsAnError() throws {
+        let probe = try TestRelease.make()
+        let (_, _, frames, read) = try layout(probe, sample: 2)
+        let band = frames[1 + read.upperBound]
+        // The frame header's checksum flag, the content size, the first block header, the middle of
+        // the data, the checksum at the end. (Bit 4 of the frame header descriptor is unused: flipping
+        // it changes no decoded byte, so only the SHA-256 sees it.)
+        for (offset, mask) in [(band.lowerBound + 4, UInt8(0x04)), (band.lowerBound + 5, 0x01), (band.lowerBound + 8, 0x10),
+                               ((band.lowerBound + band.upperBound) / 2, 0x10), (band.upperBound - 2, 0x10)] {
+            for sha256 in [false, true] {
+                let url = try TestRelease.make()
+                let (release, sample, _, _) = try layout(url, sample: 2)
+                try flip(url, release, sample, at: offset, mask)
+                let message = try #require(try CorruptionTests().firstError(url, sha256: sha256), "byte \(offset) sha256 \(sha256)")
+                #expect(message.contains(release.manifest.shards[sample.shard].path) && message.contains(sample.key), "\(message)")
+                if sha256 { #expect(message.contains("SHA-256 mismatch"), "\(message)") }
+            }
+        }
+    }
+
+    @Test func flippedHeadIsAnError() throws {
+        let url = try TestRelease.make()
+        let (release, sample, frames, _) = try layout(url, sample: 0)
+        try flip(url, release, sample, at: frames[0].upperBound - 5)
+        let message = try #require(try CorruptionTests().firstError(url))
+        #expect(message.contains(sample.key), "\(message)")
+    }
+
+    /// A band no crop reads is only caught by the SHA-256 of the sample's frames (and by `sisr verify`).
+    @Test func unreadBandNeedsTheSHA256() throws {
+        let url = try TestRelease.make()
+        let release = try Release.open(url)
+        let val = release.samples.filter { $0.split == "val" }
+        let i = try #require(val.indices.first { i in
+            let s = val[i]
+            return (((s.height - 32) / 2 + 31) / 8) < BandedPNG.bandCount(height: s.height, bandRows: 8) - 1
+        })
+        let (_, sample, frames, read) = try layout(url, sample: i)
+        let unread = frames[1 + read.upperBound + 1]
+        try flip(url, release, sample, at: (unread.lowerBound + unread.upperBound) / 2)
+        #expect(try CorruptionTests().firstError(url) == nil)
+        let message = try #require(try CorruptionTests().firstError(url, sha256: true))
+        #expect(message.contains(sample.key) && message.contains("SHA-256 mismatch"), "\(message)")
+        // Whole-image reads check the SHA-256 whenever verifying.
+        #expect { try SampleImages(release: release).image(of: sample) } throws: { "\($0)".contains("SHA-256 mismatch") }
     }
 }

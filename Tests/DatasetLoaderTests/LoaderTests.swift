@@ -92,12 +92,13 @@ import TestSupport
     @Test func generalPNGsDecodeThroughTheFallback() throws {
         // Sequential order and centre crops (val) do not depend on the manifest hash, so the batches must agree.
         let shardFormat = try drain(loader { $0.split = "val" })
-        let other = try BatchLoader(release: try TestRelease.make(pngOptions: .standard), options: TestRelease.options { $0.split = "val" })
+        let other = try BatchLoader(release: try TestRelease.make(pngOptions: .standard, frames: .perSample), options: TestRelease.options { $0.split = "val" })
         #expect(try drain(other).map(\.bytes) == shardFormat.map(\.bytes))
     }
 
-    /// The three ways of reading give the same bytes: one frame per sample (streaming, the default),
-    /// the same release through the shard cache, and a format-1 release (one frame per shard).
+    /// The ways of reading give the same bytes: one frame per band (format 3, streaming, the default),
+    /// the same release through the shard cache, a format-2 release (one frame per sample) and a
+    /// format-1 release (one frame per shard).
     @Test func streamingCacheAndFormatOneAgree() throws {
         let streaming = try loader { $0.hflip = true; $0.threads = 2 }
         #expect(streaming.streams)
@@ -108,6 +109,9 @@ import TestSupport
         let format1 = try BatchLoader(release: try TestRelease.make(frames: .single), options: TestRelease.options { $0.split = "val" })
         #expect(!format1.streams)
         #expect(try drain(format1).map(\.bytes) == drain(loader { $0.split = "val" }).map(\.bytes))
+        let format2 = try BatchLoader(release: try TestRelease.make(frames: .perSample), options: TestRelease.options { $0.split = "val" })
+        #expect(format2.streams)
+        #expect(try drain(format2).map(\.bytes) == drain(loader { $0.split = "val" }).map(\.bytes))
         let key = streaming.source.samples[5].key
         #expect(try streaming.pngBytes(key: key) == cached.pngBytes(key: key))
     }

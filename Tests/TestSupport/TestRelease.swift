@@ -28,11 +28,13 @@ public struct TestRelease {
     /// Writes a release (docs/FORMAT.md, readable by `Release.open`) into a fresh temporary folder.
     /// - Parameters:
     ///   - perShard: samples per shard.
-    ///   - pngOptions: encoder options (`.standard` exercises the general decoder fallback).
-    ///   - frames: `.perSample` writes format 2, `.single` format 1 (one zstd frame per shard).
+    ///   - pngOptions: encoder options of formats 1 and 2 (`.standard` exercises the general decoder fallback).
+    ///   - frames: `.perBand` (the default) writes format 3 with bands of `bandRows` rows (members are
+    ///     ``BandedPNG``s), `.perSample` format 2, `.single` format 1 (one zstd frame per shard).
     ///   - editIndex: changes the index records before they are written (hashes are fixed up after).
     ///   - editPNG: changes a sample's PNG bytes (by key) before packing, e.g. to corrupt one.
-    public static func make(perShard: Int = 7, pngOptions: PNGEncodeOptions = .shard, frames: ReleaseManifest.FrameLayout = .perSample,
+    public static func make(perShard: Int = 7, pngOptions: PNGEncodeOptions = .shard, frames: ReleaseManifest.FrameLayout = .perBand,
+                     bandRows: Int = 8,
                      editIndex: (inout [SampleRecord]) -> Void = { _ in },
                      editPNG: (String, inout [UInt8]) -> Void = { _, _ in }) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sisr-loader-tests-\(UUID().uuidString)")
@@ -48,7 +50,7 @@ public struct TestRelease {
             for model in models {
                 for (n, image) in images.enumerated() where image.split == split {
                     let pixels = Procedural.image(seed: 3, index: n * 31 + model.model.count, width: image.width, height: image.height)
-                    var png = PNG.encode(pixels, options: pngOptions)
+                    var png = frames == .perBand ? BandedPNG.encode(pixels, bandRows: bandRows) : PNG.encode(pixels, options: pngOptions)
                     editPNG(KeyRules.sampleKey(model: model.model, image: image.id), &png)
                     let record = SampleRecord(
                         key: KeyRules.sampleKey(model: model.model, image: image.id), model: model.model, image: image.id,
@@ -62,7 +64,7 @@ public struct TestRelease {
             while start < pending.count {
                 let group = pending[start..<min(start + perShard, pending.count)]
                 let samples = group.map { FramedShard.Sample(key: $0.record.key, png: $0.png, json: $0.json) }
-                let packed = try FramedShard.pack(samples, level: 3, frames: frames)
+                let packed = try FramedShard.pack(samples, level: 3, frames: frames, bandRows: bandRows)
                 for (s, (sample, place)) in zip(group, zip(samples, packed.placements)) {
                     records.append(FramedShard.placed(s.record, sample, shard: shards.count, at: place))
                 }
@@ -96,10 +98,12 @@ public struct TestRelease {
             index: .init(path: "index.jsonl", sha256: indexRef.sha256, samples: records.count))
         var counts = [String: Int]()
         for r in records { counts[r.split, default: 0] += 1 }
-        var manifest = ReleaseManifest(command: ["test"], seed: 3, inputs: inputs, png: .init(compressionLevel: 0, filter: "up"),
+        var manifest = ReleaseManifest(command: ["test"], seed: 3, inputs: inputs,
+                                       png: .init(compressionLevel: 0, filter: "up", bandRows: frames == .perBand ? bandRows : nil),
                                        zstd: .init(level: 3, frames: frames), samplesPerShard: perShard, splitSamples: counts, unavailable: [],
                                        shards: shards)
         if frames == .single { manifest.formatVersion = 1 }
+        if frames == .perSample { manifest.formatVersion = 2 }
         _ = try write(try CanonicalJSON.encode(manifest, pretty: true), "manifest.json")
         return dir
     }

@@ -15,6 +15,7 @@ SETTINGS = [
     dict(split="train", batch_size=4, patch=33, seed=0, window=2, layout="uint8-nhwc", rank=1, world=2, start=16),
     dict(split="val", batch_size=7, patch=72, layout="uint8-nhwc", tail="partial"),
     dict(split="test", batch_size=3, patch=40, crop="random", shuffle=True, seed=9, threads=1),
+    dict(split="train", batch_size=6, patch=56, seed=5, verify_sha256=True),  # format 3: also hash every frame
 ]
 
 
@@ -31,7 +32,7 @@ def test_batches_equal_the_numpy_reference(release, settings):
     opts = {k: v for k, v in settings.items() if k != "start"}
     start = settings.get("start", 0)
     with Loader(release, **opts) as loader:
-        ref_opts = {k: v for k, v in settings.items() if k != "threads"}
+        ref_opts = {k: v for k, v in settings.items() if k not in ("threads", "verify_sha256")}
         ref = reference_for(release, loader)
         got = list(loader.epoch(1, start=start))
         expected = list(reference_batches(ref, epoch=1, **ref_opts))
@@ -73,7 +74,9 @@ def test_errors_name_the_problem(release, tmp_path):
     data = bytearray((broken / shard).read_bytes())
     data[len(data) // 2] ^= 0xFF
     (broken / shard).write_bytes(bytes(data))
-    with Loader(str(broken), split=manifest["shards"][0]["split"], batch_size=4, patch=32) as loader:
+    # Format 3 crops read only the bands they touch (each checked by its XXH64); a byte in a band no
+    # crop reads is found by the SHA-256 of each sample's frames: verify_sha256.
+    with Loader(str(broken), split=manifest["shards"][0]["split"], batch_size=4, patch=32, verify_sha256=True) as loader:
         with pytest.raises(LoaderError, match=shard):
             for _ in loader.epoch(0):
                 pass
@@ -183,3 +186,21 @@ def test_robustness_protocols_perturb_only_the_test_images(release):
         proto = json.load(f)
     with pytest.raises(NotImplementedError, match="perturbs split test"):
         next(reference_batches(ref, split="test", protocol=proto, patch=64))
+
+
+def test_a_damaged_band_a_crop_reads_is_an_error(release, tmp_path):
+    """Format 3, default verification: the centre crop of an 80x72 image reads bands 0 and 1 of 3,
+    which hold the middle of the sample's frames; a byte flipped there names the shard and sample."""
+    broken = tmp_path / "broken"
+    shutil.copytree(release, broken)
+    manifest = json.loads((broken / "manifest.json").read_text())
+    assert manifest["format_version"] == 3 and manifest["png"]["band_rows"] == 32
+    sample = next(json.loads(line) for line in open(broken / "index.jsonl") if json.loads(line)["split"] == "val")
+    shard = manifest["shards"][sample["shard"]]["path"]
+    data = bytearray((broken / shard).read_bytes())
+    data[sample["frame_offset"] + sample["frame_size"] // 2] ^= 0x10
+    (broken / shard).write_bytes(bytes(data))
+    with Loader(str(broken), split="val", batch_size=4, patch=32) as loader:
+        with pytest.raises(LoaderError, match=sample["key"]):
+            for _ in loader.epoch(0):
+                pass

@@ -48,7 +48,7 @@ class Loader:
 
     Options (all optional): split, protocol, protocol_dirs, seed, shuffle, window, batch_size, rank,
     world, tail, patch, crop, hflip, layout ("float32-nchw" or "uint8-nhwc"), normalize, threads
-    (0 = all cores), prefetch, cache_bytes, verify, shared_memory. Unknown options, invalid values, a patch larger
+    (0 = all cores), prefetch, cache_bytes, verify, verify_sha256, shared_memory. Unknown options, invalid values, a patch larger
     than the smallest selected image and an empty split raise ``LoaderError`` here, naming the valid
     options or values. A protocol name is looked up in ``protocol_dirs``, ``$SISR_PROTOCOLS``,
     ``manifests/protocols`` of the current folder and its parents, then above the library's file.

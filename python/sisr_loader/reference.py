@@ -175,20 +175,24 @@ class ReferenceRelease:
         if shard not in self._tars:
             import zstandard  # optional dependency
             with open(f"{self.path}/{self.manifest['shards'][shard]['path']}", "rb") as f:
-                # Format 2 shards hold one frame per sample: read across frames.
+                # Format 2 and 3 shards hold several frames per shard: read across frames.
                 self._tars[shard] = zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True).read()
         return self._tars[shard]
 
     def png(self, sample):
         if self._png_reader is not None:
             return self._png_reader(sample)
-        if "frame_offset" in sample:  # format 2: the sample's own zstd frame, starting at its .png header
+        if "frame_offset" in sample:
+            # Formats 2 and 3: the sample's own zstd frames (one, or head + bands + tail), starting at
+            # its .png header.
+            import io
             import zstandard  # optional dependency
             with open(f"{self.path}/{self.manifest['shards'][sample['shard']]['path']}", "rb") as f:
                 f.seek(sample["frame_offset"])
-                frame = f.read(sample["frame_size"])
-            assert hashlib.sha256(frame).hexdigest() == sample["frame_sha256"], f"frame of {sample['key']} is corrupt"
-            return zstandard.ZstdDecompressor().decompress(frame)[512:512 + sample["png_size"]]
+                frames = f.read(sample["frame_size"])
+            assert hashlib.sha256(frames).hexdigest() == sample["frame_sha256"], f"frames of {sample['key']} are corrupt"
+            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(frames), read_across_frames=True)
+            return reader.read()[512:512 + sample["png_size"]]
         t = self.tar(sample["shard"])
         return t[sample["png_offset"]:sample["png_offset"] + sample["png_size"]]
 

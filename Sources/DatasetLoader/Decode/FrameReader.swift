@@ -1,20 +1,23 @@
 import Foundation
 import SISRCore
 
-/// Reads single samples of format-2 shards (one zstd frame per sample), one thread's worth: its
+/// Reads single samples of format-2 and format-3 shards (one zstd frame per sample, or per band), one thread's worth: its
 /// buffers and zstd context are reused from sample to sample, so memory stays at about
 /// (largest frame + largest sample's tar bytes + one zstd window) per thread, whatever the corpus.
 ///
 /// For a patch it reads the sample's frame with `pread`, hashes it while decompressing (SHA-256 of
 /// the compressed bytes against `frame_sha256`, when verifying), and decompresses only as far as the
 /// patch's last row: with the Up filter, rows below the patch are never needed.
+///
+/// Format 3 (one frame per band of rows) is read by ``cropBands(_:shard:plan:bandRows:verifySHA256:into:)``
+/// (BandReader.swift): only the bands the patch touches are decompressed.
 final class FrameReader {
-    private let decoder = Zstd.FrameDecoder()
-    private var buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 64)
+    let decoder = Zstd.FrameDecoder()
+    var buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 64)
     private var capacity = 1 << 16
     private var fd: Int32 = -1
     private var fdShard = -1
-    private var fileSize = 0
+    private(set) var fileSize = 0
     /// Compressed bytes fed to zstd per step (so decompression can stop soon after the needed rows).
     static let step = 1 << 17
 
@@ -26,7 +29,11 @@ final class FrameReader {
     /// Writes the patch `plan` of `ref` into `out`.
     /// - Throws: ``LoaderError`` naming the shard and sample (bad frame position, hash mismatch,
     ///   corrupt data, index and shard disagreeing).
-    func crop(_ ref: SampleRef, shard: ShardInfo, plan: CropPlan, verify: Bool, into out: UnsafeMutablePointer<UInt8>) throws {
+    func crop(_ ref: SampleRef, shard: ShardInfo, plan: CropPlan, verify: Bool, verifySHA256: Bool = false,
+              into out: UnsafeMutablePointer<UInt8>) throws {
+        if let rows = shard.bandRows {
+            return try cropBands(ref, shard: shard, plan: plan, bandRows: rows, verifySHA256: verifySHA256, into: out)
+        }
         try withFrame(ref, shard: shard, verify: verify) { (fail) -> Void in
             // The frame starts at the .png member's tar header; estimate the bytes down to the
             // patch's last row (stored blocks and chunk headers add well under 1/64).
@@ -49,7 +56,8 @@ final class FrameReader {
     /// Runs `body` with the PNG member's bytes of `ref` (decompresses the whole frame; the member's
     /// tar header must name `<key>.png`). The bytes are valid only inside `body`.
     func withPNG<T>(_ ref: SampleRef, shard: ShardInfo, verify: Bool, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
-        try withFrame(ref, shard: shard, verify: verify) { (fail) -> T in
+        if shard.bandRows != nil { return try withBandedPNG(ref, shard: shard, verify: verify, body) }
+        return try withFrame(ref, shard: shard, verify: verify) { (fail) -> T in
             try decode(upTo: Int.max)
             let bytes = UnsafeRawBufferPointer(start: decoder.output, count: decoder.produced)
             return try body(try SampleReader.member(ref, bytes: bytes, base: ref.pngOffset - 512, shardPath: shard.path).png)
@@ -68,15 +76,7 @@ final class FrameReader {
     /// Reads `ref`'s frame, starts decoding it, runs `body`, then finishes the hash and compares it.
     private func withFrame<T>(_ ref: SampleRef, shard: ShardInfo, verify: Bool, _ body: (_ fail: (String) -> LoaderError) throws -> T) throws -> T {
         func fail(_ problem: String) -> LoaderError { .sample(shard: shard.path, key: ref.key, problem: problem) }
-        guard let offset = ref.frameOffset, let size = ref.frameSize, let sha = ref.frameSHA256 else {
-            throw fail("index.jsonl gives no frame_offset/frame_size/frame_sha256 (needed for format 2)")
-        }
-        try openShard(shard, ref.shard)
-        guard size > 0, Range(offset: offset, size: size, within: fileSize) != nil else {
-            throw fail("zstd frame (\(size) bytes at \(offset)) lies outside the \(fileSize)-byte shard file (truncated shard or bad index?)")
-        }
-        guard ref.pngOffset >= 512 else { throw fail("png_offset \(ref.pngOffset) is before the first tar header") }
-        try readFrame(size, at: offset, shard)
+        let (size, sha) = try readSampleFrames(ref, shard: shard)
         frameCount = size
         hasher = verify ? SHA256Hasher() : nil
         hashed = 0
@@ -108,6 +108,29 @@ final class FrameReader {
         return result
     }
 
+    /// Reads `ref`'s frames (formats 2 and 3: the index's `frame_offset`, `frame_size`) into
+    /// `buffer`, after checking that they lie inside the shard file; returns their size and the
+    /// index's `frame_sha256`. With `prefix`, only the first `prefix` bytes are read (the buffer
+    /// holds room for all; ``readFrame(_:at:_:from:)`` reads the rest).
+    func readSampleFrames(_ ref: SampleRef, shard: ShardInfo, prefix: Int? = nil) throws -> (size: Int, sha256: String) {
+        func fail(_ problem: String) -> LoaderError { .sample(shard: shard.path, key: ref.key, problem: problem) }
+        guard let offset = ref.frameOffset, let size = ref.frameSize, let sha = ref.frameSHA256 else {
+            throw fail("index.jsonl gives no frame_offset/frame_size/frame_sha256 (needed for formats 2 and 3)")
+        }
+        try openShard(shard, ref.shard)
+        guard size > 0, Range(offset: offset, size: size, within: fileSize) != nil else {
+            throw fail("zstd frames (\(size) bytes at \(offset)) lie outside the \(fileSize)-byte shard file (truncated shard or bad index?)")
+        }
+        guard ref.pngOffset >= 512 else { throw fail("png_offset \(ref.pngOffset) is before the first tar header") }
+        if let prefix, prefix < size {
+            reserveBuffer(size)
+            try readFrame(prefix, at: offset, shard)
+        } else {
+            try readFrame(size, at: offset, shard)
+        }
+        return (size, sha)
+    }
+
     /// Decompresses until at least `target` bytes are out (or the frame ends), hashing the
     /// compressed bytes as they are consumed.
     private func decode(upTo target: Int) throws {
@@ -132,7 +155,7 @@ final class FrameReader {
         if f != fd { close(f) }
     }
 
-    private func openShard(_ shard: ShardInfo, _ index: Int) throws {
+    func openShard(_ shard: ShardInfo, _ index: Int) throws {
         if fdShard == index && fd >= 0 { return }
         if fd >= 0 { close(fd); fd = -1; fdShard = -1 }
         let f = open(shard.url.path, O_RDONLY)
@@ -147,13 +170,21 @@ final class FrameReader {
         fileSize = Int(info.st_size)
     }
 
-    private func readFrame(_ count: Int, at offset: Int, _ shard: ShardInfo) throws {
+    /// Makes `buffer` hold at least `count` bytes (its content is lost when it grows).
+    func reserveBuffer(_ count: Int) {
         if count > capacity {
             buffer.deallocate()
             capacity = count
             buffer = .allocate(byteCount: count, alignment: 64)
         }
-        var done = 0
+    }
+
+    /// Reads bytes `from ..< count` of the `count` bytes at file `offset` into the same place of
+    /// `buffer` (which must hold `count` bytes when `from` is not 0).
+    func readFrame(_ count: Int, at offset: Int, _ shard: ShardInfo, from: Int = 0) throws {
+        if from == 0 { reserveBuffer(count) }
+        precondition(count <= capacity, "FrameReader: read past the buffer")
+        var done = from
         while done < count {
             let n = pread(fd, buffer + done, count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }

@@ -72,7 +72,7 @@ enum SampleReader {
     /// The one way to the whole image of a sample: decoded from its PNG member (``image(_:png:shardPath:)``:
     /// the member's offsets and name, the decoded size against the index) and then perturbed by
     /// `perturbation` when given (steps drawn from the sample's key). The member is read from its
-    /// own zstd frame with `frames` (format 2), else from its shard's whole tar in `store` (format 1).
+    /// own zstd frames with `frames` (formats 2 and 3), else from its shard's whole tar in `store` (format 1).
     /// Used by the batch loader (perturbed protocols) and ``SampleImages``.
     /// - Throws: ``LoaderError/sample(shard:key:problem:)`` naming the shard and the sample.
     static func image(_ ref: SampleRef, shard: ShardInfo, store: ShardStore, frames: FrameReader?, verify: Bool,

@@ -11,13 +11,16 @@ public struct ShardInfo: Sendable, Equatable {
     /// Size and SHA-256 of the decompressed tar.
     public let tarBytes: Int
     public let tarSHA256: String
+    /// Format 3: rows per band (`png.band_rows`); nil for formats 1 and 2.
+    public let bandRows: Int?
 
-    public init(path: String, url: URL, sha256: String, tarBytes: Int, tarSHA256: String) {
+    public init(path: String, url: URL, sha256: String, tarBytes: Int, tarSHA256: String, bandRows: Int? = nil) {
         self.path = path
         self.url = url
         self.sha256 = sha256
         self.tarBytes = tarBytes
         self.tarSHA256 = tarSHA256
+        self.bandRows = bandRows
     }
 }
 

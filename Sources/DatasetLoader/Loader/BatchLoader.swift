@@ -10,7 +10,7 @@ public struct LoaderSource: Sendable {
     /// Selected samples, in release order; `classId` indexes `classes`.
     public let samples: [SampleRef]
     public let classes: [String]
-    /// The shards hold one zstd frame per sample (format 2) and `samples` give each frame's place.
+    /// The shards hold each sample in frames of its own (formats 2 and 3) and `samples` give their place.
     public let perSampleFrames: Bool
     /// Perturbations applied to every sample's whole image before its patch is cut (nil: none).
     public let perturbation: PerturbationSpec?
@@ -42,7 +42,7 @@ public final class BatchLoader: Sendable {
     public let source: LoaderSource
     public let options: LoaderOptions
     let store: ShardStore
-    /// True when samples are read one frame at a time (format 2 and no shard cache asked for); false
+    /// True when samples are read from their own frames (formats 2 and 3, no shard cache asked for); false
     /// when whole shards are decompressed into the cache (format 1, or `cacheBytes > 0`).
     public let streams: Bool
 
@@ -132,7 +132,7 @@ public final class BatchLoader: Sendable {
                 }
             }
         } else if let frames {
-            try frames.crop(sample, shard: shard, plan: plan, verify: options.verify, into: out)
+            try frames.crop(sample, shard: shard, plan: plan, verify: options.verify, verifySHA256: options.verifySHA256, into: out)
         } else {
             try SampleReader.crop(sample, tar: try store.tar(sample.shard).bytes, shardPath: shard.path, plan: plan, into: out)
         }

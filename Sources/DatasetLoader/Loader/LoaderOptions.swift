@@ -30,7 +30,7 @@ public struct LoaderOptions: Sendable, Equatable {
     /// Batches decoded ahead of the consumer.
     public var prefetch: Int = 4
     /// Memory for a cache of whole decompressed shards (least recently used are dropped; one is
-    /// always kept). 0, the default, reads each sample from its own zstd frame instead (format 2):
+    /// always kept). 0, the default, reads each sample from its own zstd frames instead (formats 2 and 3):
     /// memory then stays at the batches in flight plus about 3x the largest sample per thread,
     /// whatever the corpus size. A cache pays off only for releases that fit in it, from the second
     /// epoch on. Format-1 releases (one frame per shard) always use the cache
@@ -40,8 +40,16 @@ public struct LoaderOptions: Sendable, Equatable {
     /// another process maps them without a copy (what PyTorch DataLoader workers need); the pixels
     /// are the same. Off by default: ordinary memory is cheaper within one process.
     public var sharedMemory: Bool = false
-    /// Check each shard's SHA-256 (compressed and tar) against the manifest before use.
+    /// Integrity checks (docs/FORMAT.md, "Loader verification"). Format 3 crops: every zstd frame
+    /// read is decompressed whole, so its XXH64 checksum is checked, and the sample's structure (tar
+    /// member name, PNG header, band chunks and blocks, row filters) against the index, always;
+    /// full-image reads also check the SHA-256 of the sample's frames when `verify` is on.
+    /// Format 2: the SHA-256 of each sample's frame; format 1 (and the shard cache): the SHA-256 of
+    /// each shard file. Off skips the SHA-256 checks only.
     public var verify: Bool = true
+    /// Format 3 crops: also check the SHA-256 of every sample's frames (`frame_sha256`; reads and
+    /// hashes all of them: 40-57 % more CPU per 960x720 crop in bench_load.sh) against the index. No effect on formats 1 and 2.
+    public var verifySHA256: Bool = false
 
     public init() {}
 

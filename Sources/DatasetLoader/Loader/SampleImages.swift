@@ -4,7 +4,7 @@ import SISRCore
 /// Whole decoded images of a release's samples, for code that needs full frames rather than batches
 /// (baselines, inspection). Reads exactly as the batch loader does (``SampleReader``: the index's
 /// offsets checked, the tar member's name checked against the key, the decoded size against the
-/// index): format 2 one sample's zstd frame at a time (its SHA-256 checked with `verify`), format 1
+/// index): formats 2 and 3 one sample's zstd frames at a time (its SHA-256 checked with `verify`), format 1
 /// from whole decompressed shards kept in a cache.
 ///
 /// ```swift
@@ -22,15 +22,17 @@ public final class SampleImages: Sendable {
 
     /// - Parameters:
     ///   - cacheBytes: memory for decompressed shards of a format-1 release (one shard is always kept).
-    ///   - verify: check each shard's (format 1) or frame's (format 2) SHA-256 against the release before use.
+    ///   - verify: check each shard's (format 1) or sample's frames' (formats 2 and 3) SHA-256 against the
+    ///     release before use.
     ///   - perturbation: applied to the images of the splits it names (a protocol's `perturbation`).
     public init(release: Release, cacheBytes: Int = 2 << 30, verify: Bool = true, perturbation: PerturbationSpec? = nil) {
         self.perturbation = perturbation
         shards = release.manifest.shards.enumerated().map { i, s in
-            ShardInfo(path: s.path, url: release.shardURL(i), sha256: s.sha256, tarBytes: s.tarBytes, tarSHA256: s.tarSHA256)
+            ShardInfo(path: s.path, url: release.shardURL(i), sha256: s.sha256, tarBytes: s.tarBytes, tarSHA256: s.tarSHA256,
+                      bandRows: release.manifest.zstd.frames == .perBand ? release.manifest.png.bandRows : nil)
         }
         store = ShardStore(shards: shards, budget: cacheBytes, verify: verify)
-        streams = release.manifest.zstd.frames == .perSample
+        streams = release.manifest.zstd.frames.perSampleRegions
         self.verify = verify
     }
 

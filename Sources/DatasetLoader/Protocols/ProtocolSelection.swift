@@ -63,11 +63,12 @@ extension BatchLoader {
             throw LoaderError.release(path: manifestURL.path, problem: "cannot read (\(error))")
         }
         let shards = release.manifest.shards.enumerated().map { i, s in
-            ShardInfo(path: s.path, url: release.shardURL(i), sha256: s.sha256, tarBytes: s.tarBytes, tarSHA256: s.tarSHA256)
+            ShardInfo(path: s.path, url: release.shardURL(i), sha256: s.sha256, tarBytes: s.tarBytes, tarSHA256: s.tarSHA256,
+                      bandRows: release.manifest.zstd.frames == .perBand ? release.manifest.png.bandRows : nil)
         }
         try self.init(source: LoaderSource(manifestSHA256: manifestSHA256, split: options.split,
                                            shards: shards, samples: refs, classes: selection.classes,
-                                           perSampleFrames: release.manifest.zstd.frames == .perSample,
+                                           perSampleFrames: release.manifest.zstd.frames.perSampleRegions,
                                            perturbation: proto.perturbation.flatMap { $0.applies(to: options.split) ? $0 : nil }),
                       options: options)
     }

@@ -92,23 +92,36 @@ public enum Zstd {
 
     /// Sum of the content sizes all frames declare; `ZSTD_CONTENTSIZE_UNKNOWN` if one does not declare
     /// it, `ZSTD_CONTENTSIZE_ERROR` if the frames cannot be walked.
-    static func declaredSize(_ input: [UInt8]) -> UInt64 {
-        input.withUnsafeBytes { buf -> UInt64 in
-            guard let base = buf.baseAddress, buf.count > 0 else { return ZSTD_CONTENTSIZE_ERROR }
-            var pos = 0
-            var total: UInt64 = 0
-            while pos < buf.count {
-                let frame = ZSTD_findFrameCompressedSize(base + pos, buf.count - pos)
-                if ZSTD_isError(frame) != 0 { return ZSTD_CONTENTSIZE_ERROR }
-                let size = ZSTD_getFrameContentSize(base + pos, buf.count - pos)
-                if size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR { return size }
-                let (sum, overflow) = total.addingReportingOverflow(size)
-                if overflow { return ZSTD_CONTENTSIZE_ERROR }
-                total = sum
-                pos += frame
-            }
-            return total
+    static func declaredSize(_ input: [UInt8]) -> UInt64 { input.withUnsafeBytes { declaredSize($0) } }
+
+    static func declaredSize(_ buf: UnsafeRawBufferPointer) -> UInt64 {
+        guard let base = buf.baseAddress, buf.count > 0 else { return ZSTD_CONTENTSIZE_ERROR }
+        var pos = 0
+        var total: UInt64 = 0
+        while pos < buf.count {
+            let frame = ZSTD_findFrameCompressedSize(base + pos, buf.count - pos)
+            if ZSTD_isError(frame) != 0 { return ZSTD_CONTENTSIZE_ERROR }
+            let size = ZSTD_getFrameContentSize(base + pos, buf.count - pos)
+            if size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR { return size }
+            let (sum, overflow) = total.addingReportingOverflow(size)
+            if overflow { return ZSTD_CONTENTSIZE_ERROR }
+            total = sum
+            pos += frame
         }
+        return total
+    }
+
+    /// The frame starting at byte `at` of `input`: its compressed size, declared content size and
+    /// whether it carries an XXH64 content checksum; nil if no complete frame that declares its size
+    /// starts there.
+    public static func frame(in input: UnsafeRawBufferPointer, at: Int) -> (compressed: Int, content: UInt64, checksum: Bool)? {
+        guard let base = input.baseAddress, at >= 0, at < input.count else { return nil }
+        let n = ZSTD_findFrameCompressedSize(base + at, input.count - at)
+        guard ZSTD_isError(n) == 0, n >= 5 else { return nil }
+        let size = ZSTD_getFrameContentSize(base + at, input.count - at)
+        guard size != ZSTD_CONTENTSIZE_UNKNOWN, size != ZSTD_CONTENTSIZE_ERROR else { return nil }
+        // Byte 4 (after the magic number) is the frame header descriptor; bit 2 the checksum flag.
+        return (n, size, input[at + 4] & 0x04 != 0)
     }
 
     /// Number of complete frames in `input`, or nil if it is not a valid sequence of frames.
@@ -180,16 +193,49 @@ extension Zstd {
             guard size <= UInt64(max(limit, 0)) else {
                 throw SISRError.corrupt(path: name, problem: "zstd frame declares \(size) bytes, more than the \(limit) allowed")
             }
-            contentSize = Int(size)
+            reserve(Int(size))
+            input = frame
+            produced = 0
+            consumed = 0
+            finished = false
+        }
+
+        /// Sets `contentSize` and makes `output` hold at least that many bytes.
+        private func reserve(_ size: Int) {
+            contentSize = size
             if contentSize > capacity {
                 output.deallocate()
                 capacity = contentSize
                 output = .allocate(capacity: capacity)
             }
-            input = frame
-            produced = 0
-            consumed = 0
-            finished = false
+        }
+
+        /// Decompresses all of `frames` (one or more whole frames whose declared sizes add up to at
+        /// most `limit`) into `output` in one call, every frame's XXH64 checksum verified; afterwards
+        /// `produced` is the byte count.
+        /// - Throws: `SISRError.corrupt` for frames that do not declare their sizes, exceed `limit`,
+        ///   are corrupt, or hold fewer bytes than they declare.
+        public func decodeWhole(_ frames: UnsafeRawBufferPointer, limit: Int, name: String) throws {
+            self.name = name
+            guard let base = frames.baseAddress, frames.count > 0 else { throw SISRError.corrupt(path: name, problem: "empty zstd frame") }
+            let total = declaredSize(frames)
+            guard total != ZSTD_CONTENTSIZE_ERROR, total != ZSTD_CONTENTSIZE_UNKNOWN else {
+                throw SISRError.corrupt(path: name, problem: "not a sequence of zstd frames that declare their sizes")
+            }
+            guard total <= UInt64(max(limit, 0)) else {
+                throw SISRError.corrupt(path: name, problem: "zstd frames declare \(total) bytes, more than the \(limit) allowed")
+            }
+            reserve(Int(total))
+            let r = ZSTD_decompressDCtx(dctx, output, contentSize, base, frames.count)
+            guard ZSTD_isError(r) == 0 else {
+                throw SISRError.corrupt(path: name, problem: "zstd data is corrupt: \(String(cString: ZSTD_getErrorName(r)))")
+            }
+            guard r == contentSize else {
+                throw SISRError.corrupt(path: name, problem: "zstd frames hold \(r) bytes, they declare \(contentSize)")
+            }
+            produced = r
+            consumed = frames.count
+            finished = true
         }
 
         /// Feeds up to `inputBytes` more compressed bytes. Returns false once the frame is complete

@@ -29,8 +29,13 @@ public struct Release: Sendable {
         guard readable.contains(manifest.formatVersion) else {
             throw SISRError.corrupt(path: manifestURL.path, problem: "format_version \(manifest.formatVersion) is not supported by this tool (it reads \(readable.lowerBound)-\(readable.upperBound)); update sisr")
         }
-        guard (manifest.formatVersion >= 2) == (manifest.zstd.frames == .perSample) else {
-            throw SISRError.corrupt(path: manifestURL.path, problem: "format_version \(manifest.formatVersion) does not match zstd.frames (format 1 has one frame per shard, format 2 one per sample)")
+        guard ReleaseManifest.frames(ofVersion: manifest.formatVersion) == manifest.zstd.frames else {
+            throw SISRError.corrupt(path: manifestURL.path, problem: "format_version \(manifest.formatVersion) does not match zstd.frames (format 1 has one frame per shard, format 2 one per sample, format 3 one per band of rows)")
+        }
+        if manifest.zstd.frames == .perBand {
+            guard let rows = manifest.png.bandRows, (1...(1 << 16)).contains(rows) else {
+                throw SISRError.corrupt(path: manifestURL.path, problem: "format 3 needs png.band_rows between 1 and 65536 (got \(manifest.png.bandRows.map(String.init) ?? "none"))")
+            }
         }
         func load(_ ref: ReleaseManifest.FileRef) throws -> [UInt8] {
             let u = url.appendingPathComponent(ref.path)
@@ -99,10 +104,10 @@ public struct Release: Sendable {
             guard manifest.shards[s.shard].split == s.split else {
                 throw SISRError.corrupt(path: "\(indexPath) line \(line + 1)", problem: "sample \(s.key) is in split \(s.split) but its shard holds \(manifest.shards[s.shard].split)")
             }
-            if manifest.zstd.frames == .perSample {
+            if manifest.zstd.frames.perSampleRegions {
                 guard let offset = s.frameOffset, let size = s.frameSize, s.frameSHA256 != nil, offset >= 0, size > 0,
                       size <= manifest.shards[s.shard].bytes, offset <= manifest.shards[s.shard].bytes - size else {
-                    throw SISRError.corrupt(path: "\(indexPath) line \(line + 1)", problem: "sample \(s.key) lacks a valid frame_offset/frame_size/frame_sha256 inside its \(manifest.shards[s.shard].bytes)-byte shard (format 2)")
+                    throw SISRError.corrupt(path: "\(indexPath) line \(line + 1)", problem: "sample \(s.key) lacks a valid frame_offset/frame_size/frame_sha256 inside its \(manifest.shards[s.shard].bytes)-byte shard (format \(manifest.formatVersion))")
                 }
             }
             guard keys.insert(s.key).inserted else {

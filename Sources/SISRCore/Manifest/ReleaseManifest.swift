@@ -1,11 +1,15 @@
 /// `manifest.json`: the root of trust of a release (docs/FORMAT.md). Key names are snake_case in JSON.
 public struct ReleaseManifest: Codable, Sendable, Equatable {
     public static let formatName = "sisr-release"
-    /// The version this tool writes: 2 (one zstd frame per sample). Version 1 (one frame per shard)
-    /// is still read.
-    public static let currentFormatVersion = 2
+    /// The version this tool writes: 3 (one zstd frame per band of rows). Versions 1 (one frame per
+    /// shard) and 2 (one frame per sample) are still read.
+    public static let currentFormatVersion = 3
     /// The versions this tool reads.
-    public static let readableFormatVersions = 1...2
+    public static let readableFormatVersions = 1...3
+    /// Rows per band of format 3 unless `sisr build --band-rows` says otherwise (docs/FORMAT.md).
+    public static let defaultBandRows = 32
+    /// The frame layout each format version has.
+    public static func frames(ofVersion v: Int) -> FrameLayout { v <= 1 ? .single : (v == 2 ? .perSample : .perBand) }
 
     public var format: String
     public var formatVersion: Int
@@ -92,10 +96,16 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
     public struct PNGSettings: Codable, Sendable, Equatable {
         public var compressionLevel: Int
         public var filter: String
-        public init(compressionLevel: Int, filter: String) { self.compressionLevel = compressionLevel; self.filter = filter }
+        /// Format 3: rows per band (each band's first row has filter None, its IDAT chunk and zstd
+        /// frame of its own); nil before format 3.
+        public var bandRows: Int?
+        public init(compressionLevel: Int, filter: String, bandRows: Int? = nil) {
+            self.compressionLevel = compressionLevel; self.filter = filter; self.bandRows = bandRows
+        }
         enum CodingKeys: String, CodingKey {
             case filter
             case compressionLevel = "compression_level"
+            case bandRows = "band_rows"
         }
     }
 
@@ -103,22 +113,29 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         public var level: Int
         public var frames: FrameLayout
         public var checksum: Bool
-        public init(level: Int, frames: FrameLayout = .perSample, checksum: Bool = true) {
+        public init(level: Int, frames: FrameLayout = .perBand, checksum: Bool = true) {
             self.level = level; self.frames = frames; self.checksum = checksum
         }
     }
 
-    /// How a shard's tar is cut into zstd frames: `1` (format 1: one frame per shard) or
-    /// `"per-sample"` (format 2: one frame per sample, then one for the end-of-archive blocks).
+    /// How a shard's tar is cut into zstd frames: `1` (format 1: one frame per shard),
+    /// `"per-sample"` (format 2: one frame per sample, then one for the end-of-archive blocks) or
+    /// `"per-band"` (format 3: per sample a head frame, one frame per band of PNG rows and a tail
+    /// frame, then one for the end-of-archive blocks).
     public enum FrameLayout: Codable, Sendable, Equatable {
         case single
         case perSample
+        case perBand
+
+        /// One frame or more per sample (formats 2 and 3): samples can be read alone.
+        public var perSampleRegions: Bool { self != .single }
 
         public init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
             if let n = try? c.decode(Int.self), n == 1 { self = .single; return }
             if let s = try? c.decode(String.self), s == "per-sample" { self = .perSample; return }
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "zstd.frames must be 1 or \"per-sample\"")
+            if let s = try? c.decode(String.self), s == "per-band" { self = .perBand; return }
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "zstd.frames must be 1, \"per-sample\" or \"per-band\"")
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -126,6 +143,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
             switch self {
             case .single: try c.encode(1)
             case .perSample: try c.encode("per-sample")
+            case .perBand: try c.encode("per-band")
             }
         }
     }
@@ -191,9 +209,10 @@ public struct SampleRecord: Codable, Sendable, Equatable {
     public var jsonSize: Int
     public var pngSHA256: String
     public var pixelSHA256: String
-    /// Format 2: where the sample's zstd frame lies in the `.tar.zst` file (byte offset and size) and
-    /// the SHA-256 of those compressed bytes. The frame decompresses to the tar bytes from the `.png`
-    /// member's header (`png_offset - 512`) to the end of the `.json` member's padding. nil in format 1.
+    /// Formats 2 and 3: where the sample's zstd frames lie in the `.tar.zst` file (byte offset and
+    /// size of the region: one frame in format 2, head + bands + tail frames in format 3) and the
+    /// SHA-256 of those compressed bytes. They decompress to the tar bytes from the `.png` member's
+    /// header (`png_offset - 512`) to the end of the `.json` member's padding. nil in format 1.
     public var frameOffset: Int?
     public var frameSize: Int?
     public var frameSHA256: String?

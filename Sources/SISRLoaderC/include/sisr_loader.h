@@ -46,7 +46,10 @@ const char *sisr_loader_last_error(const sisr_loader *loader);
  *   layout ("float32-nchw" | "uint8-nhwc"), normalize (false), threads (0 = all cores), prefetch (4),
  *   cache_bytes (0 = read each sample from its own zstd frame, bounded memory; N > 0 = keep up to N
  *   bytes of whole decompressed shards, for small releases; format-1 releases always use a cache,
- *   4 GiB when 0), verify (true), protocol_dirs ([] extra folders to search for protocols),
+ *   4 GiB when 0), verify (true: SHA-256 of each sample's frame in format 2 and of each shard with
+ *   a cache; format-3 crops always check the XXH64 of every frame they read and the sample's
+ *   layout), verify_sha256 (false: true also hashes all of a format-3 sample's frames against
+ *   frame_sha256), protocol_dirs ([] extra folders to search for protocols),
  *   shared_memory (false: true puts each batch's pixels in an unlinked POSIX shared-memory object,
  *   see sisr_batch_pixels_fd).
  * Unknown keys, values of the wrong type and values outside a list (split, tail, crop, layout), a

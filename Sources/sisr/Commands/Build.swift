@@ -26,6 +26,7 @@ extension SISRCommand {
         @Option(help: "Release seed (splits, sample order).") var seed: UInt64 = 0
         @Option(help: "Samples per shard.") var samplesPerShard = 64
         @Option(help: "zstd level of the shards.") var zstdLevel = 9
+        @Option(help: "Rows per band of the PNG members (one zstd frame per band; docs/FORMAT.md).") var bandRows = ReleaseManifest.defaultBandRows
         @Flag(name: [.customLong("keep-reference"), .customLong("keep-hr")],
               help: "Also store each HR image and LR input as reference samples (family \"reference\").")
         var keepReference = false
@@ -169,6 +170,7 @@ extension SISRCommand {
             o.seed = seed
             o.samplesPerShard = samplesPerShard
             o.zstdLevel = zstdLevel
+            o.bandRows = bandRows
             o.keepReference = keepReference
             return o
         }

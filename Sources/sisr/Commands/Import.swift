@@ -26,6 +26,7 @@ extension SISRCommand {
         @Option(help: "Release seed (sample order).") var seed: UInt64 = 0
         @Option(help: "Samples per shard.") var samplesPerShard = 64
         @Option(help: "zstd level of the shards.") var zstdLevel = 9
+        @Option(help: "Rows per band of the PNG members (one zstd frame per band; docs/FORMAT.md).") var bandRows = ReleaseManifest.defaultBandRows
         @OptionGroup var threads: ThreadsOption
         @Option(help: "This machine's index (default: from Slurm or Kubernetes variables).") var worker: Int?
         @Option(help: "Number of machines.") var workers: Int?
@@ -68,6 +69,7 @@ extension SISRCommand {
             o.seed = seed
             o.samplesPerShard = samplesPerShard
             o.zstdLevel = zstdLevel
+            o.bandRows = bandRows
             let (w, n) = try Build.workerIndex(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
             var run = RunOptions(outDirectory: URL(fileURLWithPath: out))
             run.threads = threads.count

@@ -15,7 +15,8 @@ extension SISRCommand {
             print("command: \(m.command.joined(separator: " "))")
             print("images:  \(r.images.images.count) (\(r.images.source))   zoo: \(r.zoo.name), \(r.zoo.models.count) models")
             let bytes = m.shards.reduce(0) { $0 + $1.bytes }, tar = m.shards.reduce(0) { $0 + $1.tarBytes }
-            print("samples: \(m.inputs.index.samples) in \(m.shards.count) shards, \(Self.size(bytes)) compressed (\(Self.size(tar)) as tar), zstd \(m.zstd.level)")
+            print("samples: \(m.inputs.index.samples) in \(m.shards.count) shards, \(Self.size(bytes)) compressed (\(Self.size(tar)) as tar), zstd \(m.zstd.level)"
+                  + (m.png.bandRows.map { ", one frame per band of \($0) rows" } ?? (m.formatVersion == 2 ? ", one frame per sample" : ", one frame per shard")))
             for split in Splits.names {
                 let shards = m.shards.filter { $0.split == split }
                 print("  \(split.padding(toLength: 5, withPad: " ", startingAt: 0)) \(r.splits[split]!.count) images, \(m.splitSamples[split] ?? 0) samples, \(shards.count) shards")

@@ -20,7 +20,8 @@ extension SISRCommand {
         @Option(help: "Seed of order and crops.") var seed: UInt64 = 0
         @Option(help: "Pixel layout: float32-nchw or uint8-nhwc.") var layout = "float32-nchw"
         @Flag(help: "Mirror random crops horizontally at random.") var hflip = false
-        @Flag(help: "Skip the SHA-256 checks (of each sample's zstd frame, or of each shard with a cache).") var noVerify = false
+        @Flag(help: "Skip the SHA-256 checks (of each sample's zstd frame in format 2, or of each shard with a cache; format-3 crops check each frame's XXH64 and the sample's layout anyway).") var noVerify = false
+        @Flag(help: "Format 3: also check the SHA-256 of every sample's frames (reads and hashes all of them).") var verifySha256 = false
         @Option(help: "Bytes of whole decompressed shards to cache (0 = read each sample's own frame; format-1 releases always cache).")
         var cacheBytes = 0
         @Flag(help: "Drop the release's shard files from the page cache first (posix_fadvise DONTNEED), for a cold first pass.")
@@ -45,6 +46,7 @@ extension SISRCommand {
             o.seed = seed
             o.hflip = hflip
             o.verify = !noVerify
+            o.verifySHA256 = verifySha256
             o.layout = PixelLayout(rawValue: layout)!
             o.cacheBytes = cacheBytes
             let experiment = try self.protocol.map { try ExperimentProtocol.load(nameOrPath: $0) } ?? .allModels
@@ -52,7 +54,10 @@ extension SISRCommand {
             let pngBytes = Dictionary(uniqueKeysWithValues: loader.source.samples.map { ($0.key, $0.pngSize) })
             print("release \(release): split \(split), \(loader.sampleCount) samples, \(loader.classes.count) classes, "
                   + "patch \(patch), batch \(batch), \(o.threadCount) threads, crop \(o.cropMode.rawValue), "
-                + (loader.streams ? "reading each sample's zstd frame" : "shard cache \(o.cacheBytes > 0 ? o.cacheBytes : LoaderOptions.legacyCacheBytes) bytes"))
+                + (!loader.streams ? "" : opened.manifest.zstd.frames == .perBand
+                    ? "reading only the zstd frames of the bands each patch touches" + (o.verifySHA256 ? " (and hashing all)" : "")
+                    : "reading each sample's zstd frame")
+                + (loader.streams ? "" : "shard cache \(o.cacheBytes > 0 ? o.cacheBytes : LoaderOptions.legacyCacheBytes) bytes"))
             if cold {
                 let dropped = loader.source.shards.filter { Self.dropFromPageCache($0.url.path) }.count
                 print("cold: dropped \(dropped) of \(loader.source.shards.count) shard files from the page cache")
