@@ -79,7 +79,7 @@ extension SISRCommand {
             let byDefault = Set(Self.models.map(\.name)).subtracting(Self.pretrainedModels.map(\.name))
             for model in Self.models + Self.zooAModels where selected?.contains(model.name) ?? byDefault.contains(model.name) {
                 let net = try model.arch.random(configJSON: Data(model.config.utf8), scale: 4, seed: 1)
-                _ = net(Tensor(zeros: [1, 3, 16, 16]))  // warm-up: page in code and buffers
+                _ = net(x)  // warm-up at the timed size, as Benchmarks/models_peer.py does for the peers
                 let counter = FLOPCounter()
                 var times: [Double] = []
                 var outputDigest = ""
