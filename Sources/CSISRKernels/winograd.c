@@ -247,27 +247,29 @@ WINO_FNS(avx2, __attribute__((target("avx2"))))
 WINO_FNS(avx512, __attribute__((target("avx512f"))))
 #endif
 
+// Calls name_avx512, name_avx2 or name_generic, whichever `isa` (clamped to the CPU) selects.
+#if defined(__x86_64__)
+#define DISPATCH(isa, name, ...)                                                   \
+    do {                                                                           \
+        switch (sisr_isa_clamp(isa)) {                                             \
+        case SISR_ISA_AVX512: name##_avx512(__VA_ARGS__); return;                  \
+        case SISR_ISA_AVX2: name##_avx2(__VA_ARGS__); return;                      \
+        default: name##_generic(__VA_ARGS__); return;                              \
+        }                                                                          \
+    } while (0)
+#else
+#define DISPATCH(isa, name, ...) name##_generic(__VA_ARGS__)
+#endif
+
 void sisr_winograd4_input(int isa, const float *pad, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t tiles_x,
                           ptrdiff_t pw, float *v, ptrdiff_t t) {
-    switch (sisr_isa_clamp(isa)) {
-#if defined(__x86_64__)
-    case SISR_ISA_AVX512: input_avx512(pad, channels, rows, tiles_x, pw, v, t); return;
-    case SISR_ISA_AVX2: input_avx2(pad, channels, rows, tiles_x, pw, v, t); return;
-#endif
-    default: input_generic(pad, channels, rows, tiles_x, pw, v, t); return;
-    }
+    DISPATCH(isa, input, pad, channels, rows, tiles_x, pw, v, t);
 }
 
 void sisr_winograd4_output(int isa, const float *m, ptrdiff_t cout, ptrdiff_t t, ptrdiff_t tiles_x,
                            ptrdiff_t first_row, ptrdiff_t h, ptrdiff_t w, const float *bias, int act, float slope,
                            float *out) {
-    switch (sisr_isa_clamp(isa)) {
-#if defined(__x86_64__)
-    case SISR_ISA_AVX512: output_avx512(m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out); return;
-    case SISR_ISA_AVX2: output_avx2(m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out); return;
-#endif
-    default: output_generic(m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out); return;
-    }
+    DISPATCH(isa, output, m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out);
 }
 
 // Per-thread scratch of the direct input transform: the phase-split rows `s` and a zero row.
@@ -289,11 +291,5 @@ void sisr_winograd4_input_direct(int isa, const float *x, ptrdiff_t channels, pt
     const ptrdiff_t qs = (tiles_x + 1 + 15) / 16 * 16 + 16;
     float *s = grown(&tls_rows, &tls_rows_cap, (size_t)(24 * qs));
     const float *zero = grown(&tls_zero, &tls_zero_cap, (size_t)w);  // calloc'd, never written
-    switch (sisr_isa_clamp(isa)) {
-#if defined(__x86_64__)
-    case SISR_ISA_AVX512: input_direct_avx512(x, channels, h, w, ty0, rows, tiles_x, v, t, s, zero); return;
-    case SISR_ISA_AVX2: input_direct_avx2(x, channels, h, w, ty0, rows, tiles_x, v, t, s, zero); return;
-#endif
-    default: input_direct_generic(x, channels, h, w, ty0, rows, tiles_x, v, t, s, zero); return;
-    }
+    DISPATCH(isa, input_direct, x, channels, h, w, ty0, rows, tiles_x, v, t, s, zero);
 }

@@ -67,11 +67,7 @@ public func conv2d(
             let io = ConvIO(input: UnsafePointer(p.baseAddress!), inputStride: total * plane,
                             output: p.baseAddress! + outputOffset * plane, outputStride: total * plane,
                             n: n, channels: cin, h: h, w: w)
-            if settings.winogradTile == 4 {
-                winogradF4(io, weight: weight, bias: bias, activation: activation, cache: cache)
-            } else {
-                winogradF2(io, weight: weight, bias: bias, activation: activation, cache: cache)
-            }
+            winograd(io, tile: settings.winogradTile, weight: weight, bias: bias, activation: activation, cache: cache)
         }
         return
     }

@@ -11,16 +11,19 @@ import SISRCore
 public func conv2dWinograd(
     _ x: Tensor, weight: Tensor, bias: Tensor?, activation: Activation = .identity, cache: ConvWeightCache? = nil
 ) -> Tensor {
-    ConvIO.run(x, outputChannels: weight.nchw.n) { winogradF2($0, weight: weight, bias: bias, activation: activation, cache: cache) }
+    ConvIO.run(x, outputChannels: weight.nchw.n) { winograd($0, tile: 2, weight: weight, bias: bias, activation: activation, cache: cache) }
 }
 
-/// ``conv2dWinograd(_:weight:bias:activation:cache:)`` on raw storage.
-func winogradF2(_ io: ConvIO, weight: Tensor, bias: Tensor?, activation: Activation, cache: ConvWeightCache?) {
+/// Winograd F(`tile` x `tile`, 3x3) (2 or 4) on raw storage: the body of
+/// ``conv2dWinograd(_:weight:bias:activation:cache:)`` and ``conv2dWinogradF4(_:weight:bias:activation:cache:)``.
+func winograd(_ io: ConvIO, tile: Int, weight: Tensor, bias: Tensor?, activation: Activation, cache: ConvWeightCache?) {
+    if tile == 4 { return winogradF4(io, weight: weight, bias: bias, activation: activation, cache: cache) }
     let cin = io.channels, cout = weight.nchw.n
     // About 8 MB of transformed input per block; V and M are [ξ][channel][tile].
     winogradConvolution(
         io, weight: weight, bias: bias, tile: 2, targetTiles: max(128, (1 << 21) / (16 * cin)),
-        transformedWeights: { w in cache?.winograd(tile: 2) { winogradWeights(w) } ?? winogradWeights(w) }, layout: { t in (xiStride: cin * t, ld: t, mXiStride: cout * t, mLd: t) },
+        transformedWeights: winogradWeights, cache: cache,
+        layout: { t in (xiStride: cin * t, ld: t, mXiStride: cout * t, mLd: t) },
         scratchPerBlock: { rows, tilesX in cin * (2 * rows + 2) * (2 * tilesX + 2) },
         input: { xb, ty0, rows, tilesX, t, v, pad in
             let pw = 2 * tilesX + 2
@@ -43,9 +46,10 @@ func winogradF2(_ io: ConvIO, weight: Tensor, bias: Tensor?, activation: Activat
 /// from the image's tile rows `ty0 ..< ty0 + rows`, with `scratchPerBlock(rows, tilesX)` floats of
 /// scratch of its own), one single-threaded GEMM per ξ over the channels (`M[ξ] = U[ξ] V[ξ]`, strides
 /// from `layout(t)`), then `output` (writes the image rows of the block). `U` is `[ξ][Cout][Cin]`. M has
-/// 16 floats of slack past its end.
+/// 16 floats of slack past its end. `U` comes from `cache` when given (made by `transformedWeights` once).
 func winogradConvolution(
     _ io: ConvIO, weight: Tensor, bias: Tensor?, tile: Int, targetTiles: Int, transformedWeights: (Tensor) -> [Float],
+    cache: ConvWeightCache?,
     layout: (_ t: Int) -> (xiStride: Int, ld: Int, mXiStride: Int, mLd: Int),
     scratchPerBlock: (_ rows: Int, _ tilesX: Int) -> Int = { _, _ in 0 },
     input: (_ image: UnsafePointer<Float>, _ ty0: Int, _ rows: Int, _ tilesX: Int, _ t: Int, _ v: UnsafeMutablePointer<Float>,
@@ -59,7 +63,7 @@ func winogradConvolution(
     precondition(kh == 3 && kw == 3 && cin == wcin, "\(name): needs a [Cout, \(cin), 3, 3] weight")
     if let bias { precondition(bias.count == cout, "\(name): bias has \(bias.count) values for \(cout) channels") }
     Compute.flopCounter?.add(2 * Double(n) * Double(cout) * Double(cin * 9) * Double(h * w))
-    let u = transformedWeights(weight)
+    let u = cache?.winograd(tile: tile) { transformedWeights(weight) } ?? transformedWeights(weight)
     let xis = (tile + 2) * (tile + 2)
     let tilesY = (h + tile - 1) / tile, tilesX = (w + tile - 1) / tile
     let rowsPerBlock = max(1, min(tilesY, targetTiles / tilesX))

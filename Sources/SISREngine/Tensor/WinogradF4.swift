@@ -16,17 +16,17 @@ import SISRCore
 public func conv2dWinogradF4(
     _ x: Tensor, weight: Tensor, bias: Tensor?, activation: Activation = .identity, cache: ConvWeightCache? = nil
 ) -> Tensor {
-    ConvIO.run(x, outputChannels: weight.nchw.n) { winogradF4($0, weight: weight, bias: bias, activation: activation, cache: cache) }
+    ConvIO.run(x, outputChannels: weight.nchw.n) { winograd($0, tile: 4, weight: weight, bias: bias, activation: activation, cache: cache) }
 }
 
-/// ``conv2dWinogradF4(_:weight:bias:activation:cache:)`` on raw storage.
+/// The F(4x4) case of ``winograd(_:tile:weight:bias:activation:cache:)``.
 func winogradF4(_ io: ConvIO, weight: Tensor, bias: Tensor?, activation: Activation, cache: ConvWeightCache?) {
     let cin = io.channels, cout = weight.nchw.n
     // About 2 MB of transformed input per block. V is [c][ξ][tile] and M [o][ξ][tile], so that each
     // transform reads or writes one contiguous run per channel; the GEMMs use leading dimension 36 t.
     winogradConvolution(
         io, weight: weight, bias: bias, tile: 4, targetTiles: max(128, (1 << 19) / (36 * cin)),
-        transformedWeights: { w in cache?.winograd(tile: 4) { winogradF4Weights(w) } ?? winogradF4Weights(w) },
+        transformedWeights: winogradF4Weights, cache: cache,
         layout: { t in (xiStride: t, ld: 36 * t, mXiStride: t, mLd: 36 * t) },
         input: { xb, ty0, rows, tilesX, _, v, _ in
             WinogradKernels.input(xb, channels: cin, height: io.h, width: io.w, firstTileRow: ty0, rows: rows,
