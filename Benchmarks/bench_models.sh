@@ -10,7 +10,8 @@
 #   NETWORKS: comma-separated subset of edsr_64x16,rcan_10x20,rrdbnet_23,swinir_m
 #   env SCRATCH = SwiftPM scratch path (default .build), NO_PIP=1 skips the pip install,
 #   TILES = Winograd output tiles sisr runs each round, interleaved (default "4"; "4 2" also times
-#   F(2x2,3x3), in a column of its own).
+#   F(2x2,3x3), in a column of its own), BASELINE_BIN = another sisr binary (e.g. a build of the
+#   previous commit) run at F(4x4) in the same rounds, in a column of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${1:-2}
@@ -30,6 +31,10 @@ for round in $(seq "$ROUNDS"); do
             "$BIN" bench-models --json --threads "$THREADS" --winograd-tile "$tile" --only "$net" \
                 | sed "s/^/sisr$tile $round /" >>"$LOG"
         done
+        if [ -n "${BASELINE_BIN:-}" ]; then
+            "$BASELINE_BIN" bench-models --json --threads "$THREADS" --winograd-tile 4 --only "$net" \
+                | sed "s/^/base4 $round /" >>"$LOG"
+        fi
         python3 Benchmarks/models_peer.py "$THREADS" 240 180 "$net" | sed "s/^/peer $round /" >>"$LOG"
     done
 done
@@ -48,7 +53,7 @@ for line in lines:
         gemm += text + "\n"
         continue
     r = json.loads(text)
-    if kind.startswith("sisr"):
+    if kind.startswith(("sisr", "base")):
         info["kernels"] = r.pop("kernels"); info.setdefault("arithmetic", {})[kind] = r.pop("arithmetic")
         r.pop("conv3x3")
         runs = {name: {kind: v["seconds"]} for name, v in r.items()}
@@ -62,14 +67,14 @@ for line in lines:
         for runner, s in times.items():
             b = best.setdefault(name, {})
             b[runner] = min(b.get(runner, float("inf")), s)
-tiles = sorted(info.get("arithmetic", {}), key=lambda k: -int(k[4:]))
+tiles = sorted(info.get("arithmetic", {}), key=lambda k: (k.startswith("base"), -int(k[4:])))
 print(f"240x180 -> x4, {sys.argv[2]} threads, best of {sys.argv[3]} interleaved rounds; "
       f"sisr kernels {info.get('kernels')}, arithmetic {', '.join(info['arithmetic'][k] for k in tiles)}; "
       f"peers {info.get('versions')}")
 for s in sorted(info.get("skipped", [])):
     print("skipped:", s)
 fmt = lambda v: f"{v:.2f}" if v is not None else "-"
-label = lambda k: f"sisr F({k[4:]}x{k[4:]})"
+label = lambda k: ("baseline " if k.startswith("base") else "") + f"sisr F({k[4:]}x{k[4:]})"
 print("| network | " + " | ".join(f"{label(k)} s" for k in tiles) + " | PyTorch channels-last s | ONNX Runtime s "
       "| OpenVINO FP32 s | " + " | ".join(f"{label(k)} / best of PyTorch, ORT (target <= 0.6) | "
                                         f"{label(k)} / OpenVINO (target <= 1.0)" for k in tiles) + " |")

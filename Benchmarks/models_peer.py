@@ -36,6 +36,16 @@ def basicsr_archs():
                                "-d", CACHE])
         with tarfile.open(glob.glob(os.path.join(CACHE, "basicsr-1.4.2.tar.gz"))[0]) as t:
             t.extractall(CACHE)
+    try:
+        import torchvision  # noqa: F401  (arch_util imports it; only its DCN layer uses it)
+    except (ImportError, RuntimeError):
+        # No torchvision built for this torch (e.g. a CPU-only torch wheel): EDSR, RCAN, RRDBNet and
+        # SwinIR never touch it, so an empty module stands in.
+        # (basicsr.utils imports torchvision.utils.make_grid at import time.)
+        stub, utils = types.ModuleType("torchvision"), types.ModuleType("torchvision.utils")
+        stub.__path__, stub.__version__, stub.utils = [], "0", utils
+        utils.make_grid = None
+        sys.modules.update({"torchvision": stub, "torchvision.utils": utils})
     for name in ("basicsr", "basicsr.archs"):
         if name not in sys.modules:
             pkg = types.ModuleType(name)

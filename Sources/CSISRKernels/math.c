@@ -12,6 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 static inline uint32_t fbits(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
 static inline float bitsf(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
 static inline uint64_t dbits(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
@@ -157,7 +161,44 @@ ARRAY_FN(verff_generic, erff_core, )
 ARRAY_FN(vexpf_avx2, expf_core, __attribute__((target("avx2,fma"))))
 ARRAY_FN(verff_avx2, erff_core, __attribute__((target("avx2,fma"))))
 ARRAY_FN(vexpf_avx512, expf_core, __attribute__((target("avx512f"))))
-ARRAY_FN(verff_avx512, erff_core, __attribute__((target("avx512f"))))
+ARRAY_FN(verff_avx512_scalar, erff_core, __attribute__((target("avx512f"))))
+
+// erff_core on eight lanes at a time with AVX-512, for the same bits: every lane runs erff_core's
+// operations on its own value (both branches are evaluated and the lane's own one selected), and the
+// per-interval coefficients come from two-register permutes instead of gathers (which are slow).
+__attribute__((target("avx512f"))) static void verff_avx512(const float *x, float *y, ptrdiff_t n) {
+    // coef[j][k] = ERF_COEF[k][j], as 13 pairs of eight-double registers.
+    double coef[ERF_DEG + 1][16] __attribute__((aligned(64)));
+    for (int j = 0; j <= ERF_DEG; j++)
+        for (int k = 0; k < 16; k++) coef[j][k] = ERF_COEF[k][j];
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 xv = _mm256_loadu_ps(x + i);
+        const __m256 ax = _mm256_andnot_ps(sign, xv);
+        // k = (int)(ax * 4), clamped into the table for lanes that do not use it.
+        __m256i k = _mm256_cvttps_epi32(_mm256_mul_ps(ax, _mm256_set1_ps(4.0f)));
+        k = _mm256_max_epi32(_mm256_min_epi32(k, _mm256_set1_epi32(15)), _mm256_setzero_si256());
+        const __m512i kk = _mm512_cvtepi32_epi64(k);
+        const __m512d axd = _mm512_cvtps_pd(ax);
+        const __m512d t = _mm512_sub_pd(
+            axd, _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepi32_pd(k), _mm512_set1_pd(0.5)), _mm512_set1_pd(0.25)));
+        __m512d p = _mm512_permutex2var_pd(_mm512_load_pd(coef[0]), kk, _mm512_load_pd(coef[0] + 8));
+        for (int j = 1; j <= ERF_DEG; j++)
+            p = _mm512_fmadd_pd(p, t, _mm512_permutex2var_pd(_mm512_load_pd(coef[j]), kk, _mm512_load_pd(coef[j] + 8)));
+        const __m256 mid = _mm512_cvtpd_ps(p);
+        const __m512d z = _mm512_mul_pd(axd, axd);
+        __m512d q = _mm512_set1_pd(ERF_SMALL[0]);
+        for (int j = 1; j < 10; j++) q = _mm512_fmadd_pd(q, z, _mm512_set1_pd(ERF_SMALL[j]));
+        const __m256 small = _mm512_cvtpd_ps(_mm512_mul_pd(q, axd));
+        __m256 r = _mm256_blendv_ps(mid, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.25f), _CMP_LT_OQ));
+        r = _mm256_blendv_ps(r, _mm256_set1_ps(1.0f), _mm256_cmp_ps(ax, _mm256_set1_ps(4.0f), _CMP_GE_OQ));
+        r = _mm256_blendv_ps(r, _mm256_xor_ps(r, sign), _mm256_cmp_ps(xv, _mm256_setzero_ps(), _CMP_LT_OQ));
+        r = _mm256_blendv_ps(r, xv, _mm256_cmp_ps(xv, xv, _CMP_UNORD_Q));
+        _mm256_storeu_ps(y + i, r);
+    }
+    verff_avx512_scalar(x + i, y + i, n - i);
+}
 #endif
 
 void sisr_vexpf(int isa, const float *x, float *y, ptrdiff_t n) {

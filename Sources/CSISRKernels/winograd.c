@@ -8,6 +8,8 @@
 
 #include "sisr_kernels.h"
 
+#include <stdlib.h>
+
 #define L 16  // tiles per group
 
 static inline __attribute__((always_inline)) ptrdiff_t min_p(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
@@ -75,54 +77,149 @@ static inline __attribute__((always_inline)) void input_impl(const float *pad, p
     }
 }
 
+// The same transform read straight from the unpadded image `x[channels][h][w]` (no padded copy):
+// per channel and tile row, a vertical pass (B^T down each column of the six input rows, rows
+// outside the image read as +0) over all columns into `s`, stored by column phase (`s[i][p][q]` holds
+// padded column 4 q + p, so that tile q's patch columns are s[i][0..3][q] and s[i][0..1][q + 1], all
+// contiguous across tiles), then the horizontal pass per 16 tiles. Each value is computed by exactly
+// the operations of input_impl on the same operands (the padding is +0 there too), so the bits are equal.
+static inline __attribute__((always_inline)) void input_direct_impl(const float *x, ptrdiff_t channels, ptrdiff_t h,
+                                                                    ptrdiff_t w, ptrdiff_t ty0, ptrdiff_t rows,
+                                                                    ptrdiff_t tiles_x, float *v, ptrdiff_t t,
+                                                                    float *s, const float *zero) {
+    const ptrdiff_t qn = tiles_x + 1, qs = (qn + 15) / 16 * 16 + 16;
+    // Quads whose four columns 4q-1 .. 4q+2 all lie inside the image: q in [1, q_hi).
+    ptrdiff_t q_hi = w >= 3 ? (w - 3) / 4 + 1 : 1;
+    if (q_hi > qn) q_hi = qn;
+    if (q_hi < 1) q_hi = 1;
+    for (ptrdiff_t c = 0; c < channels; c++) {
+        const float *xc = x + c * h * w;
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            const float *row[6];
+            for (int i = 0; i < 6; i++) {
+                ptrdiff_t iy = 4 * (ty0 + r) - 1 + i;
+                row[i] = iy >= 0 && iy < h ? xc + iy * w : zero;
+            }
+            const float *r0 = row[0] - 1, *r1 = row[1] - 1, *r2 = row[2] - 1, *r3 = row[3] - 1, *r4 = row[4] - 1,
+                        *r5 = row[5] - 1;
+            // s never aliases the image (it is this thread's scratch).
+#pragma clang loop vectorize(assume_safety)
+            for (ptrdiff_t q = 1; q < q_hi; q++)
+#pragma clang loop unroll(full)
+                for (int p = 0; p < 4; p++) {
+                    ptrdiff_t col = 4 * q + p;
+                    INPUT_ROWS(r0[col], r1[col], r2[col], r3[col], r4[col], r5[col], s[(0 * 4 + p) * qs + q],
+                               s[(1 * 4 + p) * qs + q], s[(2 * 4 + p) * qs + q], s[(3 * 4 + p) * qs + q],
+                               s[(4 * 4 + p) * qs + q], s[(5 * 4 + p) * qs + q]);
+                }
+            // Edge quads (q = 0 and q >= q_hi), column by column with the padding read as +0.
+            for (ptrdiff_t q = 0; q < qn; q = q == 0 ? q_hi : q + 1)
+                for (int p = 0; p < 4; p++) {
+                    ptrdiff_t col = 4 * q + p;  // image column col - 1
+                    float d[6];
+                    for (int i = 0; i < 6; i++) d[i] = col >= 1 && col <= w ? row[i][col - 1] : 0.0f;
+                    INPUT_ROWS(d[0], d[1], d[2], d[3], d[4], d[5], s[(0 * 4 + p) * qs + q], s[(1 * 4 + p) * qs + q],
+                               s[(2 * 4 + p) * qs + q], s[(3 * 4 + p) * qs + q], s[(4 * 4 + p) * qs + q],
+                               s[(5 * 4 + p) * qs + q]);
+                }
+            float *o = v + c * 36 * t + r * tiles_x;
+            // With at least L tiles in a row, the last group overlaps the one before (recomputing the
+            // same values) instead of running short.
+            for (ptrdiff_t tx1 = 0; tx1 < tiles_x; tx1 += L) {
+                const ptrdiff_t tx = tiles_x >= L ? min_p(tx1, tiles_x - L) : tx1, lanes = min_p(L, tiles_x - tx);
+                float res[36][L];
+                for (int i = 0; i < 6; i++) {
+                    const float *si = s + i * 4 * qs + tx;
+                    for (int l = 0; l < L; l++)
+                        INPUT_ROWS(si[l], si[qs + l], si[2 * qs + l], si[3 * qs + l], si[l + 1], si[qs + l + 1],
+                                   res[6 * i][l], res[6 * i + 1][l], res[6 * i + 2][l], res[6 * i + 3][l],
+                                   res[6 * i + 4][l], res[6 * i + 5][l]);
+                }
+                if (lanes == L) {
+                    for (int xi = 0; xi < 36; xi++)
+                        for (int l = 0; l < L; l++) o[xi * t + tx + l] = res[xi][l];
+                } else {
+                    for (int xi = 0; xi < 36; xi++)
+                        for (ptrdiff_t l = 0; l < lanes; l++) o[xi * t + tx + l] = res[xi][l];
+                }
+            }
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) float activate(float x, int act, float slope) {
     if (act == 1) return x <= 0 ? 0.0f : x;
     if (act == 2) return x >= 0 ? x : x * slope;
     return x;
 }
 
+// One group of L tiles of one tile row and one output channel: tiles tx0 .. tx0 + L - 1 (flat index
+// `idx` of the first) at image row y0; writes rows y0 .. y0 + nr - 1 of columns 4 tx0 .. 4 tx0 + 4 L - 1.
+static inline __attribute__((always_inline)) void output_group(const float *mo, ptrdiff_t t, ptrdiff_t idx, float b,
+                                                               int act, float slope, float *q, ptrdiff_t w,
+                                                               ptrdiff_t nr) {
+    float a[4][6][L];  // a[row][j] = (A^T M)[row][j]
+    for (int j = 0; j < 6; j++)
+        for (int l = 0; l < L; l++) {
+            const float *p = mo + j * t + idx + l;
+            OUTPUT_ROWS(p[0], p[6 * t], p[12 * t], p[18 * t], p[24 * t], p[30 * t], a[0][j][l], a[1][j][l],
+                        a[2][j][l], a[3][j][l]);
+        }
+    for (ptrdiff_t row = 0; row < nr; row++) {
+        float y[4][L];
+        for (int l = 0; l < L; l++) {
+            float y0, y1, y2, y3;
+            OUTPUT_ROWS(a[row][0][l], a[row][1][l], a[row][2][l], a[row][3][l], a[row][4][l], a[row][5][l], y0, y1,
+                        y2, y3);
+            y[0][l] = activate(y0 + b, act, slope);
+            y[1][l] = activate(y1 + b, act, slope);
+            y[2][l] = activate(y2 + b, act, slope);
+            y[3][l] = activate(y3 + b, act, slope);
+        }
+        float *qr = q + row * w;
+        for (int l = 0; l < L; l++)
+#pragma clang loop unroll(full)
+            for (int col = 0; col < 4; col++) qr[4 * l + col] = y[col][l];
+    }
+}
+
+// Per output channel and tile row: groups of L tiles lying wholly inside the image columns (the last
+// group of a row overlaps the one before rather than running short: its tiles are computed again,
+// from the same operands, and written with the same values), then any remaining tiles one by one.
 static inline __attribute__((always_inline)) void output_impl(const float *m, ptrdiff_t cout, ptrdiff_t t,
                                                               ptrdiff_t tiles_x, ptrdiff_t first_row, ptrdiff_t h,
                                                               ptrdiff_t w, const float *bias, int act, float slope,
                                                               float *out) {
+    const ptrdiff_t rows = t / tiles_x, full = min_p(tiles_x, w / 4);  // tiles whose 4 columns are all inside
     for (ptrdiff_t o = 0; o < cout; o++) {
         const float *mo = m + o * 36 * t;
         float *oo = out + o * h * w;
         float b = bias ? bias[o] : 0.0f;
-        for (ptrdiff_t idx = 0; idx < t; idx += L) {
-            ptrdiff_t lanes = min_p(L, t - idx);
-            float a[4][6][L];  // a[row][j] = (A^T M)[row][j]
-            for (int j = 0; j < 6; j++)
-                for (int l = 0; l < L; l++) {
-                    const float *p = mo + j * t + idx + l;
-                    OUTPUT_ROWS(p[0], p[6 * t], p[12 * t], p[18 * t], p[24 * t], p[30 * t], a[0][j][l], a[1][j][l],
-                                a[2][j][l], a[3][j][l]);
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            const ptrdiff_t y0 = first_row + 4 * r, nr = min_p(4, h - y0);
+            ptrdiff_t done = 0;
+            if (full >= L) {
+                for (ptrdiff_t tx = 0; tx < full; tx += L) {
+                    const ptrdiff_t tx0 = min_p(tx, full - L);
+                    output_group(mo, t, r * tiles_x + tx0, b, act, slope, oo + y0 * w + 4 * tx0, w, nr);
                 }
-            float y[4][4][L];
-            for (int row = 0; row < 4; row++)
-                for (int l = 0; l < L; l++) {
-                    float y0, y1, y2, y3;
-                    OUTPUT_ROWS(a[row][0][l], a[row][1][l], a[row][2][l], a[row][3][l], a[row][4][l], a[row][5][l],
-                                y0, y1, y2, y3);
-                    y[row][0][l] = activate(y0 + b, act, slope);
-                    y[row][1][l] = activate(y1 + b, act, slope);
-                    y[row][2][l] = activate(y2 + b, act, slope);
-                    y[row][3][l] = activate(y3 + b, act, slope);
-                }
-            ptrdiff_t row0 = idx / tiles_x, tx0 = idx - row0 * tiles_x, y0 = first_row + 4 * row0;
-            if (lanes == L && tx0 + L <= tiles_x && 4 * (tx0 + L) <= w && y0 + 4 <= h) {
-                for (int row = 0; row < 4; row++) {
-                    float *q = oo + (y0 + row) * w + 4 * tx0;
-                    for (int l = 0; l < L; l++)
-                        for (int col = 0; col < 4; col++) q[4 * l + col] = y[row][col][l];
-                }
-                continue;
+                done = full;
             }
-            for (ptrdiff_t l = 0; l < lanes; l++) {
-                ptrdiff_t tile = idx + l, ty = first_row + 4 * (tile / tiles_x), tx = 4 * (tile % tiles_x);
-                ptrdiff_t nr = min_p(4, h - ty), nc = min_p(4, w - tx);
-                for (ptrdiff_t row = 0; row < nr; row++)
-                    for (ptrdiff_t col = 0; col < nc; col++) oo[(ty + row) * w + tx + col] = y[row][col][l];
+            for (ptrdiff_t tx = done; tx < tiles_x; tx++) {
+                const float *p0 = mo + r * tiles_x + tx;
+                float a[4][6];
+                for (int j = 0; j < 6; j++) {
+                    const float *p = p0 + j * t;
+                    OUTPUT_ROWS(p[0], p[6 * t], p[12 * t], p[18 * t], p[24 * t], p[30 * t], a[0][j], a[1][j], a[2][j],
+                                a[3][j]);
+                }
+                const ptrdiff_t nc = min_p(4, w - 4 * tx);
+                for (ptrdiff_t row = 0; row < nr; row++) {
+                    float y[4];
+                    OUTPUT_ROWS(a[row][0], a[row][1], a[row][2], a[row][3], a[row][4], a[row][5], y[0], y[1], y[2],
+                                y[3]);
+                    for (ptrdiff_t col = 0; col < nc; col++) oo[(y0 + row) * w + 4 * tx + col] = activate(y[col] + b, act, slope);
+                }
             }
         }
     }
@@ -132,6 +229,11 @@ static inline __attribute__((always_inline)) void output_impl(const float *m, pt
     attr static void input_##suffix(const float *pad, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t tiles_x,       \
                                     ptrdiff_t pw, float *v, ptrdiff_t t) {                                         \
         input_impl(pad, channels, rows, tiles_x, pw, v, t);                                                        \
+    }                                                                                                              \
+    attr static void input_direct_##suffix(const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,           \
+                                           ptrdiff_t ty0, ptrdiff_t rows, ptrdiff_t tiles_x, float *v,             \
+                                           ptrdiff_t t, float *s, const float *zero) {                             \
+        input_direct_impl(x, channels, h, w, ty0, rows, tiles_x, v, t, s, zero);                                   \
     }                                                                                                              \
     attr static void output_##suffix(const float *m, ptrdiff_t cout, ptrdiff_t t, ptrdiff_t tiles_x,               \
                                      ptrdiff_t first_row, ptrdiff_t h, ptrdiff_t w, const float *bias, int act,    \
@@ -145,25 +247,49 @@ WINO_FNS(avx2, __attribute__((target("avx2"))))
 WINO_FNS(avx512, __attribute__((target("avx512f"))))
 #endif
 
+// Calls name_avx512, name_avx2 or name_generic, whichever `isa` (clamped to the CPU) selects.
+#if defined(__x86_64__)
+#define DISPATCH(isa, name, ...)                                                   \
+    do {                                                                           \
+        switch (sisr_isa_clamp(isa)) {                                             \
+        case SISR_ISA_AVX512: name##_avx512(__VA_ARGS__); return;                  \
+        case SISR_ISA_AVX2: name##_avx2(__VA_ARGS__); return;                      \
+        default: name##_generic(__VA_ARGS__); return;                              \
+        }                                                                          \
+    } while (0)
+#else
+#define DISPATCH(isa, name, ...) name##_generic(__VA_ARGS__)
+#endif
+
 void sisr_winograd4_input(int isa, const float *pad, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t tiles_x,
                           ptrdiff_t pw, float *v, ptrdiff_t t) {
-    switch (sisr_isa_clamp(isa)) {
-#if defined(__x86_64__)
-    case SISR_ISA_AVX512: input_avx512(pad, channels, rows, tiles_x, pw, v, t); return;
-    case SISR_ISA_AVX2: input_avx2(pad, channels, rows, tiles_x, pw, v, t); return;
-#endif
-    default: input_generic(pad, channels, rows, tiles_x, pw, v, t); return;
-    }
+    DISPATCH(isa, input, pad, channels, rows, tiles_x, pw, v, t);
 }
 
 void sisr_winograd4_output(int isa, const float *m, ptrdiff_t cout, ptrdiff_t t, ptrdiff_t tiles_x,
                            ptrdiff_t first_row, ptrdiff_t h, ptrdiff_t w, const float *bias, int act, float slope,
                            float *out) {
-    switch (sisr_isa_clamp(isa)) {
-#if defined(__x86_64__)
-    case SISR_ISA_AVX512: output_avx512(m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out); return;
-    case SISR_ISA_AVX2: output_avx2(m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out); return;
-#endif
-    default: output_generic(m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out); return;
+    DISPATCH(isa, output, m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out);
+}
+
+// Per-thread scratch of the direct input transform: the phase-split rows `s` and a zero row.
+static _Thread_local float *tls_rows, *tls_zero;
+static _Thread_local size_t tls_rows_cap, tls_zero_cap;
+
+static float *grown(float **buf, size_t *cap, size_t count) {
+    if (*cap < count) {
+        free(*buf);
+        *buf = calloc(count, sizeof(float));
+        if (!*buf) abort();
+        *cap = count;
     }
+    return *buf;
+}
+
+void sisr_winograd4_input_direct(int isa, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ptrdiff_t ty0,
+                                 ptrdiff_t rows, ptrdiff_t tiles_x, float *v, ptrdiff_t t) {
+    const ptrdiff_t qs = (tiles_x + 1 + 15) / 16 * 16 + 16;
+    float *s = grown(&tls_rows, &tls_rows_cap, (size_t)(24 * qs));
+    const float *zero = grown(&tls_zero, &tls_zero_cap, (size_t)w);  // calloc'd, never written
+    DISPATCH(isa, input_direct, x, channels, h, w, ty0, rows, tiles_x, v, t, s, zero);
 }

@@ -13,9 +13,11 @@ struct SISRCommand: ParsableCommand {
     )
 
     /// Line-buffered stdout (so piped output such as `sisr bench-models | tee log` arrives line by
-    /// line, not at exit); with no arguments, the usage on stderr and exit status 64 (EX_USAGE).
+    /// line, not at exit); freed memory kept for reuse (``EngineMemory/retainFreedMemory()``); with no
+    /// arguments, the usage on stderr and exit status 64 (EX_USAGE).
     static func main() {
         lineBufferStdout()
+        EngineMemory.retainFreedMemory()
         if CommandLine.arguments.count <= 1 {
             FileHandle.standardError.write(Data((helpMessage() + "\n").utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)

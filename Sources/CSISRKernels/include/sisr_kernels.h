@@ -39,6 +39,11 @@ int sisr_isa_clamp(int isa);
 /// The `MR x NR` micro-tile of the kernel that `isa` selects (for documentation and benchmarks).
 void sisr_sgemm_tile(int isa, int *mr, int *nr);
 
+/// glibc only (memory.c): keeps freed memory in the heap and serves large blocks from it rather than
+/// from fresh mappings, so that the tensors of one inference after another reuse pages instead of
+/// faulting new ones in. Returns 1 if applied. Changes no result; call once, early, from a program.
+int sisr_retain_freed_memory(void);
+
 // Deterministic math (math.c): the same bits on every platform and instruction set, about 1 ulp.
 float sisr_expf(float x);
 float sisr_erff(float x);
@@ -55,6 +60,12 @@ void sisr_verff(int isa, const float *x, float *y, ptrdiff_t n);
 /// `r * tiles_x + x` starts at row 4 r, column 4 x.
 void sisr_winograd4_input(int isa, const float *pad, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t tiles_x,
                           ptrdiff_t pw, float *v, ptrdiff_t t);
+/// The same `V` read straight from the unpadded image `x[channels][h][w]` (zero padding 1 implied):
+/// the `t = rows * tiles_x` tiles of tile rows `ty0 ..< ty0 + rows`; tile `r * tiles_x + q` covers
+/// image rows `4 (ty0 + r) - 1 ...` and columns `4 q - 1 ...`. Bits equal to sisr_winograd4_input on
+/// the padded copy. Not reentrant per thread (uses per-thread scratch).
+void sisr_winograd4_input_direct(int isa, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ptrdiff_t ty0,
+                                 ptrdiff_t rows, ptrdiff_t tiles_x, float *v, ptrdiff_t t);
 /// `Y = A^T M A + bias[o]`, then the activation (`act` 0 identity, 1 ReLU, 2 LeakyReLU(`slope`)), for
 /// each tile of each output channel of `m[cout][36][t]`, written into `out[cout][h][w]` from image row
 /// `first_row` (only the outputs inside the image). `bias` may be NULL. Reads up to 15 floats past `m`'s end.

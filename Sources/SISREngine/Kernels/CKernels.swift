@@ -58,6 +58,16 @@ public enum GEMM {
     }
 }
 
+/// Process-wide memory behaviour for programs that run networks.
+public enum EngineMemory {
+    /// Keeps freed memory in the C heap and serves large blocks from it (glibc; elsewhere a no-op), so
+    /// that each layer's output reuses the pages of tensors freed before it instead of page-faulting
+    /// fresh ones (about 10% of inference time otherwise). The footprint stays at its peak. For a
+    /// program's start (the `sisr` command calls it), not for a library. Returns whether it applied.
+    @discardableResult
+    public static func retainFreedMemory() -> Bool { sisr_retain_freed_memory() != 0 }
+}
+
 /// Transcendental functions that give the same bits on every platform and instruction set (about 1 ulp;
 /// see `Sources/CSISRKernels/math.c`). Use these, never Foundation's, in anything whose output reaches
 /// a release or a checkpoint: libm differs between platforms and versions.
@@ -90,12 +100,13 @@ public enum DMath {
 /// float operations per tile, vectorised across tiles on the instruction set of ``EngineSettings/current``,
 /// the same bits on every one.
 package enum WinogradKernels {
-    /// `V[c][ξ][tile]` for the `rows * tilesX` tiles of a zero-padded block `pad[channels][4 rows + 2][pw]`.
+    /// `V[c][ξ][tile]` for the `rows * tilesX` tiles of tile rows `firstTileRow ..< firstTileRow + rows`,
+    /// read straight from the image `x[channels][h][w]` with its zero padding of 1 implied (no padded copy).
     package static func input(
-        _ pad: UnsafePointer<Float>, channels: Int, rows: Int, tilesX: Int, paddedWidth pw: Int,
-        into v: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, channels: Int, height h: Int, width w: Int, firstTileRow ty0: Int, rows: Int,
+        tilesX: Int, into v: UnsafeMutablePointer<Float>
     ) {
-        sisr_winograd4_input(Int32(EngineSettings.current.isa.level), pad, channels, rows, tilesX, pw, v, rows * tilesX)
+        sisr_winograd4_input_direct(Int32(EngineSettings.current.isa.level), x, channels, h, w, ty0, rows, tilesX, v, rows * tilesX)
     }
 
     /// `A^T M A + bias`, then `activation`, from `m[cout][36][t]` into the image rows from `firstRow` of

@@ -97,6 +97,29 @@ public struct EngineSettings: Sendable, Equatable {
         return SISRVersion.kernels + "+winograd-f\(winogradTile)" + threshold
     }
 
+    /// These settings with the arithmetic that a `tool.kernels` string names (the inverse of
+    /// ``kernels``: `fma-chain-1+winograd-f2`, `fma-chain-1+winograd-f4-c32`, `fma-chain-1+im2col`), so
+    /// that a release made with other settings can be rebuilt; plain `fma-chain-1` (releases before the
+    /// algorithm was recorded) is F(2x2) from 64 input channels. nil for another kernel contract or a
+    /// string that ``kernels`` would not print.
+    public func with(kernels family: String) -> EngineSettings? {
+        if family == SISRVersion.kernels { return with(winograd: true, winogradTile: 2, winogradMinInputChannels: 64) }
+        let prefix = SISRVersion.kernels + "+"
+        guard family.hasPrefix(prefix) else { return nil }
+        let algorithm = family.dropFirst(prefix.count)
+        if algorithm == "im2col" { return with(winograd: false) }
+        guard algorithm.hasPrefix("winograd-f") else { return nil }
+        let parts = algorithm.dropFirst("winograd-f".count).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let tile = Int(parts[0]), Self.winogradTiles.contains(tile) else { return nil }
+        var threshold = 64
+        if parts.count == 2 {
+            guard parts[1].hasPrefix("c"), let c = Int(parts[1].dropFirst()), c >= 1 else { return nil }
+            threshold = c
+        }
+        let settings = with(winograd: true, winogradTile: tile, winogradMinInputChannels: threshold)
+        return settings.kernels == family ? settings : nil
+    }
+
     /// The 3x3 convolution algorithm in words, e.g. `Winograd F(4x4,3x3) from 64 input channels`.
     public var convolution: String {
         winograd ? "Winograd F(\(winogradTile)x\(winogradTile),3x3) from \(winogradMinInputChannels) input channels" : "im2col"

@@ -1,3 +1,4 @@
+import Foundation
 import SISRCore
 
 /// An activation applied elementwise right after a convolution (fused into its output pass).
@@ -26,8 +27,12 @@ public enum Activation: Sendable, Equatable {
 /// Winograd when ``EngineSettings/winograd`` is on (the default): ``conv2dWinogradF4(_:weight:bias:activation:)``
 /// with ``EngineSettings/winogradTile`` 4 (the default), ``conv2dWinograd(_:weight:bias:activation:)`` with 2. Everything
 /// else uses ``conv2dIm2col(_:weight:bias:padding:activation:)``.
+///
+/// `cache` (optional) keeps the Winograd transform of `weight` between calls; it must only ever be
+/// passed with this same weight (a layer holds one next to its weight tensor).
 public func conv2d(
-    _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int, activation: Activation = .identity
+    _ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int, activation: Activation = .identity,
+    cache: ConvWeightCache? = nil
 ) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4, "conv2d expects NCHW input and OIHW weight")
     let settings = EngineSettings.current
@@ -35,10 +40,68 @@ public func conv2d(
         && weight.shape[1] >= settings.winogradMinInputChannels
     {
         return settings.winogradTile == 4
-            ? conv2dWinogradF4(x, weight: weight, bias: bias, activation: activation)
-            : conv2dWinograd(x, weight: weight, bias: bias, activation: activation)
+            ? conv2dWinogradF4(x, weight: weight, bias: bias, activation: activation, cache: cache)
+            : conv2dWinograd(x, weight: weight, bias: bias, activation: activation, cache: cache)
     }
     return conv2dIm2col(x, weight: weight, bias: bias, padding: padding, activation: activation)
+}
+
+/// A convolution of a dense block without concatenation copies: ``conv2d(_:weight:bias:padding:activation:cache:)``
+/// of the first `inputChannels` channels of `stack` (`[N, C, H, W]`), its output written into channels
+/// `outputOffset ..< outputOffset + Cout` of `stack` itself (at or after the input channels). The same
+/// bits as `conv2d` on a copy of those channels: the Winograd paths read the prefix in place; every
+/// other case runs on a copy.
+public func conv2d(
+    stack: inout Tensor, inputChannels cin: Int, outputOffset: Int, weight: Tensor, bias: Tensor?, padding: Int,
+    activation: Activation = .identity, cache: ConvWeightCache? = nil
+) {
+    let (n, total, h, w) = stack.nchw
+    let cout = weight.shape[0]
+    precondition(weight.rank == 4 && weight.shape[1] == cin, "conv2d(stack:): weight takes \(weight.shape[1]) channels, not \(cin)")
+    precondition(cin <= outputOffset && outputOffset + cout <= total, "conv2d(stack:): output channels \(outputOffset)..<\(outputOffset + cout) overlap the input or leave the \(total)")
+    let settings = EngineSettings.current, plane = h * w
+    if settings.winograd && padding == 1 && weight.shape[2] == 3 && weight.shape[3] == 3
+        && cin >= settings.winogradMinInputChannels
+    {
+        stack.data.withUnsafeMutableBufferPointer { p in
+            let io = ConvIO(input: UnsafePointer(p.baseAddress!), inputStride: total * plane,
+                            output: p.baseAddress! + outputOffset * plane, outputStride: total * plane,
+                            n: n, channels: cin, h: h, w: w)
+            winograd(io, tile: settings.winogradTile, weight: weight, bias: bias, activation: activation, cache: cache)
+        }
+        return
+    }
+    let input = Tensor.filled(shape: [n, cin, h, w]) { out in
+        stack.data.withUnsafeBufferPointer { p in
+            for b in 0..<n { (out.baseAddress! + b * cin * plane).update(from: p.baseAddress! + b * total * plane, count: cin * plane) }
+        }
+    }
+    let y = conv2d(input, weight: weight, bias: bias, padding: padding, activation: activation, cache: cache)
+    y.data.withUnsafeBufferPointer { py in
+        stack.data.withUnsafeMutableBufferPointer { p in
+            for b in 0..<n {
+                (p.baseAddress! + (b * total + outputOffset) * plane).update(from: py.baseAddress! + b * cout * plane, count: cout * plane)
+            }
+        }
+    }
+}
+
+/// The transformed weights of one convolution layer, computed on first use and kept (per Winograd
+/// tile), so that a network run on many images transforms each layer's weights once. Thread-safe. The
+/// transform is a fixed computation of the weights, so cached and fresh values are the same bits.
+public final class ConvWeightCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var winogradU: [Int: [Float]] = [:]
+
+    public init() {}
+
+    /// The Winograd weights for output tile `tile`, made by `make` the first time.
+    func winograd(tile: Int, _ make: () -> [Float]) -> [Float] {
+        if let u = lock.withLock({ winogradU[tile] }) { return u }
+        let u = make()
+        lock.withLock { winogradU[tile] = u }
+        return u
+    }
 }
 
 /// ``conv2d(_:weight:bias:padding:activation:)`` by im2col and SGEMM, for any kernel and padding.

@@ -100,19 +100,67 @@ public func multiplyChannels(_ x: consuming Tensor, by s: Tensor) -> Tensor {
     return out
 }
 
-/// Global average pool of an NCHW tensor: `[N, C, 1, 1]`, each the mean over H x W (summed in double).
+/// Global average pool of an NCHW tensor: `[N, C, 1, 1]`, each the mean over H x W (summed in double,
+/// element 0, 1, ... in order). Planes are split over the workers, eight side by side per item (eight
+/// independent sums in flight rather than one chain; each sum's order is unchanged).
 public func globalAveragePool(_ x: Tensor) -> Tensor {
     let (n, c, h, w) = x.nchw
-    let plane = h * w
-    var out = [Float](repeating: 0, count: n * c)
-    x.data.withUnsafeBufferPointer { src in
-        for p in 0..<(n * c) {
-            var sum = 0.0
-            for i in (p * plane)..<((p + 1) * plane) { sum += Double(src[i]) }
-            out[p] = Float(sum / Double(plane))
+    let plane = h * w, planes = n * c
+    return Tensor.filled(shape: [n, c, 1, 1]) { out in
+        x.data.withUnsafeBufferPointer { src in
+            Compute.forEachWorker(items: (planes + 7) / 8) { _, items in
+                for item in items {
+                    let p0 = 8 * item
+                    guard p0 + 8 <= planes else {
+                        for p in p0..<planes {
+                            var sum = 0.0
+                            for i in (p * plane)..<((p + 1) * plane) { sum += Double(src[i]) }
+                            out[p] = Float(sum / Double(plane))
+                        }
+                        continue
+                    }
+                    let a = src.baseAddress! + p0 * plane
+                    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
+                    for i in 0..<plane {
+                        s0 += Double(a[i]); s1 += Double(a[plane + i])
+                        s2 += Double(a[2 * plane + i]); s3 += Double(a[3 * plane + i])
+                        s4 += Double(a[4 * plane + i]); s5 += Double(a[5 * plane + i])
+                        s6 += Double(a[6 * plane + i]); s7 += Double(a[7 * plane + i])
+                    }
+                    for (k, sum) in [s0, s1, s2, s3, s4, s5, s6, s7].enumerated() { out[p0 + k] = Float(sum / Double(plane)) }
+                }
+            }
         }
     }
-    return Tensor(shape: [n, c, 1, 1], data: out)
+}
+
+/// `a + (b * s[n, c]) * scale` (`a + b * s[n, c]` when `scale` is 1) in one pass: the residual around
+/// channel attention, the same bits as `add(a, multiplyChannels(b, by: s), scaledBy: scale)` (each
+/// product rounded to float before the next operation). Written into `b`'s storage when the caller
+/// hands over a temporary.
+public func addScaledChannels(_ a: Tensor, _ b: consuming Tensor, channelScales s: Tensor, scaledBy scale: Float = 1) -> Tensor {
+    precondition(a.shape == b.shape, "addScaledChannels: shapes \(a.shape) and \(b.shape)")
+    let (n, c, h, w) = b.nchw
+    precondition(s.count == n * c, "addScaledChannels: \(s.count) factors for \(n)x\(c) channels")
+    let plane = h * w
+    var out = b
+    a.data.withUnsafeBufferPointer { pa in
+        out.data.withUnsafeMutableBufferPointer { po in
+            s.data.withUnsafeBufferPointer { ps in
+                Compute.forEachWorker(items: n * c) { _, items in
+                    for p in items {
+                        let f = ps[p], x = pa.baseAddress! + p * plane, y = po.baseAddress! + p * plane
+                        if scale == 1 {
+                            for i in 0..<plane { y[i] = x[i] + y[i] * f }
+                        } else {
+                            for i in 0..<plane { y[i] = x[i] + (y[i] * f) * scale }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return out
 }
 
 /// The mean shift of EDSR-family networks: a per-pixel affine map of the RGB vector,

@@ -8,13 +8,27 @@ import SISRCore
 ///
 /// Tiles are processed in blocks of whole tile rows whose size depends only on the shapes, one block per
 /// work item, so the output is byte-identical for any thread count.
-public func conv2dWinograd(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Activation = .identity) -> Tensor {
-    let cin = x.nchw.c, cout = weight.nchw.n
+public func conv2dWinograd(
+    _ x: Tensor, weight: Tensor, bias: Tensor?, activation: Activation = .identity, cache: ConvWeightCache? = nil
+) -> Tensor {
+    ConvIO.run(x, outputChannels: weight.nchw.n) { winograd($0, tile: 2, weight: weight, bias: bias, activation: activation, cache: cache) }
+}
+
+/// Winograd F(`tile` x `tile`, 3x3) (2 or 4) on raw storage: the body of
+/// ``conv2dWinograd(_:weight:bias:activation:cache:)`` and ``conv2dWinogradF4(_:weight:bias:activation:cache:)``.
+func winograd(_ io: ConvIO, tile: Int, weight: Tensor, bias: Tensor?, activation: Activation, cache: ConvWeightCache?) {
+    if tile == 4 { return winogradF4(io, weight: weight, bias: bias, activation: activation, cache: cache) }
+    let cin = io.channels, cout = weight.nchw.n
     // About 8 MB of transformed input per block; V and M are [ξ][channel][tile].
-    return winogradConvolution(
-        x, weight: weight, bias: bias, tile: 2, targetTiles: max(128, (1 << 21) / (16 * cin)),
-        transformedWeights: winogradWeights, layout: { t in (xiStride: cin * t, ld: t, mXiStride: cout * t, mLd: t) },
-        input: { pad, rows, tilesX, pw, t, v in
+    winogradConvolution(
+        io, weight: weight, bias: bias, tile: 2, targetTiles: max(128, (1 << 21) / (16 * cin)),
+        transformedWeights: winogradWeights, cache: cache,
+        layout: { t in (xiStride: cin * t, ld: t, mXiStride: cout * t, mLd: t) },
+        scratchPerBlock: { rows, tilesX in cin * (2 * rows + 2) * (2 * tilesX + 2) },
+        input: { xb, ty0, rows, tilesX, t, v, pad in
+            let pw = 2 * tilesX + 2
+            winogradPaddedRows(xb, channels: cin, height: io.h, width: io.w, tile: 2, firstTileRow: ty0, rows: rows,
+                               paddedWidth: pw, into: pad)
             winogradInputTransform(pad, channels: cin, rows: rows, tilesX: tilesX, paddedWidth: pw, into: v, stride: t)
         },
         output: { m, t, tilesX, firstRow, h, w, pb, out in
@@ -28,69 +42,96 @@ public func conv2dWinograd(_ x: Tensor, weight: Tensor, bias: Tensor?, activatio
 
 /// The block loop both Winograd variants share, for output tiles of `tile x tile` (input patches of
 /// `tile + 2`): tiles are processed in blocks of whole tile rows (about `targetTiles` tiles, at least one
-/// row; a size that depends only on the shapes), one block per work item. Per block: a zero-padded copy
-/// of the input rows, `input` (writes V), one single-threaded GEMM per ξ over the channels
-/// (`M[ξ] = U[ξ] V[ξ]`, strides from `layout(t)`), then `output` (writes the image rows of the block).
-/// `U` is `[ξ][Cout][Cin]`. M has 16 floats of slack past its end.
+/// row; a size that depends only on the shapes), one block per work item. Per block: `input` (writes V
+/// from the image's tile rows `ty0 ..< ty0 + rows`, with `scratchPerBlock(rows, tilesX)` floats of
+/// scratch of its own), one single-threaded GEMM per ξ over the channels (`M[ξ] = U[ξ] V[ξ]`, strides
+/// from `layout(t)`), then `output` (writes the image rows of the block). `U` is `[ξ][Cout][Cin]`. M has
+/// 16 floats of slack past its end. `U` comes from `cache` when given (made by `transformedWeights` once).
 func winogradConvolution(
-    _ x: Tensor, weight: Tensor, bias: Tensor?, tile: Int, targetTiles: Int, transformedWeights: (Tensor) -> [Float],
+    _ io: ConvIO, weight: Tensor, bias: Tensor?, tile: Int, targetTiles: Int, transformedWeights: (Tensor) -> [Float],
+    cache: ConvWeightCache?,
     layout: (_ t: Int) -> (xiStride: Int, ld: Int, mXiStride: Int, mLd: Int),
-    input: (_ pad: UnsafeMutablePointer<Float>, _ rows: Int, _ tilesX: Int, _ pw: Int, _ t: Int, _ v: UnsafeMutablePointer<Float>) -> Void,
+    scratchPerBlock: (_ rows: Int, _ tilesX: Int) -> Int = { _, _ in 0 },
+    input: (_ image: UnsafePointer<Float>, _ ty0: Int, _ rows: Int, _ tilesX: Int, _ t: Int, _ v: UnsafeMutablePointer<Float>,
+            _ scratch: UnsafeMutablePointer<Float>) -> Void,
     output: (_ m: UnsafeMutablePointer<Float>, _ t: Int, _ tilesX: Int, _ firstRow: Int, _ h: Int, _ w: Int,
              _ bias: UnsafeBufferPointer<Float>?, _ out: UnsafeMutablePointer<Float>) -> Void
-) -> Tensor {
-    let (n, cin, h, w) = x.nchw
+) {
+    let (n, cin, h, w) = (io.n, io.channels, io.h, io.w)
     let (cout, wcin, kh, kw) = weight.nchw
     let name = "Winograd F(\(tile)x\(tile),3x3)"
     precondition(kh == 3 && kw == 3 && cin == wcin, "\(name): needs a [Cout, \(cin), 3, 3] weight")
     if let bias { precondition(bias.count == cout, "\(name): bias has \(bias.count) values for \(cout) channels") }
     Compute.flopCounter?.add(2 * Double(n) * Double(cout) * Double(cin * 9) * Double(h * w))
-    let u = transformedWeights(weight)
+    let u = cache?.winograd(tile: tile) { transformedWeights(weight) } ?? transformedWeights(weight)
     let xis = (tile + 2) * (tile + 2)
     let tilesY = (h + tile - 1) / tile, tilesX = (w + tile - 1) / tile
     let rowsPerBlock = max(1, min(tilesY, targetTiles / tilesX))
     let blocks = (tilesY + rowsPerBlock - 1) / rowsPerBlock
     let maxT = rowsPerBlock * tilesX
-    let pw = tile * tilesX + 2, phMax = tile * rowsPerBlock + 2
     let mSize = xis * cout * maxT + 16
-    let scratch = xis * cin * maxT + mSize + cin * phMax * pw
+    let scratch = xis * cin * maxT + mSize + scratchPerBlock(rowsPerBlock, tilesX)
 
-    return Tensor.filled(shape: [n, cout, h, w]) { out in
-        x.data.withUnsafeBufferPointer { px in
-            u.withUnsafeBufferPointer { pu in
-                (bias?.data ?? []).withUnsafeBufferPointer { pbAll in
-                    let pb = bias == nil ? nil : pbAll
-                    Compute.forEachWorker(items: n * blocks) { _, items in
-                        ScratchPool.shared.with(count: scratch) { buf in
-                            let v = buf.baseAddress!, m = v + xis * cin * maxT, pad = m + mSize
-                            for item in items {
-                                let b = item / blocks
-                                let ty0 = (item % blocks) * rowsPerBlock, ty1 = min(tilesY, ty0 + rowsPerBlock)
-                                let t = (ty1 - ty0) * tilesX, ph = tile * (ty1 - ty0) + 2
-                                let xb = px.baseAddress! + b * cin * h * w
-                                // Zero-padded copy of input rows tile*ty0-1 ..< tile*ty1+1, columns -1 ..< tile*tilesX+1.
-                                for c in 0..<cin {
-                                    for py in 0..<ph {
-                                        let row = pad + (c * ph + py) * pw, sy = tile * ty0 - 1 + py
-                                        row.update(repeating: 0, count: pw)
-                                        if sy >= 0 && sy < h { (row + 1).update(from: xb + (c * h + sy) * w, count: w) }
-                                    }
-                                }
-                                input(pad, ty1 - ty0, tilesX, pw, t, v)
-                                let l = layout(t)
-                                for xi in 0..<xis {
-                                    GEMM.sgemm(
-                                        m: cout, n: t, k: cin, a: UnsafeBufferPointer(rebasing: pu[(xi * cout * cin)...]),
-                                        b: UnsafeBufferPointer(start: v + xi * l.xiStride, count: (cin - 1) * l.ld + t), ldb: l.ld,
-                                        c: UnsafeMutableBufferPointer(start: m + xi * l.mXiStride, count: (cout - 1) * l.mLd + t),
-                                        ldc: l.mLd)
-                                }
-                                output(m, t, tilesX, tile * ty0, h, w, pb, out.baseAddress! + b * cout * h * w)
-                            }
+    u.withUnsafeBufferPointer { pu in
+        (bias?.data ?? []).withUnsafeBufferPointer { pbAll in
+            let pb = bias == nil ? nil : pbAll
+            Compute.forEachWorker(items: n * blocks) { _, items in
+                ScratchPool.shared.with(count: scratch) { buf in
+                    let v = buf.baseAddress!, m = v + xis * cin * maxT, pad = m + mSize
+                    for item in items {
+                        let b = item / blocks
+                        let ty0 = (item % blocks) * rowsPerBlock, ty1 = min(tilesY, ty0 + rowsPerBlock)
+                        let t = (ty1 - ty0) * tilesX
+                        input(io.input + b * io.inputStride, ty0, ty1 - ty0, tilesX, t, v, pad)
+                        let l = layout(t)
+                        for xi in 0..<xis {
+                            GEMM.sgemm(
+                                m: cout, n: t, k: cin, a: UnsafeBufferPointer(rebasing: pu[(xi * cout * cin)...]),
+                                b: UnsafeBufferPointer(start: v + xi * l.xiStride, count: (cin - 1) * l.ld + t), ldb: l.ld,
+                                c: UnsafeMutableBufferPointer(start: m + xi * l.mXiStride, count: (cout - 1) * l.mLd + t),
+                                ldc: l.mLd)
                         }
+                        output(m, t, tilesX, tile * ty0, h, w, pb, io.output + b * io.outputStride)
                     }
                 }
             }
+        }
+    }
+}
+
+/// The images a convolution reads and writes, as raw storage: image `b`'s `channels` input planes of
+/// `h x w` start at `input + b * inputStride`, its output planes at `output + b * outputStride` (so a
+/// convolution can read a prefix of a tensor's channels and write into a slice of another's, or of
+/// the same one's).
+struct ConvIO {
+    let input: UnsafePointer<Float>, inputStride: Int
+    let output: UnsafeMutablePointer<Float>, outputStride: Int
+    let n: Int, channels: Int, h: Int, w: Int
+
+    /// A fresh `[N, outputChannels, H, W]` tensor filled by `body` from `x`.
+    static func run(_ x: Tensor, outputChannels cout: Int, _ body: (ConvIO) -> Void) -> Tensor {
+        let (n, cin, h, w) = x.nchw
+        return Tensor.filled(shape: [n, cout, h, w]) { out in
+            x.data.withUnsafeBufferPointer { px in
+                body(ConvIO(input: px.baseAddress!, inputStride: cin * h * w, output: out.baseAddress!,
+                            outputStride: cout * h * w, n: n, channels: cin, h: h, w: w))
+            }
+        }
+    }
+}
+
+/// Zero-padded copy of image rows `tile * ty0 - 1 ..< tile * (ty0 + rows) + 1`, columns `-1 ..< pw - 1`,
+/// as `pad[channels][tile * rows + 2][pw]` (the input of F(2x2)'s transform).
+func winogradPaddedRows(
+    _ xb: UnsafePointer<Float>, channels: Int, height h: Int, width w: Int, tile: Int, firstTileRow ty0: Int, rows: Int,
+    paddedWidth pw: Int, into pad: UnsafeMutablePointer<Float>
+) {
+    let ph = tile * rows + 2
+    for c in 0..<channels {
+        for py in 0..<ph {
+            let row = pad + (c * ph + py) * pw, sy = tile * ty0 - 1 + py
+            row.update(repeating: 0, count: pw)
+            if sy >= 0 && sy < h { (row + 1).update(from: xb + (c * h + sy) * w, count: w) }
         }
     }
 }

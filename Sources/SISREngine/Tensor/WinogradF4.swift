@@ -13,15 +13,24 @@ import SISRCore
 /// blocks of whole tile rows whose size depends only on the shapes (the driver F(2x2) shares); every
 /// output element is one GEMM fma chain over the channels. So the output is byte-identical for any
 /// thread count and instruction set.
-public func conv2dWinogradF4(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Activation = .identity) -> Tensor {
-    let cin = x.nchw.c, cout = weight.nchw.n
+public func conv2dWinogradF4(
+    _ x: Tensor, weight: Tensor, bias: Tensor?, activation: Activation = .identity, cache: ConvWeightCache? = nil
+) -> Tensor {
+    ConvIO.run(x, outputChannels: weight.nchw.n) { winograd($0, tile: 4, weight: weight, bias: bias, activation: activation, cache: cache) }
+}
+
+/// The F(4x4) case of ``winograd(_:tile:weight:bias:activation:cache:)``.
+func winogradF4(_ io: ConvIO, weight: Tensor, bias: Tensor?, activation: Activation, cache: ConvWeightCache?) {
+    let cin = io.channels, cout = weight.nchw.n
     // About 2 MB of transformed input per block. V is [c][ξ][tile] and M [o][ξ][tile], so that each
     // transform reads or writes one contiguous run per channel; the GEMMs use leading dimension 36 t.
-    return winogradConvolution(
-        x, weight: weight, bias: bias, tile: 4, targetTiles: max(128, (1 << 19) / (36 * cin)),
-        transformedWeights: winogradF4Weights, layout: { t in (xiStride: t, ld: 36 * t, mXiStride: t, mLd: 36 * t) },
-        input: { pad, rows, tilesX, pw, _, v in
-            WinogradKernels.input(pad, channels: cin, rows: rows, tilesX: tilesX, paddedWidth: pw, into: v)
+    winogradConvolution(
+        io, weight: weight, bias: bias, tile: 4, targetTiles: max(128, (1 << 19) / (36 * cin)),
+        transformedWeights: winogradF4Weights, cache: cache,
+        layout: { t in (xiStride: t, ld: 36 * t, mXiStride: t, mLd: 36 * t) },
+        input: { xb, ty0, rows, tilesX, _, v, _ in
+            WinogradKernels.input(xb, channels: cin, height: io.h, width: io.w, firstTileRow: ty0, rows: rows,
+                                  tilesX: tilesX, into: v)
         },
         output: { m, t, tilesX, firstRow, h, w, pb, out in
             WinogradKernels.output(

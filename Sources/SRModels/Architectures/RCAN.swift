@@ -81,9 +81,10 @@ struct ChannelAttention: Sendable {
         excite = Conv2d(w["attention"][3], in: squeezed, out: features, kernel: 1)
     }
 
-    func callAsFunction(_ z: Tensor) -> Tensor {
-        multiplyChannels(z, by: sigmoid(excite(squeeze(globalAveragePool(z), .relu))))
-    }
+    func callAsFunction(_ z: Tensor) -> Tensor { multiplyChannels(z, by: scales(z)) }
+
+    /// The per-channel factors `sigmoid(excite(relu(squeeze(pool(z)))))`, `[N, C, 1, 1]`.
+    func scales(_ z: Tensor) -> Tensor { sigmoid(excite(squeeze(globalAveragePool(z), .relu))) }
 }
 
 /// Residual channel attention block: `x + res_scale * CA(conv2(relu(conv1(x))))`, keys `rcab.{0,2,3}`.
@@ -99,7 +100,8 @@ struct RCAB: Sendable {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        add(x, attention(conv2(conv1(x, .relu))), scaledBy: resScale)
+        let y = conv2(conv1(x, .relu))
+        return addScaledChannels(x, y, channelScales: attention.scales(y), scaledBy: resScale)
     }
 }
 

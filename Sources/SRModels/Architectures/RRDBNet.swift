@@ -86,10 +86,21 @@ struct DenseBlock5: Sendable {
         convs = (0..<5).map { i in Conv2d(keys.conv(w, i + 1), in: f + i * g, out: i == 4 ? f : g, kernel: 3) }
     }
 
+    /// The growing concatenation lives in one `[N, f + 4g, H, W]` tensor: each of the first four convs
+    /// reads its leading channels and writes its output into the next slice (no copies).
     func callAsFunction(_ x: Tensor) -> Tensor {
-        var parts = [x]
-        for conv in convs.dropLast() { parts.append(conv(concatChannels(parts), .leakyReLU(0.2))) }
-        return add(x, convs[4](concatChannels(parts)), scaledBy: 0.2)
+        let (n, f, h, w) = x.nchw
+        let total = convs[4].inChannels, plane = h * w
+        // Channels past f are written by the convs before any conv reads them.
+        var stack = Tensor.filled(shape: [n, total, h, w]) { out in
+            x.data.withUnsafeBufferPointer { px in
+                for b in 0..<n { (out.baseAddress! + b * total * plane).update(from: px.baseAddress! + b * f * plane, count: f * plane) }
+            }
+        }
+        for conv in convs.dropLast() {
+            conv(stack: &stack, inputChannels: conv.inChannels, outputOffset: conv.inChannels, .leakyReLU(0.2))
+        }
+        return add(x, convs[4](stack), scaledBy: 0.2)
     }
 }
 

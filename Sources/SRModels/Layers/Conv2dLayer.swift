@@ -5,6 +5,8 @@ public struct Conv2d: Sendable {
     public let weight: Tensor
     public let bias: Tensor?
     public let padding: Int
+    /// The Winograd transform of `weight`, made on first use (shared by copies of the layer).
+    let cache = ConvWeightCache()
 
     public init(_ scope: WeightScope, in cin: Int, out cout: Int, kernel: Int, bias: Bool = true) {
         let fanIn = cin * kernel * kernel
@@ -18,7 +20,14 @@ public struct Conv2d: Sendable {
 
     /// The convolution followed by `activation`.
     public func callAsFunction(_ x: Tensor, _ activation: Activation = .identity) -> Tensor {
-        conv2d(x, weight: weight, bias: bias, padding: padding, activation: activation)
+        conv2d(x, weight: weight, bias: bias, padding: padding, activation: activation, cache: cache)
+    }
+
+    /// The convolution of the first `inputChannels` channels of `stack`, written into its channels
+    /// from `outputOffset` (``SISREngine/conv2d(stack:inputChannels:outputOffset:weight:bias:padding:activation:cache:)``).
+    public func callAsFunction(stack: inout Tensor, inputChannels: Int, outputOffset: Int, _ activation: Activation = .identity) {
+        conv2d(stack: &stack, inputChannels: inputChannels, outputOffset: outputOffset, weight: weight, bias: bias,
+               padding: padding, activation: activation, cache: cache)
     }
 }
 

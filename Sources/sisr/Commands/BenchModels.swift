@@ -47,6 +47,7 @@ extension SISRCommand {
         @Option(help: "Fewest input channels for the Winograd path (default 64).") var winogradMinChannels: Int?
         @Option(help: "Winograd output tile: 4 for F(4x4,3x3) (default), 2 for F(2x2,3x3).") var winogradTile = 4
         @Flag(help: "Print JSON instead of a table.") var json = false
+        @Flag(help: "Also print the SHA-256 of each network's output floats (to check that a kernel change keeps every bit).") var digest = false
 
         func validate() throws {
             guard width >= 4, height >= 4, repeats >= 1 else { throw ValidationError("width/height >= 4 and repeats >= 1 required.") }
@@ -78,20 +79,27 @@ extension SISRCommand {
             let byDefault = Set(Self.models.map(\.name)).subtracting(Self.pretrainedModels.map(\.name))
             for model in Self.models + Self.zooAModels where selected?.contains(model.name) ?? byDefault.contains(model.name) {
                 let net = try model.arch.random(configJSON: Data(model.config.utf8), scale: 4, seed: 1)
-                _ = net(Tensor(zeros: [1, 3, 16, 16]))  // warm-up: page in code and buffers
+                _ = net(x)  // warm-up at the timed size, as Benchmarks/models_peer.py does for the peers
                 let counter = FLOPCounter()
                 var times: [Double] = []
+                var outputDigest = ""
                 for i in 0..<repeats {
                     let t0 = DispatchTime.now().uptimeNanoseconds
-                    if i == 0 { _ = Compute.$flopCounter.withValue(counter) { net(x) } } else { _ = net(x) }
+                    let y = i == 0 ? Compute.$flopCounter.withValue(counter) { net(x) } : net(x)
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                    if digest && i == 0 {
+                        var hasher = SHA256Hasher()
+                        y.data.withUnsafeBytes { hasher.update($0) }
+                        outputDigest = hasher.finalizeHex()
+                    }
                 }
                 let seconds = times.sorted()[times.count / 2]
                 let gflop = counter.flops / 1e9
                 results[model.name] = ["seconds": seconds, "gflop": gflop, "gflops": gflop / seconds]
                 if !json {
                     print(model.name.padding(toLength: 14, withPad: " ", startingAt: 0)
-                        + String(format: "%9.2f s/image %9.1f GFLOP %8.1f GFLOP/s", seconds, gflop, gflop / seconds))
+                        + String(format: "%9.2f s/image %9.1f GFLOP %8.1f GFLOP/s", seconds, gflop, gflop / seconds)
+                        + (digest ? "  output sha256 \(outputDigest)" : ""))
                 }
             }
             if json {

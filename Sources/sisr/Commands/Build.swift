@@ -2,6 +2,7 @@ import ArgumentParser
 import DatasetBuilder
 import Foundation
 import SISRCore
+import SRModels
 
 extension SISRCommand {
     struct Build: ParsableCommand {
@@ -36,6 +37,8 @@ extension SISRCommand {
         @Flag(help: "Merge the finished workers' shards into the release (after all workers are done).") var finalize = false
         @Flag(help: "Replace an existing release or a different unfinished build in --out.") var force = false
         @Flag(help: "Print the time split between pipeline stages and the throughput.") var profile = false
+        @Option(help: "Arithmetic of the pixels, as a manifest's tool.kernels names it (default \(EngineSettings.processDefault.kernels); fma-chain-1+winograd-f2 rebuilds a release made with Winograd F(2x2,3x3)).")
+        var kernels: String?
 
         func validate() throws {
             if images == "procedural" { _ = try Self.parseSize(size) } else { try Self.checkFolder(images, option: "--images") }
@@ -44,9 +47,17 @@ extension SISRCommand {
             }
             _ = try WorkerIndex.resolve(worker: worker, workers: workers, env: ProcessInfo.processInfo.environment)
             if let weights { try Self.checkFolder(weights, option: "--weights") }
+            if let kernels, EngineSettings.current.with(kernels: kernels) == nil {
+                throw ValidationError("--kernels \(kernels): not a kernel family this sisr computes (e.g. \(SISRVersion.kernels)+winograd-f4, \(SISRVersion.kernels)+winograd-f2, \(SISRVersion.kernels)+im2col).")
+            }
         }
 
         func run() throws {
+            guard let kernels, let settings = EngineSettings.current.with(kernels: kernels) else { return try build() }
+            try settings.run { try build() }
+        }
+
+        private func build() throws {
             let outURL = URL(fileURLWithPath: out)
             if finalize {
                 let m = try DatasetBuilder.finalize(outDirectory: outURL)
