@@ -86,31 +86,16 @@ extension FrameReader {
             let chunkBytes = BandedPNG.bandChunkBytes(width: width, rows: bandRowCount)
             try decode(1 + b, chunkBytes)
             let p = UnsafePointer(decoder.output)
-            func be32(_ at: Int) -> Int { Int(p[at]) << 24 | Int(p[at + 1]) << 16 | Int(p[at + 2]) << 8 | Int(p[at + 3]) }
-            guard be32(0) == chunkBytes - 12, be32(4) == 0x4944_4154 else {
-                throw fail("band \(b) does not start with its IDAT chunk of \(chunkBytes - 12) bytes")
+            if let problem = BandedPNG.bandChunkProblem(p, width: width, rows: bandRowCount, isLastBand: b == bands - 1) {
+                throw fail("band \(b): \(problem)")
             }
-            let raw = bandRowCount * stride
-            let blocks = (raw + block - 1) / block
-            for k in 0..<blocks {
-                let at = 8 + k * (block + 5), n = min(block, raw - k * block)
-                let final: UInt8 = b == bands - 1 && k == blocks - 1 ? 1 : 0
-                guard p[at] == final, Int(p[at + 1]) | Int(p[at + 2]) << 8 == n, Int(p[at + 3]) | Int(p[at + 4]) << 8 == n ^ 0xFFFF else {
-                    throw fail("band \(b): stored deflate block \(k) is not the \(n)-byte block the format needs")
-                }
-            }
-            // Raw (filtered) byte `r` of the band lives at this position of the chunk.
-            func at(_ r: Int) -> Int { 8 + (r / block) * (block + 5) + 5 + r % block }
+            let at = BandedPNG.rawByteOffset
             let top = b * bandRows
             let end = min(bandRowCount, plan.y + plan.size - top)
-            try acc.withUnsafeMutableBufferPointer { accBuf in
-                try scratch.withUnsafeMutableBufferPointer { scratchBuf in
+            acc.withUnsafeMutableBufferPointer { accBuf in
+                scratch.withUnsafeMutableBufferPointer { scratchBuf in
                     let a = accBuf.baseAddress!, s = scratchBuf.baseAddress!
                     for r in 0..<end {
-                        let filter = p[at(r * stride)]
-                        guard filter == (r == 0 ? 0 : 2) else {
-                            throw fail("band \(b) row \(r) has PNG filter \(filter); format 3 needs None on a band's first row and Up on the others")
-                        }
                         let first = r * stride + 1 + plan.x * 3
                         var src = p + at(first)
                         if first % block + rowBytes > block {  // the patch's bytes straddle two blocks

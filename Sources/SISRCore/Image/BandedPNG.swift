@@ -95,6 +95,40 @@ public enum BandedPNG {
         return 12 + raw + 5 * ((raw + blockBytes - 1) / blockBytes)
     }
 
+    /// Why the ``bandChunkBytes(width:rows:)`` bytes at `chunk` are not the IDAT chunk of a band of
+    /// `rows` rows `width` pixels wide, or nil: its length and type, every stored deflate block
+    /// header (BFINAL only on the image's last block) and every row's filter byte (None on the
+    /// band's first row, Up on the others). The CRC is left to the decoder. The one check of a band's
+    /// layout, for the writer's cuts, `sisr verify` and the loader's crops.
+    public static func bandChunkProblem(_ chunk: UnsafePointer<UInt8>, width: Int, rows: Int, isLastBand: Bool) -> String? {
+        func be32(_ at: Int) -> Int { Int(chunk[at]) << 24 | Int(chunk[at + 1]) << 16 | Int(chunk[at + 2]) << 8 | Int(chunk[at + 3]) }
+        let chunkBytes = bandChunkBytes(width: width, rows: rows)
+        guard be32(0) == chunkBytes - 12, be32(4) == 0x4944_4154 else {
+            return "does not start with its IDAT chunk of \(chunkBytes - 12) bytes"
+        }
+        let stride = 1 + 3 * width, raw = rows * stride
+        let blocks = (raw + blockBytes - 1) / blockBytes
+        for k in 0..<blocks {
+            let at = 8 + k * (blockBytes + 5), n = min(blockBytes, raw - k * blockBytes)
+            let final: UInt8 = isLastBand && k == blocks - 1 ? 1 : 0
+            guard chunk[at] == final, Int(chunk[at + 1]) | Int(chunk[at + 2]) << 8 == n,
+                  Int(chunk[at + 3]) | Int(chunk[at + 4]) << 8 == n ^ 0xFFFF else {
+                return "stored deflate block \(k) is not the \(n)-byte block the format needs"
+            }
+        }
+        for r in 0..<rows {
+            let filter = chunk[rawByteOffset(r * stride)]
+            guard filter == (r == 0 ? 0 : 2) else {
+                return "row \(r) has PNG filter \(filter); format 3 needs None on a band's first row and Up on the others"
+            }
+        }
+        return nil
+    }
+
+    /// Position inside a band's IDAT chunk of the band's filtered byte `r` (past the chunk header and
+    /// the stored-block headers before it).
+    public static func rawByteOffset(_ r: Int) -> Int { 8 + (r / blockBytes) * (blockBytes + 5) + 5 + r % blockBytes }
+
     /// Byte offsets inside the PNG where the shard writer cuts frames: the end of the zlib-header
     /// IDAT (where band 0's IDAT starts), the start of every further band's IDAT, and the start of
     /// the Adler-32 IDAT (where the tail begins): `bands + 1` offsets in increasing order.
@@ -121,7 +155,6 @@ public enum BandedPNG {
         guard head.type == "IDAT", head.length == 2, png[41] == 0x78, png[42] == 0x01 else { throw fail("the first IDAT is not the 2-byte zlib header 78 01") }
         var pos = 33 + 14
         var cuts = [pos]
-        let stride = 1 + 3 * width
         let bands = bandCount(height: height, bandRows: bandRows)
         for band in 0..<bands {
             let rows = min(bandRows, height - band * bandRows)
@@ -129,25 +162,10 @@ public enum BandedPNG {
             guard c.type == "IDAT", c.length + 12 == bandChunkBytes(width: width, rows: rows) else {
                 throw fail("band \(band) is not one IDAT of \(bandChunkBytes(width: width, rows: rows) - 12) bytes")
             }
-            var at = pos + 8, rawAt = 0
-            let count = rows * stride
-            while rawAt < count {
-                let n = min(blockBytes, count - rawAt)
-                let final: UInt8 = band == bands - 1 && rawAt + n == count ? 1 : 0
-                guard png[at] == final, Int(png[at + 1]) | Int(png[at + 2]) << 8 == n,
-                      Int(png[at + 3]) | Int(png[at + 4]) << 8 == n ^ 0xFFFF else {
-                    throw fail("band \(band): stored block at byte \(at) is not the expected \(n)-byte block")
-                }
-                // Filter bytes that fall in this block.
-                var row = (rawAt + stride - 1) / stride
-                while row * stride < rawAt + n && row < rows {
-                    let f = png[at + 5 + row * stride - rawAt]
-                    guard f == (row == 0 ? 0 : 2) else { throw fail("band \(band) row \(row) has filter \(f)") }
-                    row += 1
-                }
-                at += 5 + n
-                rawAt += n
+            let problem = png.withUnsafeBufferPointer {
+                bandChunkProblem($0.baseAddress! + pos, width: width, rows: rows, isLastBand: band == bands - 1)
             }
+            if let problem { throw fail("band \(band): \(problem)") }
             pos += 12 + c.length
             cuts.append(pos)
         }
@@ -181,23 +199,6 @@ struct Adler32 {
     }
 }
 
-/// The CRC-32 of PNG chunks (ISO 3309, reflected polynomial 0xEDB88320).
-enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
-    static func update(_ crc: UInt32, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        var c = ~crc
-        table.withUnsafeBufferPointer { t in
-            for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-        }
-        return ~c
-    }
-}
-
 extension [UInt8] {
     mutating func appendBE32(_ v: Int) {
         append(contentsOf: [UInt8((v >> 24) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)])
@@ -209,7 +210,7 @@ extension [UInt8] {
         let start = count
         append(contentsOf: Array(type.utf8))
         append(contentsOf: data)
-        let crc = withUnsafeBufferPointer { CRC32.update(0, UnsafeBufferPointer(rebasing: $0[start...])) }
+        let crc = withUnsafeBufferPointer { CRC32.checksum(UnsafeBufferPointer(rebasing: $0[start...])) }
         appendBE32(Int(crc))
     }
 }

@@ -1,3 +1,4 @@
+import SISRCore
 import SISREngine
 /// A minimal, bounds-checked reader for the STORED (uncompressed) PKZIP archives that `torch.save`
 /// writes. It reads the central directory, takes each entry's sizes from it, and finds each entry's
@@ -148,22 +149,5 @@ struct ZipReader {
             throw WeightError.corrupt(path: path, problem: "zip end-of-central-directory values are out of range")
         }
         return (Int(count), Int(offset), Int(size))
-    }
-}
-
-/// CRC-32 (IEEE 802.3, reflected, as in zip).
-enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { i -> UInt32 in
-        var c = UInt32(i)
-        for _ in 0..<8 { c = (c & 1) != 0 ? (0xEDB8_8320 ^ (c >> 1)) : (c >> 1) }
-        return c
-    }
-
-    static func checksum(_ data: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        table.withUnsafeBufferPointer { t in
-            for b in data { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-        }
-        return c ^ 0xFFFF_FFFF
     }
 }
