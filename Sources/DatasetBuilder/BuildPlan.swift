@@ -105,10 +105,10 @@ public struct BuildPlan: Codable, Sendable, Equatable {
                seed: "NA", pretrained: "NA", family: "reference")
     }
 
-    /// Makes the plan: lists and checks the images, picks the models (unrunnable ones are listed
+    /// Makes the plan: lists and checks the images (on `threads` threads), picks the models (unrunnable ones are listed
     /// as unavailable), splits by image, orders each split's samples by SHA-256(salt || key) and
     /// cuts them into shards of `samplesPerShard`.
-    public static func make(_ o: BuildOptions) throws -> BuildPlan {
+    public static func make(_ o: BuildOptions, threads: Int = 1) throws -> BuildPlan {
         guard o.samplesPerShard >= 1 else { throw SISRError.invalidArgument("--samples-per-shard must be at least 1") }
         guard (1...22).contains(o.zstdLevel) else { throw SISRError.invalidArgument("--zstd-level must be 1...22") }
         guard (1...4096).contains(o.bandRows) else { throw SISRError.invalidArgument("--band-rows must be 1...4096") }
@@ -124,7 +124,7 @@ public struct BuildPlan: Codable, Sendable, Equatable {
                 return e
             }
         }
-        let images = try o.images.list()
+        let images = try o.images.list(threads: threads)
         let ids = images.images.map(\.id)
         let splits: Splits
         if let s = o.splits {

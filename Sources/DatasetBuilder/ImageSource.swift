@@ -27,14 +27,16 @@ public enum ImageSource: Sendable, Equatable {
         }
     }
 
-    /// Lists the images (loading each to check it and hash its pixels). Errors name the file.
-    public func list() throws -> ImageList {
+    /// Lists the images (loading each to check it and hash its pixels, on `threads` threads; the list
+    /// and the error reported, that of the first bad file in name order, do not depend on it).
+    /// Errors name the file.
+    public func list(threads: Int = 1) throws -> ImageList {
         switch self {
         case let .procedural(seed, count, w, h):
             guard count >= 1, w >= Self.minimumSide, h >= Self.minimumSide, w <= Self.maximumSide, h <= Self.maximumSide else {
                 throw SISRError.invalidArgument("procedural images need count >= 1 and sides in \(Self.minimumSide)...\(Self.maximumSide) (got \(count) of \(w)x\(h))")
             }
-            let records = (0..<count).map { i -> ImageRecord in
+            let records = try Parallel.map(count, threads: threads) { i -> ImageRecord in
                 let img = Procedural.image(seed: seed, index: i, width: w, height: h)
                 return ImageRecord(id: Self.proceduralID(i), width: w, height: h, sha256: img.pixelSHA256,
                                    origin: "procedural:\(seed):\(i)")
@@ -45,7 +47,8 @@ public enum ImageSource: Sendable, Equatable {
             do { names = try FileManager.default.contentsOfDirectory(atPath: dir.path) } catch {
                 throw SISRError.io(path: dir.path, problem: "cannot list image folder (\(error.localizedDescription))")
             }
-            let records = try Self.records(names: names, folder: dir.path, path: { dir.appendingPathComponent($0).path }) {
+            let records = try Self.records(names: names, folder: dir.path, threads: threads,
+                                           path: { dir.appendingPathComponent($0).path }) {
                 try PNG.read(dir.appendingPathComponent($0))
             }
             return ImageList(source: "folder", seed: nil, images: records)
@@ -54,9 +57,11 @@ public enum ImageSource: Sendable, Equatable {
 
     /// The records of the `*.png` among `names` (the contents of one folder, shown as `folder`; a
     /// file as `path(name)` in errors), each decoded by `read(name)` and checked.
-    static func records(names: [String], folder: String, path: (String) -> String,
+    static func records(names: [String], folder: String, threads: Int = 1, path: (String) -> String,
                         read: (String) throws -> RGBImage) throws -> [ImageRecord] {
-        try pngFiles(names, folder: folder, path: path).map { file in
+        let files = try pngFiles(names, folder: folder, path: path)
+        return try Parallel.map(files.count, threads: threads) { i in
+            let file = files[i]
             let img = try checked(try read(file), name: path(file))
             return ImageRecord(id: String(file.dropLast(4)), width: img.width, height: img.height,
                                sha256: img.pixelSHA256, origin: file)

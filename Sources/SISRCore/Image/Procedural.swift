@@ -13,74 +13,113 @@ public enum Procedural {
         let n = width * height
         var px = [Int32](repeating: 0, count: n * 3)
         let bg = (0..<3).map { _ in Int32(rng.nextInt(below: 256)) }
-        for i in 0..<n { for c in 0..<3 { px[i * 3 + c] = bg[c] } }
-
-        let rMin = 1.5, rMax = Double(max(width, height)) / 2 + 3
-        let a = 1 / (rMin * rMin), b = 1 / (rMax * rMax)
-        let discs = max(16, n / 12)
-        for _ in 0..<discs {
-            // Density ~ r^-3 on [rMin, rMax]: r = 1 / sqrt(1/rMin^2 - u (1/rMin^2 - 1/rMax^2)).
-            let u = rng.nextDouble()
-            let r = 1 / (a - u * (a - b)).squareRoot()
-            let rad = Int(r)
-            let r2 = Int((r * r).rounded(.down))
-            let cx = rng.nextInt(below: width + 2 * rad) - rad
-            let cy = rng.nextInt(below: height + 2 * rad) - rad
-            let base = (0..<3).map { _ in rng.nextInt(below: 256) }
-            let gx = (0..<3).map { _ in rng.nextInt(below: 9) - 4 }  // colour change per 8 px
-            let gy = (0..<3).map { _ in rng.nextInt(below: 9) - 4 }
-            let striped = rng.nextInt(below: 4) == 0
-            let period = 2 + rng.nextInt(below: 10)
-            let (sdx, sdy) = (rng.nextInt(below: 3) - 1, rng.nextInt(below: 2) == 0 ? 1 : -1)
-            let amp = rng.nextInt(below: 48)
-            let y0 = max(0, cy - rad), y1 = min(height - 1, cy + rad)
-            let x0 = max(0, cx - rad), x1 = min(width - 1, cx + rad)
-            if y0 > y1 || x0 > x1 { continue }
-            for y in y0...y1 {
-                let dy = y - cy
-                for x in x0...x1 {
-                    let dx = x - cx
-                    if dx * dx + dy * dy > r2 { continue }
-                    var stripe = 0
-                    if striped {
-                        let t = ((dx * sdx + dy * sdy) % (2 * period) + 2 * period) % (2 * period)
-                        stripe = (t < period ? t : 2 * period - t) * amp / period - amp / 2
-                    }
-                    let o = (y * width + x) * 3
-                    for c in 0..<3 {
-                        let v = base[c] + (gx[c] * dx + gy[c] * dy) / 8 + stripe
-                        px[o + c] = Int32(min(255, max(0, v)))
-                    }
-                }
+        px.withUnsafeMutableBufferPointer { p in
+            for i in 0..<n { for c in 0..<3 { p[i * 3 + c] = bg[c] } }
+            let rMin = 1.5, rMax = Double(max(width, height)) / 2 + 3
+            let a = 1 / (rMin * rMin), b = 1 / (rMax * rMax)
+            for _ in 0..<max(16, n / 12) {
+                // Density ~ r^-3 on [rMin, rMax]: r = 1 / sqrt(1/rMin^2 - u (1/rMin^2 - 1/rMax^2)).
+                let u = rng.nextDouble()
+                let r = 1 / (a - u * (a - b)).squareRoot()
+                let disc = Disc(radius: r, width: width, height: height, rng: &rng)
+                disc.paint(p, width: width, height: height)
             }
         }
         blur121(&px, width: width, height: height)
         var out = [UInt8](repeating: 0, count: n * 3)
-        for i in 0..<(n * 3) {
-            let noise = Int32(rng.nextInt(below: 7)) - 3
-            out[i] = UInt8(min(255, max(0, px[i] + noise)))
+        out.withUnsafeMutableBufferPointer { o in
+            px.withUnsafeBufferPointer { p in
+                for i in 0..<(n * 3) { o[i] = UInt8(min(255, max(0, p[i] + Int32(noise7(&rng)) - 3))) }
+            }
         }
         return RGBImage(width: width, height: height, pixels: out)
     }
 
-    /// Separable [1 2 1]/4 blur with edge replication, rounded half up, in integers.
-    static func blur121(_ px: inout [Int32], width: Int, height: Int) {
-        var tmp = px
-        for y in 0..<height {
-            for x in 0..<width {
-                let l = max(0, x - 1), r = min(width - 1, x + 1)
-                for c in 0..<3 {
-                    let s = px[(y * width + l) * 3 + c] + 2 * px[(y * width + x) * 3 + c] + px[(y * width + r) * 3 + c]
-                    tmp[(y * width + x) * 3 + c] = (s + 2) / 4
+    /// `rng.nextInt(below: 7)` with the divisor known at compile time (same draws, same values).
+    @inline(__always)
+    static func noise7(_ rng: inout SeededRandom) -> Int {
+        let threshold = (0 &- UInt64(7)) % 7
+        while true {
+            let x = rng.next()
+            if x >= threshold { return Int(x % 7) }
+        }
+    }
+
+    /// One occluding disc: its random parameters, drawn in a fixed order.
+    struct Disc {
+        let rad: Int, r2: Int, cx: Int, cy: Int
+        let base: (Int, Int, Int), gx: (Int, Int, Int), gy: (Int, Int, Int)
+        let striped: Bool, period: Int, sdx: Int, sdy: Int, amp: Int
+
+        init(radius r: Double, width: Int, height: Int, rng: inout SeededRandom) {
+            rad = Int(r)
+            r2 = Int((r * r).rounded(.down))
+            cx = rng.nextInt(below: width + 2 * rad) - rad
+            cy = rng.nextInt(below: height + 2 * rad) - rad
+            base = (rng.nextInt(below: 256), rng.nextInt(below: 256), rng.nextInt(below: 256))
+            gx = (rng.nextInt(below: 9) - 4, rng.nextInt(below: 9) - 4, rng.nextInt(below: 9) - 4)  // per 8 px
+            gy = (rng.nextInt(below: 9) - 4, rng.nextInt(below: 9) - 4, rng.nextInt(below: 9) - 4)
+            striped = rng.nextInt(below: 4) == 0
+            period = 2 + rng.nextInt(below: 10)
+            sdx = rng.nextInt(below: 3) - 1
+            sdy = rng.nextInt(below: 2) == 0 ? 1 : -1
+            amp = rng.nextInt(below: 48)
+        }
+
+        /// Fills the pixels with dx^2 + dy^2 <= r2 (row by row: the span's half-width is the integer
+        /// square root of r2 - dy^2), clamped to 0...255.
+        func paint(_ p: UnsafeMutableBufferPointer<Int32>, width: Int, height: Int) {
+            let y0 = max(0, cy - rad), y1 = min(height - 1, cy + rad)
+            if y0 > y1 || max(0, cx - rad) > min(width - 1, cx + rad) { return }
+            let twoP = 2 * period
+            for y in y0...y1 {
+                let dy = y - cy
+                let half = Disc.isqrt(r2 - dy * dy)
+                let xa = max(0, cx - half), xb = min(width - 1, cx + half)
+                if xa > xb { continue }
+                // Stripe phase ((dx sdx + dy sdy) mod 2 period), stepped by sdx along the row.
+                var t = ((((xa - cx) * sdx + dy * sdy) % twoP) + twoP) % twoP
+                var o = (y * width + xa) * 3
+                for x in xa...xb {
+                    let dx = x - cx
+                    var stripe = 0
+                    if striped { stripe = (t < period ? t : twoP - t) * amp / period - amp / 2 }
+                    p[o] = Int32(min(255, max(0, base.0 + (gx.0 * dx + gy.0 * dy) / 8 + stripe)))
+                    p[o + 1] = Int32(min(255, max(0, base.1 + (gx.1 * dx + gy.1 * dy) / 8 + stripe)))
+                    p[o + 2] = Int32(min(255, max(0, base.2 + (gx.2 * dx + gy.2 * dy) / 8 + stripe)))
+                    o += 3
+                    t += sdx
+                    if t >= twoP { t -= twoP } else if t < 0 { t += twoP }
                 }
             }
         }
-        for y in 0..<height {
-            let u = max(0, y - 1), d = min(height - 1, y + 1)
-            for x in 0..<width {
-                for c in 0..<3 {
-                    let s = tmp[(u * width + x) * 3 + c] + 2 * tmp[(y * width + x) * 3 + c] + tmp[(d * width + x) * 3 + c]
-                    px[(y * width + x) * 3 + c] = (s + 2) / 4
+
+        /// Largest w >= 0 with w * w <= v (v >= 0).
+        static func isqrt(_ v: Int) -> Int {
+            var w = Int(Double(v).squareRoot())
+            while w * w > v { w -= 1 }
+            while (w + 1) * (w + 1) <= v { w += 1 }
+            return w
+        }
+    }
+
+    /// Separable [1 2 1]/4 blur with edge replication, rounded half up, in integers (values are
+    /// 0...255, so `(s + 2) / 4` is `(s + 2) >> 2`).
+    static func blur121(_ px: inout [Int32], width: Int, height: Int) {
+        var tmp = px
+        let stride = width * 3
+        px.withUnsafeMutableBufferPointer { p in
+            tmp.withUnsafeMutableBufferPointer { t in
+                for y in 0..<height {
+                    let row = y * stride
+                    for x in 0..<width {
+                        let l = row + max(0, x - 1) * 3, m = row + x * 3, r = row + min(width - 1, x + 1) * 3
+                        for c in 0..<3 { t[m + c] = (p[l + c] + 2 * p[m + c] + p[r + c] + 2) >> 2 }
+                    }
+                }
+                for y in 0..<height {
+                    let u = max(0, y - 1) * stride, m = y * stride, d = min(height - 1, y + 1) * stride
+                    for i in 0..<stride { p[m + i] = (t[u + i] + 2 * t[m + i] + t[d + i] + 2) >> 2 }
                 }
             }
         }

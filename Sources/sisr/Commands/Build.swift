@@ -74,7 +74,7 @@ extension SISRCommand {
             run.workers = workers
             run.force = force
             let tty = isatty(2) != 0
-            let plan = try BuildPlan.make(options)
+            let plan = try BuildPlan.make(options, threads: run.threads)
             let total = plan.shards(worker: worker, of: workers).reduce(0) { $0 + $1.samples.count }
             let progress = ProgressReporter(total: total, label: "build")
             run.onSample = { progress.advance() }
