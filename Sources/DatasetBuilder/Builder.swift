@@ -83,9 +83,10 @@ public enum DatasetBuilder {
                 reported += 1
             }
         }
-        // One work item per sample of the shards to render, in plan order. Samples render on
-        // `run.threads` workers; each shard is packed, compressed and written on this thread as soon
-        // as its last sample is in, while the workers render the next shard (at most one shard ahead).
+        // One work item per sample of the shards to render, in plan order. Samples render, and are
+        // framed and compressed, on `run.threads` workers; each shard is put together and written on
+        // this thread as soon as its last sample is in, while the workers render the next shard (at
+        // most one shard ahead).
         let items = todo.indices.flatMap { t in todo[t].shard.samples.indices.map { (t, $0) } }
         // The engine's threads are shared out between the sample workers (a network runs on
         // `engine threads / run.threads` of them), so the machine is not oversubscribed.
@@ -105,8 +106,7 @@ public enum DatasetBuilder {
             report.times = report.times + rendered.1
             pending.append(rendered.0)
             guard pending.count == shard.samples.count else { return }
-            let (bytes, marker) = try ShardWriter.pack(pending, planned: shard, zstdLevel: plan.zstdLevel, bandRows: plan.rowsPerBand,
-                                                     times: &report.times)
+            let (bytes, marker) = ShardWriter.pack(pending, planned: shard, zstdLevel: plan.zstdLevel, times: &report.times)
             report.times.io += try seconds { try layout.commit(shard: shard, bytes: bytes, marker: marker) }
             report.shardsBuilt += 1
             report.samplesRendered += pending.count

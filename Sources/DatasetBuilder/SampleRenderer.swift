@@ -18,10 +18,11 @@ public struct StageTimes: Sendable, Equatable {
     }
 }
 
-/// A rendered sample: member bytes and its index record (offsets filled in by the shard writer).
+/// A rendered sample: its tar members and their zstd frames, and its index record (offsets filled
+/// in by the shard writer). Framing and compressing run on the sample's worker, not on the thread
+/// that writes the shards.
 public struct RenderedSample: Sendable {
-    public var png: [UInt8]
-    public var json: [UInt8]
+    public var segment: FramedShard.Segment
     public var record: SampleRecord
 }
 
@@ -118,7 +119,12 @@ struct SampleRenderer: Sendable {
                                width: out.width, height: out.height, psnr: quality, shard: -1, pngOffset: 0, pngSize: png.count,
                                jsonOffset: 0, jsonSize: 0, pngSHA256: pngHash, pixelSHA256: pixelHash)
         let json = try CanonicalJSON.encode(rec.member)
-        return RenderedSample(png: png, json: json, record: rec)
+        var segment: FramedShard.Segment?
+        times.zstd += try seconds {
+            segment = try FramedShard.segment(.init(key: s.key, png: png, json: json), level: plan.zstdLevel,
+                                              frames: .perBand, bandRows: plan.rowsPerBand)
+        }
+        return RenderedSample(segment: segment!, record: rec)
     }
 }
 

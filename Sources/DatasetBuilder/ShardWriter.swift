@@ -8,27 +8,23 @@ public struct ShardMarker: Codable, Sendable, Equatable {
     public var samples: [SampleRecord]
 }
 
-/// Packs rendered samples into one reproducible `.tar.zst` shard.
+/// Puts rendered (already framed) samples together into one reproducible `.tar.zst` shard.
 enum ShardWriter {
-    /// Builds the tar (members `<key>.png`, `<key>.json` per sample, in order), compresses it into
-    /// per-band zstd frames (`FramedShard`, format 3) and returns the bytes and the marker.
-    static func pack(_ rendered: [RenderedSample], planned: PlannedShard, zstdLevel: Int, bandRows: Int,
-                     times: inout StageTimes) throws -> (bytes: [UInt8], marker: ShardMarker) {
-        var packed: FramedShard.Packed?
-        let samples = rendered.map { FramedShard.Sample(key: $0.record.key, png: $0.png, json: $0.json) }
-        times.zstd += try seconds { packed = try FramedShard.pack(samples, level: zstdLevel, frames: .perBand, bandRows: bandRows) }
-        let tarBytes = packed!.tar, compressed = packed!.compressed
-        let records = zip(rendered, zip(samples, packed!.placements)).map { r, sp in
-            FramedShard.placed(r.record, sp.0, shard: planned.index, at: sp.1)
+    /// The shard of `rendered` in order (tar members `<key>.png`, `<key>.json` per sample, per-band
+    /// zstd frames: `FramedShard`, format 3) and its completion marker.
+    static func pack(_ rendered: [RenderedSample], planned: PlannedShard, zstdLevel: Int,
+                     times: inout StageTimes) -> (bytes: [UInt8], marker: ShardMarker) {
+        var shard: FramedShard.Assembled?
+        times.tar += seconds { shard = FramedShard.assemble(rendered.map(\.segment), level: zstdLevel) }
+        let compressed = shard!.compressed
+        let records = zip(rendered, shard!.placements).map { r, place in
+            FramedShard.placed(r.record, jsonSize: r.segment.jsonSize, shard: planned.index, at: place)
         }
-        var tarHash = "", hash = ""
-        times.hash += seconds {
-            tarHash = SHA256Hasher.hex(tarBytes)
-            hash = SHA256Hasher.hex(compressed)
-        }
-        let shard = ShardRecord(path: planned.path, split: planned.split, samples: records.count, bytes: compressed.count,
-                                sha256: hash, tarBytes: tarBytes.count, tarSHA256: tarHash,
-                                firstKey: records.first?.key ?? "", lastKey: records.last?.key ?? "")
-        return (compressed, ShardMarker(shard: shard, samples: records))
+        var hash = ""
+        times.hash += seconds { hash = SHA256Hasher.hex(compressed) }
+        let record = ShardRecord(path: planned.path, split: planned.split, samples: records.count, bytes: compressed.count,
+                                 sha256: hash, tarBytes: shard!.tarSize, tarSHA256: shard!.tarSHA256,
+                                 firstKey: records.first?.key ?? "", lastKey: records.last?.key ?? "")
+        return (compressed, ShardMarker(shard: record, samples: records))
     }
 }

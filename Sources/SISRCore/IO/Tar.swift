@@ -50,12 +50,16 @@ public struct TarWriter {
     /// Writes the end-of-archive blocks and record padding; returns the archive.
     public mutating func finish() -> [UInt8] {
         if !finished {
-            bytes.append(contentsOf: [UInt8](repeating: 0, count: 1024))
-            let pad = (10240 - bytes.count % 10240) % 10240
-            bytes.append(contentsOf: [UInt8](repeating: 0, count: pad))
+            bytes.append(contentsOf: Self.endOfArchive(afterMembers: bytes.count))
             finished = true
         }
         return bytes
+    }
+
+    /// The bytes that end an archive whose members take `count` bytes: two zero blocks, then zeros
+    /// up to a multiple of 10240.
+    public static func endOfArchive(afterMembers count: Int) -> [UInt8] {
+        [UInt8](repeating: 0, count: 1024 + (10240 - (count + 1024) % 10240) % 10240)
     }
 }
 
