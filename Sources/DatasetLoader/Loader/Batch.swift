@@ -38,14 +38,14 @@ public final class Batch: @unchecked Sendable {
     /// unlinked) that holds `storage`, owned by the batch and closed with it, so another process
     /// can map the pixels without a copy (the PyTorch adapter hands it to `torch`); otherwise -1.
     /// The object is reused for a later batch only once this descriptor, its duplicates and their
-    /// mappings are gone in every process (``SharedMemoryPool``).
+    /// mappings are gone in every process (``BatchMemoryPool``).
     public let sharedMemoryFD: Int32
-    private let shared: (pool: SharedMemoryPool, region: SharedRegion)?
+    private let pooled: (pool: BatchMemoryPool, region: BatchRegion)?
 
     /// Bytes one sample takes in `layout`.
     public var bytesPerSample: Int { patch * patch * 3 * (layout == .float32NCHW ? 4 : 1) }
 
-    init(epoch: Int, index: Int, patch: Int, layout: PixelLayout, positions: [Int], counter: Int, pool: SharedMemoryPool? = nil) {
+    init(epoch: Int, index: Int, patch: Int, layout: PixelLayout, positions: [Int], counter: Int, pool: BatchMemoryPool? = nil) {
         self.epoch = epoch
         self.index = index
         self.patch = patch
@@ -57,20 +57,20 @@ public final class Batch: @unchecked Sendable {
         labels = Array(repeating: 0, count: positions.count)
         let bytes = max(1, positions.count * patch * patch * 3 * (layout == .float32NCHW ? 4 : 1))
         if let pool, let region = pool.take(bytes) {
-            shared = (pool, region)
-            sharedMemoryFD = pool.lend(region)
+            pooled = (pool, region)
+            sharedMemoryFD = pool.shared ? pool.lend(region) : -1
             storage = region.pointer
         } else {
-            shared = nil
+            pooled = nil
             sharedMemoryFD = -1
             storage = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         }
     }
 
     deinit {
-        if let shared {
+        if let pooled {
             if sharedMemoryFD >= 0 { close(sharedMemoryFD) }
-            shared.pool.giveBack(shared.region)
+            pooled.pool.giveBack(pooled.region)
         } else {
             storage.deallocate()
         }

@@ -1,12 +1,12 @@
 import Foundation
 
-/// `index.jsonl` read a few MB at a time: each line decoded, checked against the manifest and passed
+/// `index.jsonl` read 1 MB at a time: each line decoded, checked against the manifest and passed
 /// on as it comes, so reading an index costs memory for what the caller keeps, not for every record
 /// at once (at 205,000 samples, the whole file and its records held together took about 0.9 GB).
 public enum ReleaseIndex {
     /// Lines decoded per JSON call (a call per line is several times slower).
     static let chunkLines = 1024
-    static let readBytes = 4 << 20
+    static let readBytes = 1 << 20
 
     /// Calls `body` with every sample of the index at `url`, in line order, after checking it
     /// (shard number, split, frame fields, unique key); then checks the sample counts and, with

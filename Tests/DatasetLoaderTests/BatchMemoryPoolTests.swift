@@ -5,7 +5,7 @@ import TestSupport
 
 /// Shared-memory batches are reused only once no process holds them (what lets the PyTorch adapter
 /// skip a fresh 19 MB object per batch without ever overwriting a batch a consumer still has).
-@Suite struct SharedMemoryPoolTests {
+@Suite struct BatchMemoryPoolTests {
     /// A consumer's mapping of a lent descriptor, as torch makes one (dup, mmap, close the dup).
     func consumerMap(_ fd: Int32, _ bytes: Int) throws -> UnsafeMutableRawPointer {
         let copy = dup(fd)
@@ -16,7 +16,7 @@ import TestSupport
     }
 
     @Test func aLentRegionIsReusedOnlyAfterItsLastMappingIsGone() throws {
-        let pool = SharedMemoryPool(limit: 4)
+        let pool = BatchMemoryPool(limit: 4, shared: true)
         let first = try #require(pool.take(4096))
         let fd = pool.lend(first)
         #expect(fd >= 0 && fd != first.fd)
@@ -33,7 +33,7 @@ import TestSupport
     }
 
     @Test func aRegionNeverLentIsReusedOnceItsBatchIsFreed() throws {
-        let pool = SharedMemoryPool(limit: 4)
+        let pool = BatchMemoryPool(limit: 4, shared: true)
         let a = try #require(pool.take(1000))
         close(pool.lend(a))  // lent and closed by nobody else: released at once
         pool.giveBack(a)
@@ -42,7 +42,7 @@ import TestSupport
     }
 
     @Test func atMostLimitRegionsAreKept() throws {
-        let pool = SharedMemoryPool(limit: 1)
+        let pool = BatchMemoryPool(limit: 1, shared: true)
         let (a, b) = (try #require(pool.take(64)), try #require(pool.take(64)))
         pool.giveBack(a)
         pool.giveBack(b)  // over the limit: freed
@@ -56,7 +56,7 @@ import TestSupport
         let url = try TestRelease.make()
         let plain = try BatchLoader(release: url, protocol: nil, options: TestRelease.options { $0.hflip = true })
         let shared = try BatchLoader(release: url, protocol: nil, options: TestRelease.options { $0.hflip = true; $0.sharedMemory = true; $0.prefetch = 1 })
-        let pool = try #require(shared.sharedPool)
+        let pool = shared.batchPool
         for epoch in 0..<2 {
             var kept = [(UnsafeMutableRawPointer, Int)]()
             let stream = try shared.batches(epoch: epoch)
@@ -75,6 +75,23 @@ import TestSupport
             } else {
                 #expect(pool.created == expected.count, "epoch 1 made new objects although epoch 0's were released")
             }
+        }
+    }
+
+    /// Ordinary batches: memory is reused once a batch is freed, never while it lives.
+    @Test func ordinaryBatchesReuseMemoryOnlyOnceFreed() throws {
+        let url = try TestRelease.make()
+        let a = try BatchLoader(release: url, protocol: nil, options: TestRelease.options { $0.prefetch = 2 })
+        let b = try BatchLoader(release: url, protocol: nil, options: TestRelease.options { $0.prefetch = 2 })
+        let expected = try plainBytes(a, epoch: 3)
+        #expect(expected.count > 6 && a.batchPool.created <= 4, "dropped batches were not reused (\(a.batchPool.created) regions)")
+        var kept = [Batch]()
+        let stream = try b.batches(epoch: 3)
+        while let batch = try stream.next() { kept.append(batch) }
+        #expect(b.batchPool.created == kept.count)
+        for (g, (batch, want)) in zip(kept, expected).enumerated() {
+            let intact = Array(UnsafeRawBufferPointer(start: batch.storage, count: batch.count * batch.bytesPerSample)) == want
+            #expect(intact, "batch \(g) was overwritten while held")
         }
     }
 
