@@ -125,6 +125,35 @@ def test_torch_worker_batches_in_shared_memory_equal_the_loaders(release, layout
         assert np.array_equal(images.numpy(), want)
 
 
+def test_torch_workers_reuse_shared_memory_only_once_every_view_is_gone(release):
+    """Workers reuse a batch's shared-memory object only after the main process dropped every tensor,
+    view and array of it: batches kept (whole, as a slice, as a NumPy array) keep their pixels while
+    the batches dropped are recycled."""
+    torch = pytest.importorskip("torch")
+    from sisr_loader.torch_dataset import SISRIterableDataset
+    opts = dict(split="train", batch_size=4, patch=32, layout="uint8-nhwc", seed=7)
+    with Loader(release, **opts) as loader:
+        expected = [images.copy() for images, _, _ in loader.epoch(1)]
+    ds = SISRIterableDataset(release, **opts)
+    ds.set_epoch(1)
+    objects, kept = [], {}
+    for g, (images, _, _) in enumerate(torch.utils.data.DataLoader(ds, batch_size=None, num_workers=2)):
+        fd, _ = images.untyped_storage()._share_fd_cpu_()
+        objects.append(os.fstat(fd).st_ino)
+        if g % 3 == 0:
+            kept[g] = images
+        elif g % 3 == 1 and g % 2 == 0:
+            kept[g] = images[1:3]  # only a view survives
+        elif g % 5 == 0:
+            kept[g] = images.numpy()  # only a NumPy array of it survives
+        del images
+    assert len(objects) == len(expected) > 12
+    assert len(set(objects)) < len(objects), "no shared-memory object was reused"
+    for g, held in kept.items():
+        want = expected[g][1:3] if g % 3 == 1 and g % 2 == 0 else expected[g]
+        assert np.array_equal(np.asarray(held), want), f"batch {g} was overwritten while held"
+
+
 def test_shared_memory_batches_equal_ordinary_ones(release):
     opts = dict(split="val", batch_size=4, patch=32, layout="uint8-nhwc")
     with Loader(release, shared_memory=True, **opts) as shared, Loader(release, **opts) as plain:

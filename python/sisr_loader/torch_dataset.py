@@ -19,7 +19,10 @@ class SISRIterableDataset(IterableDataset):
     In a worker the library decodes each batch straight into a POSIX shared-memory object that
     becomes the tensor's storage, so the DataLoader passes the batch to the main process by file
     descriptor without copying its pixels (``shared_memory``; a torch without the private
-    ``UntypedStorage._new_shared_fd_cpu`` gets ordinary tensors, which the DataLoader copies).
+    ``UntypedStorage._new_shared_fd_cpu`` gets ordinary tensors, which the DataLoader copies). Each
+    worker reuses those objects (no fresh allocation, zeroing and mapping per batch), but only once
+    the kernel reports that no process holds a descriptor or mapping of the batch any more: a batch
+    tensor, a view or a NumPy array of it that you keep is never overwritten.
     """
 
     def __init__(self, release, epoch=0, start=0, threads=None, **options):

@@ -37,13 +37,15 @@ public final class Batch: @unchecked Sendable {
     /// With `LoaderOptions.sharedMemory`: a file descriptor of a POSIX shared-memory object (already
     /// unlinked) that holds `storage`, owned by the batch and closed with it, so another process
     /// can map the pixels without a copy (the PyTorch adapter hands it to `torch`); otherwise -1.
+    /// The object is reused for a later batch only once this descriptor, its duplicates and their
+    /// mappings are gone in every process (``BatchMemoryPool``).
     public let sharedMemoryFD: Int32
-    private let storageBytes: Int
+    private let pooled: (pool: BatchMemoryPool, region: BatchRegion)?
 
     /// Bytes one sample takes in `layout`.
     public var bytesPerSample: Int { patch * patch * 3 * (layout == .float32NCHW ? 4 : 1) }
 
-    init(epoch: Int, index: Int, patch: Int, layout: PixelLayout, positions: [Int], counter: Int, sharedMemory: Bool = false) {
+    init(epoch: Int, index: Int, patch: Int, layout: PixelLayout, positions: [Int], counter: Int, pool: BatchMemoryPool? = nil) {
         self.epoch = epoch
         self.index = index
         self.patch = patch
@@ -54,42 +56,24 @@ public final class Batch: @unchecked Sendable {
         keys = Array(repeating: "", count: positions.count)
         labels = Array(repeating: 0, count: positions.count)
         let bytes = max(1, positions.count * patch * patch * 3 * (layout == .float32NCHW ? 4 : 1))
-        storageBytes = bytes
-        if sharedMemory, let (fd, pointer) = Self.sharedStorage(bytes) {
-            sharedMemoryFD = fd
-            storage = pointer
+        if let pool, let region = pool.take(bytes) {
+            pooled = (pool, region)
+            sharedMemoryFD = pool.shared ? pool.lend(region) : -1
+            storage = region.pointer
         } else {
+            pooled = nil
             sharedMemoryFD = -1
             storage = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         }
     }
 
     deinit {
-        if sharedMemoryFD >= 0 {
-            munmap(storage, storageBytes)
-            close(sharedMemoryFD)
+        if let pooled {
+            if sharedMemoryFD >= 0 { close(sharedMemoryFD) }
+            pooled.pool.giveBack(pooled.region)
         } else {
             storage.deallocate()
         }
-    }
-
-    /// A fresh, unlinked POSIX shared-memory object of `bytes`, its pages allocated up front
-    /// (`posix_fallocate`: a full `/dev/shm`, as in a container's default 64 MB, is refused here
-    /// instead of killing the process with SIGBUS on a write) and mapped in one call (cheaper than
-    /// faulting them in one by one while decoding); nil if the system refuses (the batch then uses
-    /// ordinary memory, which a consumer in another process copies).
-    private static func sharedStorage(_ bytes: Int) -> (Int32, UnsafeMutableRawPointer)? {
-        // The name lives only until shm_unlink below; O_EXCL refuses a clash.
-        let name = "/sisr-batch-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        let fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return nil }
-        shm_unlink(name)
-        guard posix_fallocate(fd, 0, off_t(bytes)) == 0,
-              let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0), p != MAP_FAILED else {
-            close(fd)
-            return nil
-        }
-        return (fd, p)
     }
 
     /// Shape of the pixel array: `[N, 3, P, P]` or `[N, P, P, 3]`.

@@ -45,6 +45,8 @@ public final class BatchLoader: Sendable {
     /// True when samples are read from their own frames (formats 2 and 3, no shard cache asked for); false
     /// when whole shards are decompressed into the cache (format 1, or `cacheBytes > 0`).
     public let streams: Bool
+    /// Batches' pixel memory, reused once no batch (and, with ``LoaderOptions/sharedMemory``, no process) holds it.
+    let batchPool: BatchMemoryPool
 
     /// A loader over already selected samples (see ``ProtocolSelection`` for building one from a release).
     public init(source: LoaderSource, options: LoaderOptions) throws {
@@ -56,6 +58,7 @@ public final class BatchLoader: Sendable {
         self.source = source
         self.options = options
         streams = source.perSampleFrames && options.cacheBytes == 0
+        batchPool = BatchMemoryPool(limit: options.prefetch + BatchMemoryPool.consumerSlack, shared: options.sharedMemory)
         store = ShardStore(shards: source.shards, budget: options.cacheBytes > 0 ? options.cacheBytes : LoaderOptions.legacyCacheBytes,
                            verify: options.verify)
     }

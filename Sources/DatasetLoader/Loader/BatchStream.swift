@@ -100,7 +100,7 @@ public final class BatchStream: @unchecked Sendable {
             if s.batches[g] == nil {
                 let positions = plan.positions(ofBatch: indices[g])
                 let batch = Batch(epoch: epoch, index: indices[g], patch: options.patch, layout: options.layout,
-                                  positions: positions, counter: plan.counter(afterBatch: indices[g]), sharedMemory: options.sharedMemory)
+                                  positions: positions, counter: plan.counter(afterBatch: indices[g]), pool: loader.batchPool)
                 for (i, p) in positions.enumerated() {
                     let ref = loader.source.samples[order[p]]
                     batch.keys[i] = ref.key

@@ -31,8 +31,8 @@ public struct LoaderOptions: Sendable, Equatable {
     public var prefetch: Int = 4
     /// Memory for a cache of whole decompressed shards (least recently used are dropped; one is
     /// always kept). 0, the default, reads each sample from its own zstd frames instead (formats 2 and 3):
-    /// memory then stays at the batches in flight plus about 3x the largest sample per thread,
-    /// whatever the corpus size. A cache pays off only for releases that fit in it, from the second
+    /// memory then stays at the batches in flight plus about 3x the largest sample per thread and
+    /// about 0.5 KB per sample of the index (its selected samples' places), whatever the shards hold. A cache pays off only for releases that fit in it, from the second
     /// epoch on. Format-1 releases (one frame per shard) always use the cache
     /// (``legacyCacheBytes`` when this is 0).
     public var cacheBytes: Int = 0

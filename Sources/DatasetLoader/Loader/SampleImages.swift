@@ -54,4 +54,10 @@ extension SampleRef {
         self.init(key: s.key, shard: s.shard, pngOffset: s.pngOffset, pngSize: s.pngSize, width: s.width, height: s.height,
                   classId: Int32(classId), frameOffset: s.frameOffset, frameSize: s.frameSize, frameSHA256: s.frameSHA256)
     }
+
+    /// The same place with class id `classId`.
+    func with(classId: Int) -> SampleRef {
+        SampleRef(key: key, shard: shard, pngOffset: pngOffset, pngSize: pngSize, width: width, height: height,
+                  classId: Int32(classId), frameOffset: frameOffset, frameSize: frameSize, frameSHA256: frameSHA256)
+    }
 }

@@ -18,6 +18,16 @@ public struct Release: Sendable {
     /// - Throws: `SISRError` naming the file and problem (missing file, bad JSON with line number,
     ///   unsupported format version, hash mismatch, inconsistent counts).
     public static func open(_ url: URL, checkHashes: Bool = true) throws -> Release {
+        var samples = [SampleRecord]()
+        let release = try scan(url, checkHashes: checkHashes) { samples.append($0) }
+        return Release(url: url, manifest: release.manifest, samples: samples, zoo: release.zoo, splits: release.splits,
+                       images: release.images)
+    }
+
+    /// Reads and checks what ``open(_:checkHashes:)`` does, but passes each sample to `body` (in
+    /// index order, once checked) instead of keeping it: the result's `samples` is empty. For
+    /// readers that keep a small part of each record (the loader at corpus scale).
+    public static func scan(_ url: URL, checkHashes: Bool = true, samples body: (SampleRecord) throws -> Void) throws -> Release {
         try ReleaseFolder.check(url)
         let manifestURL = url.appendingPathComponent("manifest.json")
         let manifestBytes = try readFile(manifestURL)
@@ -53,11 +63,8 @@ public struct Release: Sendable {
         let splits = try CanonicalJSON.decode(Splits.self, from: load(splitsRef), path: url.appendingPathComponent(splitsRef.path).path)
         let images = try CanonicalJSON.decode(ImageList.self, from: load(imagesRef), path: url.appendingPathComponent(imagesRef.path).path)
         let idx = manifest.inputs.index
-        let indexURL = url.appendingPathComponent(idx.path)
-        let indexBytes = try load(.init(path: idx.path, sha256: idx.sha256))
-        let samples = try parseIndex(indexBytes, path: indexURL.path)
-        try checkConsistency(manifest: manifest, samples: samples, indexPath: indexURL.path)
-        return Release(url: url, manifest: manifest, samples: samples, zoo: zoo, splits: splits, images: images)
+        try ReleaseIndex.forEach(url.appendingPathComponent(idx.path), manifest: manifest, sha256: checkHashes ? idx.sha256 : nil, body)
+        return Release(url: url, manifest: manifest, samples: [], zoo: zoo, splits: splits, images: images)
     }
 
     /// The absolute location of shard number `i`.
@@ -65,60 +72,6 @@ public struct Release: Sendable {
 
     /// The samples of one split, in release order.
     public func samples(inSplit split: String) -> [SampleRecord] { samples.filter { $0.split == split } }
-
-    /// Parses `index.jsonl` bytes (one JSON object per LF-terminated line).
-    public static func parseIndex(_ bytes: [UInt8], path: String) throws -> [SampleRecord] {
-        var lines = [ArraySlice<UInt8>]()
-        var start = 0
-        for (i, b) in bytes.enumerated() where b == 0x0A {
-            lines.append(bytes[start..<i])
-            start = i + 1
-        }
-        if start < bytes.count { lines.append(bytes[start...]) }
-        // Fast path: one decode of all lines as a JSON array; on failure, find the bad line.
-        var joined = [UInt8]()
-        joined.reserveCapacity(bytes.count + 2)
-        joined.append(UInt8(ascii: "["))
-        for (i, l) in lines.enumerated() {
-            if i > 0 { joined.append(UInt8(ascii: ",")) }
-            joined.append(contentsOf: l)
-        }
-        joined.append(UInt8(ascii: "]"))
-        if let all = try? JSONDecoder().decode([SampleRecord].self, from: Data(joined)) { return all }
-        for (i, l) in lines.enumerated() {
-            _ = try CanonicalJSON.decode(SampleRecord.self, from: Array(l), path: "\(path) line \(i + 1)")
-        }
-        throw SISRError.corrupt(path: path, problem: "cannot parse index (empty line or stray bytes)")
-    }
-
-    static func checkConsistency(manifest: ReleaseManifest, samples: [SampleRecord], indexPath: String) throws {
-        guard samples.count == manifest.inputs.index.samples else {
-            throw SISRError.corrupt(path: indexPath, problem: "has \(samples.count) samples, manifest.json says \(manifest.inputs.index.samples)")
-        }
-        var perShard = [Int](repeating: 0, count: manifest.shards.count)
-        var keys = Set<String>()
-        for (line, s) in samples.enumerated() {
-            guard s.shard >= 0 && s.shard < manifest.shards.count else {
-                throw SISRError.corrupt(path: "\(indexPath) line \(line + 1)", problem: "sample \(s.key) refers to shard \(s.shard), the manifest lists \(manifest.shards.count)")
-            }
-            guard manifest.shards[s.shard].split == s.split else {
-                throw SISRError.corrupt(path: "\(indexPath) line \(line + 1)", problem: "sample \(s.key) is in split \(s.split) but its shard holds \(manifest.shards[s.shard].split)")
-            }
-            if manifest.zstd.frames.perSampleRegions {
-                guard let offset = s.frameOffset, let size = s.frameSize, s.frameSHA256 != nil, offset >= 0, size > 0,
-                      size <= manifest.shards[s.shard].bytes, offset <= manifest.shards[s.shard].bytes - size else {
-                    throw SISRError.corrupt(path: "\(indexPath) line \(line + 1)", problem: "sample \(s.key) lacks a valid frame_offset/frame_size/frame_sha256 inside its \(manifest.shards[s.shard].bytes)-byte shard (format \(manifest.formatVersion))")
-                }
-            }
-            guard keys.insert(s.key).inserted else {
-                throw SISRError.corrupt(path: "\(indexPath) line \(line + 1)", problem: "sample key \(s.key) appears twice")
-            }
-            perShard[s.shard] += 1
-        }
-        for (i, sh) in manifest.shards.enumerated() where perShard[i] != sh.samples {
-            throw SISRError.corrupt(path: indexPath, problem: "shard \(sh.path) has \(perShard[i]) samples in the index, manifest.json says \(sh.samples)")
-        }
-    }
 
     static func readFile(_ url: URL) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: url.path) else {

@@ -88,7 +88,9 @@ int64_t sisr_batch_counter(const sisr_batch *batch);       /* resume counter aft
 /* Pixels: float32 [N,3,P,P] or uint8 [N,P,P,3] as opened; *nbytes gets the byte count. */
 const void *sisr_batch_pixels(const sisr_batch *batch, size_t *nbytes);
 /* With shared_memory: a file descriptor of the shared-memory object holding the pixels (mmap it, or
- * dup it to keep the pixels after sisr_batch_free, which closes it); -1 otherwise. */
+ * dup it to keep the pixels after sisr_batch_free, which closes it); -1 otherwise. The library
+ * reuses the object for a later batch only once this descriptor, its duplicates (in any process)
+ * and their mappings are all gone (Linux inotify; elsewhere, or after a fork, never). */
 int32_t sisr_batch_pixels_fd(const sisr_batch *batch);
 const int32_t *sisr_batch_labels(const sisr_batch *batch); /* N class ids */
 const char *sisr_batch_key(const sisr_batch *batch, int64_t i);

@@ -114,7 +114,11 @@ extension SISRCommand {
         /// 224 (the loader's default, the paper's ConvNeXt crop) when every sample is at least that
         /// large, else the largest power of two that fits the smallest sample side (64 for 128x96).
         static func suggestedPatch(_ samples: [SampleRecord]) -> Int {
-            let side = samples.map { min($0.width, $0.height) }.min() ?? 224
+            suggestedPatch(smallestSide: samples.map { min($0.width, $0.height) }.min())
+        }
+
+        static func suggestedPatch(smallestSide: Int?) -> Int {
+            let side = smallestSide ?? 224
             if side >= 224 { return 224 }
             var p = 1
             while p * 2 <= side { p *= 2 }

@@ -36,8 +36,13 @@ extension SISRCommand {
         }
 
         func run() throws {
-            let opened = try Release.open(URL(fileURLWithPath: release))
-            let patch = self.patch ?? Build.suggestedPatch(opened.samples(inSplit: split))
+            // The loader streams the index (its memory is per selected sample): no whole Release here either.
+            let url = URL(fileURLWithPath: release)
+            let patch = try self.patch ?? {
+                var side: Int?
+                _ = try Release.scan(url) { s in if s.split == split { side = min(side ?? .max, min(s.width, s.height)) } }
+                return Build.suggestedPatch(smallestSide: side)
+            }()
             var o = LoaderOptions()
             o.split = split
             o.patch = patch
@@ -49,12 +54,11 @@ extension SISRCommand {
             o.verifySHA256 = verifySha256
             o.layout = PixelLayout(rawValue: layout)!
             o.cacheBytes = cacheBytes
-            let experiment = try self.protocol.map { try ExperimentProtocol.load(nameOrPath: $0) } ?? .allModels
-            let loader = try BatchLoader(release: opened, protocol: experiment, options: o)
+            let loader = try BatchLoader(release: url, protocol: self.protocol, options: o)
             let pngBytes = Dictionary(uniqueKeysWithValues: loader.source.samples.map { ($0.key, $0.pngSize) })
             print("release \(release): split \(split), \(loader.sampleCount) samples, \(loader.classes.count) classes, "
                   + "patch \(patch), batch \(batch), \(o.threadCount) threads, crop \(o.cropMode.rawValue), "
-                + (!loader.streams ? "" : opened.manifest.zstd.frames == .perBand
+                + (!loader.streams ? "" : loader.source.shards.first?.bandRows != nil
                     ? "reading only the zstd frames of the bands each patch touches" + (o.verifySHA256 ? " (and hashing all)" : "")
                     : "reading each sample's zstd frame")
                 + (loader.streams ? "" : "shard cache \(o.cacheBytes > 0 ? o.cacheBytes : LoaderOptions.legacyCacheBytes) bytes"))
