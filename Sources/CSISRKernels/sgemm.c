@@ -353,6 +353,58 @@ static const kernel_t avx512 = {micro_avx512, NULL, AVX512_MR, AVX512_NR};
 static const kernel_t avx2 = {micro_avx2, avx2_rows, AVX2_MR, AVX2_NR};
 #endif
 
+// Pre-packed operands (sisr_kernels.h): A in row panels of mr rows over all of k, B in column panels
+// of nr columns over all of k, so any k block of a panel is one contiguous run. Tiles, k blocks and
+// their order are those of sgemm_small_m, so the bits are those of sisr_sgemm.
+static void sgemm_prepacked(const kernel_t *kt, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *pa,
+                            const float *pb, float *c, ptrdiff_t ldc) {
+    const int mr = kt->mr, nr = kt->nr;
+    for (ptrdiff_t jr = 0; jr < n; jr += nr) {
+        const ptrdiff_t cols = n - jr < nr ? n - jr : nr;
+        for (ptrdiff_t p0 = 0; p0 < k; p0 += KC) {
+            const ptrdiff_t kc = k - p0 < KC ? k - p0 : KC;
+            for (ptrdiff_t ir = 0; ir < m; ir += mr) {
+                const ptrdiff_t rows = m - ir < mr ? m - ir : mr;
+                run_tile(kt, rows, cols, kc, pa + ir * k + p0 * mr, pb + jr * k + p0 * nr, c + ir * ldc + jr, ldc,
+                         p0 > 0, 1.0f);
+            }
+        }
+    }
+}
+
+static int packed_tile(int isa, int *mr, int *nr) {
+    const int level = sisr_isa_clamp(isa);
+    sisr_sgemm_tile(level, mr, nr);
+    return level;
+}
+
+ptrdiff_t sisr_sgemm_packed_a_size(int isa, ptrdiff_t m, ptrdiff_t k) {
+    int mr, nr;
+    packed_tile(isa, &mr, &nr);
+    return (m + mr - 1) / mr * mr * k;
+}
+
+void sisr_sgemm_pack_a(int isa, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, float *dst) {
+    int mr, nr;
+    packed_tile(isa, &mr, &nr);
+    pack_a(0, a, lda, m, k, mr, dst);
+}
+
+void sisr_sgemm_packed(int isa, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *pa, const float *pb, float *c,
+                       ptrdiff_t ldc) {
+    if (m <= 0 || n <= 0) return;
+    int mr, nr;
+    switch (packed_tile(isa, &mr, &nr)) {
+#if SISR_X86
+    case SISR_ISA_AVX512: sgemm_prepacked(&avx512, m, n, k, pa, pb, c, ldc); return;
+    case SISR_ISA_AVX2: sgemm_prepacked(&avx2, m, n, k, pa, pb, c, ldc); return;
+#endif
+    default:  // 1 x 1 panels: A row-major, B transposed, both with leading dimension k
+        sgemm_generic(0, 1, m, n, k, 1.0f, pa, k, pb, k, 0, c, ldc);
+        return;
+    }
+}
+
 void sisr_sgemm_tile(int isa, int *mr, int *nr) {
     switch (sisr_isa_clamp(isa)) {
 #if SISR_X86

@@ -77,6 +77,26 @@ static inline __attribute__((always_inline)) void input_impl(const float *pad, p
     }
 }
 
+// Stores the 36 values of `lanes` consecutive tiles (from flat tile index i0) of one channel into V in the
+// GEMM's packed-B layout: per ξ (stride xs) column panels of nr tiles over all channels (stride `panel`),
+// `vc` already offset to the channel. A group crossing a panel boundary is stored in two runs.
+static inline __attribute__((always_inline)) void store_panels(float res[36][L], ptrdiff_t lanes, ptrdiff_t i0,
+                                                               float *vc, ptrdiff_t nr, ptrdiff_t panel,
+                                                               ptrdiff_t xs) {
+    for (ptrdiff_t l0 = 0; l0 < lanes;) {
+        const ptrdiff_t i = i0 + l0, q = i % nr, n = min_p(lanes - l0, nr - q);
+        float *o = vc + i / nr * panel + q;
+        if (n == L) {
+            for (int xi = 0; xi < 36; xi++)
+                for (int l = 0; l < L; l++) o[xi * xs + l] = res[xi][l];
+        } else {
+            for (int xi = 0; xi < 36; xi++)
+                for (ptrdiff_t l = 0; l < n; l++) o[xi * xs + l] = res[xi][l0 + l];
+        }
+        l0 += n;
+    }
+}
+
 // The same transform read straight from the unpadded image `x[channels][h][w]` (no padded copy):
 // per channel and tile row, a vertical pass (B^T down each column of the six input rows, rows
 // outside the image read as +0) over all columns into `s`, stored by column phase (`s[i][p][q]` holds
@@ -86,7 +106,8 @@ static inline __attribute__((always_inline)) void input_impl(const float *pad, p
 static inline __attribute__((always_inline)) void input_direct_impl(const float *x, ptrdiff_t channels, ptrdiff_t h,
                                                                     ptrdiff_t w, ptrdiff_t ty0, ptrdiff_t rows,
                                                                     ptrdiff_t tiles_x, float *v, ptrdiff_t t,
-                                                                    float *s, const float *zero) {
+                                                                    ptrdiff_t nr, ptrdiff_t xs, float *s,
+                                                                    const float *zero) {
     const ptrdiff_t qn = tiles_x + 1, qs = (qn + 15) / 16 * 16 + 16;
     // Quads whose four columns 4q-1 .. 4q+2 all lie inside the image: q in [1, q_hi).
     ptrdiff_t q_hi = w >= 3 ? (w - 3) / 4 + 1 : 1;
@@ -122,7 +143,7 @@ static inline __attribute__((always_inline)) void input_direct_impl(const float 
                                s[(2 * 4 + p) * qs + q], s[(3 * 4 + p) * qs + q], s[(4 * 4 + p) * qs + q],
                                s[(5 * 4 + p) * qs + q]);
                 }
-            float *o = v + c * 36 * t + r * tiles_x;
+            float *vc = v + c * nr;
             // With at least L tiles in a row, the last group overlaps the one before (recomputing the
             // same values) instead of running short.
             for (ptrdiff_t tx1 = 0; tx1 < tiles_x; tx1 += L) {
@@ -135,16 +156,15 @@ static inline __attribute__((always_inline)) void input_direct_impl(const float 
                                    res[6 * i][l], res[6 * i + 1][l], res[6 * i + 2][l], res[6 * i + 3][l],
                                    res[6 * i + 4][l], res[6 * i + 5][l]);
                 }
-                if (lanes == L) {
-                    for (int xi = 0; xi < 36; xi++)
-                        for (int l = 0; l < L; l++) o[xi * t + tx + l] = res[xi][l];
-                } else {
-                    for (int xi = 0; xi < 36; xi++)
-                        for (ptrdiff_t l = 0; l < lanes; l++) o[xi * t + tx + l] = res[xi][l];
-                }
+                store_panels(res, lanes, r * tiles_x + tx, vc, nr, channels * nr, xs);
             }
         }
     }
+    // Columns of the last panel past the t tiles: zeros (the GEMM computes and drops them).
+    const ptrdiff_t tail = t % nr ? nr - t % nr : 0, last = t / nr * channels * nr + t % nr;
+    for (int xi = 0; xi < 36 && tail; xi++)
+        for (ptrdiff_t c = 0; c < channels; c++)
+            for (ptrdiff_t q = 0; q < tail; q++) v[xi * xs + last + c * nr + q] = 0.0f;
 }
 
 static inline __attribute__((always_inline)) float activate(float x, int act, float slope) {
@@ -232,8 +252,8 @@ static inline __attribute__((always_inline)) void output_impl(const float *m, pt
     }                                                                                                              \
     attr static void input_direct_##suffix(const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,           \
                                            ptrdiff_t ty0, ptrdiff_t rows, ptrdiff_t tiles_x, float *v,             \
-                                           ptrdiff_t t, float *s, const float *zero) {                             \
-        input_direct_impl(x, channels, h, w, ty0, rows, tiles_x, v, t, s, zero);                                   \
+                                           ptrdiff_t t, ptrdiff_t nr, ptrdiff_t xs, float *s, const float *zero) { \
+        input_direct_impl(x, channels, h, w, ty0, rows, tiles_x, v, t, nr, xs, s, zero);                           \
     }                                                                                                              \
     attr static void output_##suffix(const float *m, ptrdiff_t cout, ptrdiff_t t, ptrdiff_t tiles_x,               \
                                      ptrdiff_t first_row, ptrdiff_t h, ptrdiff_t w, const float *bias, int act,    \
@@ -287,9 +307,10 @@ static float *grown(float **buf, size_t *cap, size_t count) {
 }
 
 void sisr_winograd4_input_direct(int isa, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ptrdiff_t ty0,
-                                 ptrdiff_t rows, ptrdiff_t tiles_x, float *v, ptrdiff_t t) {
+                                 ptrdiff_t rows, ptrdiff_t tiles_x, float *v, ptrdiff_t t, ptrdiff_t nr,
+                                 ptrdiff_t xs) {
     const ptrdiff_t qs = (tiles_x + 1 + 15) / 16 * 16 + 16;
     float *s = grown(&tls_rows, &tls_rows_cap, (size_t)(24 * qs));
     const float *zero = grown(&tls_zero, &tls_zero_cap, (size_t)w);  // calloc'd, never written
-    DISPATCH(isa, input_direct, x, channels, h, w, ty0, rows, tiles_x, v, t, s, zero);
+    DISPATCH(isa, input_direct, x, channels, h, w, ty0, rows, tiles_x, v, t, nr, xs, s, zero);
 }
