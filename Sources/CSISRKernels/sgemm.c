@@ -160,7 +160,7 @@ micro_avx2_rows(const int rows, ptrdiff_t kc, const float *pa, const float *pb, 
         }
     }
     for (ptrdiff_t p = 0; p < kc; p++) {
-        const __m256 b0 = _mm256_load_ps(pb), b1 = _mm256_load_ps(pb + 8);
+        const __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
 #pragma clang loop unroll(full)
         for (int r = 0; r < rows; r++) {
             const __m256 av = _mm256_broadcast_ss(pa + r);
@@ -224,7 +224,7 @@ micro_avx512_part(const int rows, const int nv, ptrdiff_t kc, const float *pa, c
     for (ptrdiff_t p = 0; p < kc; p++) {
         __m512 b[3];
 #pragma clang loop unroll(full)
-        for (int v = 0; v < nv; v++) b[v] = _mm512_load_ps(pb + 16 * v);
+        for (int v = 0; v < nv; v++) b[v] = _mm512_loadu_ps(pb + 16 * v);
 #pragma clang loop unroll(full)
         for (int r = 0; r < rows; r++) {
             const __m512 av = _mm512_set1_ps(pa[r]);

@@ -44,7 +44,7 @@ void sisr_sgemm_tile(int isa, int *mr, int *nr);
 /// `k`, `pa[(i / MR) * k * MR + p * MR + i % MR] = A[i][p]` (rows past `m` zero, `sisr_sgemm_packed_a_size`
 /// floats); B `k x n` as column panels of NR columns, `pb[(j / NR) * k * NR + p * NR + j % NR] = B[p][j]`
 /// (columns past `n` must be finite; they are computed and dropped). `sisr_sgemm_packed` then writes
-/// `C = A B` (no accumulate, alpha 1) with the same bits as `sisr_sgemm`.
+/// `C = A B` (no accumulate, alpha 1) with the same bits as `sisr_sgemm`. Any alignment works; B on 64 bytes is fastest.
 ptrdiff_t sisr_sgemm_packed_a_size(int isa, ptrdiff_t m, ptrdiff_t k);
 void sisr_sgemm_pack_a(int isa, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, float *dst);
 void sisr_sgemm_packed(int isa, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *pa, const float *pb, float *c,

@@ -99,7 +99,7 @@ func winogradConvolution(
             let pb = bias == nil ? nil : pbAll
             Compute.forEachWorker(items: n * blocks) { _, items in
                 ScratchPool.shared.with(count: scratch) { buf in
-                    // V starts on a 64-byte boundary (the packed GEMM's aligned loads of B).
+                    // V starts on a 64-byte boundary, so that the packed GEMM's loads of B never split cache lines.
                     let base = buf.baseAddress!, skip = (16 - Int(bitPattern: base) / 4 % 16) % 16
                     let v = base + skip, m = v + vSize, pad = m + mSize
                     for item in items {
