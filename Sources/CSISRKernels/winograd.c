@@ -10,6 +10,10 @@
 
 #include <stdlib.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #define L 16  // tiles per group
 
 static inline __attribute__((always_inline)) ptrdiff_t min_p(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
@@ -173,11 +177,41 @@ static inline __attribute__((always_inline)) float activate(float x, int act, fl
     return x;
 }
 
+// `qr[4 l + col] = y[col][l]` for the L = 16 tiles of a group (one output row: each tile's 4 columns in
+// turn). Plain loop on every ISA but AVX-512, whose compiler output for it reloads single floats from
+// the stack; there a 4 x 16 transpose in registers (unpack, then 128-bit block shuffles). Moves only.
+static inline __attribute__((always_inline)) void interleave_scalar(float y[4][L], float *qr) {
+    for (int l = 0; l < L; l++)
+#pragma clang loop unroll(full)
+        for (int col = 0; col < 4; col++) qr[4 * l + col] = y[col][l];
+}
+
+#if defined(__x86_64__)
+// Not always_inline (the generic and AVX2 instances reference it in a branch their constant removes).
+__attribute__((target("avx512f"))) static inline void interleave_avx512(float y[4][L], float *qr) {
+    const __m512 y0 = _mm512_loadu_ps(y[0]), y1 = _mm512_loadu_ps(y[1]), y2 = _mm512_loadu_ps(y[2]),
+                 y3 = _mm512_loadu_ps(y[3]);
+    // Per 128-bit block c: t0 = y0[4c], y1[4c], y0[4c+1], y1[4c+1]; t1 the same for 4c+2, 4c+3.
+    const __m512 t0 = _mm512_unpacklo_ps(y0, y1), t1 = _mm512_unpackhi_ps(y0, y1);
+    const __m512 t2 = _mm512_unpacklo_ps(y2, y3), t3 = _mm512_unpackhi_ps(y2, y3);
+    // Block c of u_e = the four columns of tile 4c + e.
+    const __m512 u0 = _mm512_shuffle_ps(t0, t2, 0x44), u1 = _mm512_shuffle_ps(t0, t2, 0xEE);
+    const __m512 u2 = _mm512_shuffle_ps(t1, t3, 0x44), u3 = _mm512_shuffle_ps(t1, t3, 0xEE);
+    // Output vector c = blocks c of u0, u1, u2, u3 (tiles 4c .. 4c + 3).
+    const __m512 v0 = _mm512_shuffle_f32x4(u0, u1, 0x44), v1 = _mm512_shuffle_f32x4(u2, u3, 0x44);
+    const __m512 v2 = _mm512_shuffle_f32x4(u0, u1, 0xEE), v3 = _mm512_shuffle_f32x4(u2, u3, 0xEE);
+    _mm512_storeu_ps(qr, _mm512_shuffle_f32x4(v0, v1, 0x88));
+    _mm512_storeu_ps(qr + 16, _mm512_shuffle_f32x4(v0, v1, 0xDD));
+    _mm512_storeu_ps(qr + 32, _mm512_shuffle_f32x4(v2, v3, 0x88));
+    _mm512_storeu_ps(qr + 48, _mm512_shuffle_f32x4(v2, v3, 0xDD));
+}
+#endif
+
 // One group of L tiles of one tile row and one output channel: tiles tx0 .. tx0 + L - 1 (flat index
 // `idx` of the first) at image row y0; writes rows y0 .. y0 + nr - 1 of columns 4 tx0 .. 4 tx0 + 4 L - 1.
 static inline __attribute__((always_inline)) void output_group(const float *mo, ptrdiff_t t, ptrdiff_t idx, float b,
-                                                               int act, float slope, float *q, ptrdiff_t w,
-                                                               ptrdiff_t nr) {
+                                                               const int act, float slope, float *q, ptrdiff_t w,
+                                                               ptrdiff_t nr, const int wide) {
     float a[4][6][L];  // a[row][j] = (A^T M)[row][j]
     for (int j = 0; j < 6; j++)
         for (int l = 0; l < L; l++) {
@@ -196,10 +230,13 @@ static inline __attribute__((always_inline)) void output_group(const float *mo, 
             y[2][l] = activate(y2 + b, act, slope);
             y[3][l] = activate(y3 + b, act, slope);
         }
-        float *qr = q + row * w;
-        for (int l = 0; l < L; l++)
-#pragma clang loop unroll(full)
-            for (int col = 0; col < 4; col++) qr[4 * l + col] = y[col][l];
+#if defined(__x86_64__)
+        if (wide) {
+            interleave_avx512(y, q + row * w);
+            continue;
+        }
+#endif
+        interleave_scalar(y, q + row * w);
     }
 }
 
@@ -209,7 +246,7 @@ static inline __attribute__((always_inline)) void output_group(const float *mo, 
 static inline __attribute__((always_inline)) void output_impl(const float *m, ptrdiff_t cout, ptrdiff_t t,
                                                               ptrdiff_t tiles_x, ptrdiff_t first_row, ptrdiff_t h,
                                                               ptrdiff_t w, const float *bias, int act, float slope,
-                                                              float *out) {
+                                                              float *out, const int wide) {
     const ptrdiff_t rows = t / tiles_x, full = min_p(tiles_x, w / 4);  // tiles whose 4 columns are all inside
     for (ptrdiff_t o = 0; o < cout; o++) {
         const float *mo = m + o * 36 * t;
@@ -220,8 +257,13 @@ static inline __attribute__((always_inline)) void output_impl(const float *m, pt
             ptrdiff_t done = 0;
             if (full >= L) {
                 for (ptrdiff_t tx = 0; tx < full; tx += L) {
-                    const ptrdiff_t tx0 = min_p(tx, full - L);
-                    output_group(mo, t, r * tiles_x + tx0, b, act, slope, oo + y0 * w + 4 * tx0, w, nr);
+                    const ptrdiff_t tx0 = min_p(tx, full - L), i0 = r * tiles_x + tx0;
+                    float *q = oo + y0 * w + 4 * tx0;
+                    // act as a constant in each call, so that the activation compiles to plain vector
+                    // selects (a runtime act gives masked stores that the interleave cannot forward).
+                    if (act == 1) output_group(mo, t, i0, b, 1, slope, q, w, nr, wide);
+                    else if (act == 2) output_group(mo, t, i0, b, 2, slope, q, w, nr, wide);
+                    else output_group(mo, t, i0, b, 0, slope, q, w, nr, wide);
                 }
                 done = full;
             }
@@ -245,7 +287,7 @@ static inline __attribute__((always_inline)) void output_impl(const float *m, pt
     }
 }
 
-#define WINO_FNS(suffix, attr)                                                                                     \
+#define WINO_FNS(suffix, attr, wide)                                                                                   \
     attr static void input_##suffix(const float *pad, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t tiles_x,       \
                                     ptrdiff_t pw, float *v, ptrdiff_t t) {                                         \
         input_impl(pad, channels, rows, tiles_x, pw, v, t);                                                        \
@@ -258,13 +300,13 @@ static inline __attribute__((always_inline)) void output_impl(const float *m, pt
     attr static void output_##suffix(const float *m, ptrdiff_t cout, ptrdiff_t t, ptrdiff_t tiles_x,               \
                                      ptrdiff_t first_row, ptrdiff_t h, ptrdiff_t w, const float *bias, int act,    \
                                      float slope, float *out) {                                                    \
-        output_impl(m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out);                                  \
+        output_impl(m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out, wide);                            \
     }
 
-WINO_FNS(generic, )
+WINO_FNS(generic, , 0)
 #if defined(__x86_64__)
-WINO_FNS(avx2, __attribute__((target("avx2"))))
-WINO_FNS(avx512, __attribute__((target("avx512f"))))
+WINO_FNS(avx2, __attribute__((target("avx2"))), 0)
+WINO_FNS(avx512, __attribute__((target("avx512f"))), 1)
 #endif
 
 // Calls name_avx512, name_avx2 or name_generic, whichever `isa` (clamped to the CPU) selects.
