@@ -4,7 +4,8 @@
 // Every value is a fixed sequence of float additions, subtractions and multiplications by small
 // exact constants (2, 4, 5, 8), written once per tile; the instruction-set variants are the same
 // source, auto-vectorised across tiles only (lanes are independent tiles, never parts of one sum),
-// compiled with contraction off, so generic, AVX2 and AVX-512 give identical bits.
+// compiled with contraction off, so generic, AVX2 and AVX-512 give identical bits. (The one piece of
+// ISA-specific code, AVX-512's interleave of output columns, only moves values.)
 
 #include "sisr_kernels.h"
 

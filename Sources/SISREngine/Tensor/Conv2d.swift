@@ -87,8 +87,9 @@ public func conv2d(
 }
 
 /// The transformed weights of one convolution layer, computed on first use and kept (per Winograd
-/// tile), so that a network run on many images transforms each layer's weights once. Thread-safe. The
-/// transform is a fixed computation of the weights, so cached and fresh values are the same bits.
+/// tile and GEMM panel height), so that a network run on many images transforms each layer's weights
+/// once. Thread-safe. The transform is a fixed computation of the weights, so cached and fresh values
+/// are the same bits.
 public final class ConvWeightCache: @unchecked Sendable {
     private let lock = NSLock()
     private var winogradU: [Key: [Float]] = [:]
