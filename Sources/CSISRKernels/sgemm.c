@@ -136,6 +136,9 @@ static float *scratch(float **buf, size_t *cap, size_t count) {
 
 typedef void (*micro_fn)(ptrdiff_t kc, const float *pa, const float *pb, float *c, ptrdiff_t ldc, int load,
                          float alpha);
+// The same for the first `rows` rows and `cols` columns of a tile (edge tiles).
+typedef void (*edge_fn)(ptrdiff_t kc, const float *pa, const float *pb, float *c, ptrdiff_t ldc, int load,
+                        float alpha, int cols);
 
 #if SISR_X86
 #define AVX2_MR 6
@@ -157,7 +160,7 @@ micro_avx2_rows(const int rows, ptrdiff_t kc, const float *pa, const float *pb, 
         }
     }
     for (ptrdiff_t p = 0; p < kc; p++) {
-        const __m256 b0 = _mm256_load_ps(pb), b1 = _mm256_load_ps(pb + 8);
+        const __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
 #pragma clang loop unroll(full)
         for (int r = 0; r < rows; r++) {
             const __m256 av = _mm256_broadcast_ss(pa + r);
@@ -202,44 +205,73 @@ static const micro_fn avx2_rows[AVX2_MR + 1] = {NULL, micro_avx2_1, micro_avx2_2
 #define AVX512_MR 8
 #define AVX512_NR 48
 
-__attribute__((target("avx512f"))) static void micro_avx512(ptrdiff_t kc, const float *pa, const float *pb,
-                                                             float *c, ptrdiff_t ldc, int load, float alpha) {
+// The first `rows` rows and `cols` columns of an 8 x 48 tile, `cols` in (16 (nv - 1), 16 nv]: per k step
+// `nv` loads of B, `rows` broadcasts of A, `rows` x `nv` fmas; the last vector of each row is loaded and
+// stored under a mask of the columns that exist. Panels keep their full 8 x 48 layout (A steps of 8,
+// B steps of 48).
+__attribute__((target("avx512f"), always_inline)) static inline void
+micro_avx512_part(const int rows, const int nv, ptrdiff_t kc, const float *pa, const float *pb, float *c,
+                  ptrdiff_t ldc, int load, float alpha, int cols) {
+    const __mmask16 last = (__mmask16)((1u << (cols - 16 * (nv - 1))) - 1);
     __m512 acc[AVX512_MR][3];
 #pragma clang loop unroll(full)
-    for (int r = 0; r < AVX512_MR; r++) {
-        if (load) {
-            acc[r][0] = _mm512_loadu_ps(c + r * ldc);
-            acc[r][1] = _mm512_loadu_ps(c + r * ldc + 16);
-            acc[r][2] = _mm512_loadu_ps(c + r * ldc + 32);
-        } else {
-            acc[r][0] = acc[r][1] = acc[r][2] = _mm512_setzero_ps();
-        }
-    }
-    for (ptrdiff_t p = 0; p < kc; p++) {
-        const __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16), b2 = _mm512_load_ps(pb + 32);
+    for (int r = 0; r < rows; r++)
 #pragma clang loop unroll(full)
-        for (int r = 0; r < AVX512_MR; r++) {
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = !load ? _mm512_setzero_ps()
+                        : v < nv - 1 ? _mm512_loadu_ps(c + r * ldc + 16 * v)
+                                     : _mm512_maskz_loadu_ps(last, c + r * ldc + 16 * v);
+    for (ptrdiff_t p = 0; p < kc; p++) {
+        __m512 b[3];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < nv; v++) b[v] = _mm512_loadu_ps(pb + 16 * v);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < rows; r++) {
             const __m512 av = _mm512_set1_ps(pa[r]);
-            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-            acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
-            acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < nv; v++) acc[r][v] = _mm512_fmadd_ps(av, b[v], acc[r][v]);
         }
         pa += AVX512_MR;
         pb += AVX512_NR;
     }
     const __m512 s = _mm512_set1_ps(alpha);
 #pragma clang loop unroll(full)
-    for (int r = 0; r < AVX512_MR; r++) {
-        if (alpha != 1.0f) {
-            acc[r][0] = _mm512_mul_ps(acc[r][0], s);
-            acc[r][1] = _mm512_mul_ps(acc[r][1], s);
-            acc[r][2] = _mm512_mul_ps(acc[r][2], s);
+    for (int r = 0; r < rows; r++)
+#pragma clang loop unroll(full)
+        for (int v = 0; v < nv; v++) {
+            if (alpha != 1.0f) acc[r][v] = _mm512_mul_ps(acc[r][v], s);
+            if (v < nv - 1)
+                _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
+            else
+                _mm512_mask_storeu_ps(c + r * ldc + 16 * v, last, acc[r][v]);
         }
-        _mm512_storeu_ps(c + r * ldc, acc[r][0]);
-        _mm512_storeu_ps(c + r * ldc + 16, acc[r][1]);
-        _mm512_storeu_ps(c + r * ldc + 32, acc[r][2]);
-    }
 }
+
+__attribute__((target("avx512f"))) static void micro_avx512(ptrdiff_t kc, const float *pa, const float *pb,
+                                                             float *c, ptrdiff_t ldc, int load, float alpha) {
+    micro_avx512_part(AVX512_MR, 3, kc, pa, pb, c, ldc, load, alpha, AVX512_NR);
+}
+
+// Kernels for tiles cut by the bottom or right edge: avx512_edge[rows][nv](..., cols).
+#define AVX512_PART(R, V)                                                                                     \
+    __attribute__((target("avx512f"))) static void micro_avx512_##R##_##V(                                    \
+        ptrdiff_t kc, const float *pa, const float *pb, float *c, ptrdiff_t ldc, int load, float alpha,       \
+        int cols) {                                                                                           \
+        micro_avx512_part(R, V, kc, pa, pb, c, ldc, load, alpha, cols);                                       \
+    }
+#define AVX512_PARTS(R) AVX512_PART(R, 1) AVX512_PART(R, 2) AVX512_PART(R, 3)
+AVX512_PARTS(1)
+AVX512_PARTS(2)
+AVX512_PARTS(3)
+AVX512_PARTS(4)
+AVX512_PARTS(5)
+AVX512_PARTS(6)
+AVX512_PARTS(7)
+AVX512_PARTS(8)
+#define AVX512_ROW(R) {NULL, micro_avx512_##R##_1, micro_avx512_##R##_2, micro_avx512_##R##_3}
+static const edge_fn avx512_edge[AVX512_MR + 1][4] = {
+    {NULL},        AVX512_ROW(1), AVX512_ROW(2), AVX512_ROW(3), AVX512_ROW(4),
+    AVX512_ROW(5), AVX512_ROW(6), AVX512_ROW(7), AVX512_ROW(8)};
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -248,9 +280,12 @@ __attribute__((target("avx512f"))) static void micro_avx512(ptrdiff_t kc, const 
 
 // A vector kernel: the full MR x NR micro-kernel and, optionally, kernels for the first 1 ..< MR rows
 // (used on row panels cut by the bottom edge, instead of computing a whole tile into a buffer).
+// Optionally, kernels for any edge tile `edge[rows][ceil(cols / 16)]` that write exactly the tile's
+// columns (instead of a local buffer).
 typedef struct {
     micro_fn full;
     const micro_fn *rows;
+    const edge_fn (*edge)[4];
     int mr, nr;
 } kernel_t;
 
@@ -259,6 +294,10 @@ typedef struct {
 static inline void run_tile(const kernel_t *kt, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t kc, const float *apanel,
                             const float *bpanel, float *ct, ptrdiff_t ldc, int load, float scale) {
     const int nr = kt->nr;
+    if (kt->edge && (cols < nr || rows < kt->mr)) {
+        kt->edge[rows][(cols + 15) / 16](kc, apanel, bpanel, ct, ldc, load, scale, (int)cols);
+        return;
+    }
     if (cols == nr && (rows == kt->mr || kt->rows)) {
         (rows == kt->mr ? kt->full : kt->rows[rows])(kc, apanel, bpanel, ct, ldc, load, scale);
         return;
@@ -349,9 +388,61 @@ static void sgemm_blocked(const kernel_t *kt, int ta, int tb, ptrdiff_t m, ptrdi
 }
 
 #if SISR_X86
-static const kernel_t avx512 = {micro_avx512, NULL, AVX512_MR, AVX512_NR};
-static const kernel_t avx2 = {micro_avx2, avx2_rows, AVX2_MR, AVX2_NR};
+static const kernel_t avx512 = {micro_avx512, NULL, avx512_edge, AVX512_MR, AVX512_NR};
+static const kernel_t avx2 = {micro_avx2, avx2_rows, NULL, AVX2_MR, AVX2_NR};
 #endif
+
+// Pre-packed operands (sisr_kernels.h): A in row panels of mr rows over all of k, B in column panels
+// of nr columns over all of k, so any k block of a panel is one contiguous run. Tiles, k blocks and
+// their order are those of sgemm_small_m, so the bits are those of sisr_sgemm.
+static void sgemm_prepacked(const kernel_t *kt, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *pa,
+                            const float *pb, float *c, ptrdiff_t ldc) {
+    const int mr = kt->mr, nr = kt->nr;
+    for (ptrdiff_t jr = 0; jr < n; jr += nr) {
+        const ptrdiff_t cols = n - jr < nr ? n - jr : nr;
+        for (ptrdiff_t p0 = 0; p0 < k; p0 += KC) {
+            const ptrdiff_t kc = k - p0 < KC ? k - p0 : KC;
+            for (ptrdiff_t ir = 0; ir < m; ir += mr) {
+                const ptrdiff_t rows = m - ir < mr ? m - ir : mr;
+                run_tile(kt, rows, cols, kc, pa + ir * k + p0 * mr, pb + jr * k + p0 * nr, c + ir * ldc + jr, ldc,
+                         p0 > 0, 1.0f);
+            }
+        }
+    }
+}
+
+static int packed_tile(int isa, int *mr, int *nr) {
+    const int level = sisr_isa_clamp(isa);
+    sisr_sgemm_tile(level, mr, nr);
+    return level;
+}
+
+ptrdiff_t sisr_sgemm_packed_a_size(int isa, ptrdiff_t m, ptrdiff_t k) {
+    int mr, nr;
+    packed_tile(isa, &mr, &nr);
+    return (m + mr - 1) / mr * mr * k;
+}
+
+void sisr_sgemm_pack_a(int isa, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, float *dst) {
+    int mr, nr;
+    packed_tile(isa, &mr, &nr);
+    pack_a(0, a, lda, m, k, mr, dst);
+}
+
+void sisr_sgemm_packed(int isa, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *pa, const float *pb, float *c,
+                       ptrdiff_t ldc) {
+    if (m <= 0 || n <= 0) return;
+    int mr, nr;
+    switch (packed_tile(isa, &mr, &nr)) {
+#if SISR_X86
+    case SISR_ISA_AVX512: sgemm_prepacked(&avx512, m, n, k, pa, pb, c, ldc); return;
+    case SISR_ISA_AVX2: sgemm_prepacked(&avx2, m, n, k, pa, pb, c, ldc); return;
+#endif
+    default:  // 1 x 1 panels: A row-major, B transposed, both with leading dimension k
+        sgemm_generic(0, 1, m, n, k, 1.0f, pa, k, pb, k, 0, c, ldc);
+        return;
+    }
+}
 
 void sisr_sgemm_tile(int isa, int *mr, int *nr) {
     switch (sisr_isa_clamp(isa)) {

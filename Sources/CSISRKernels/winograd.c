@@ -4,11 +4,16 @@
 // Every value is a fixed sequence of float additions, subtractions and multiplications by small
 // exact constants (2, 4, 5, 8), written once per tile; the instruction-set variants are the same
 // source, auto-vectorised across tiles only (lanes are independent tiles, never parts of one sum),
-// compiled with contraction off, so generic, AVX2 and AVX-512 give identical bits.
+// compiled with contraction off, so generic, AVX2 and AVX-512 give identical bits. (The one piece of
+// ISA-specific code, AVX-512's interleave of output columns, only moves values.)
 
 #include "sisr_kernels.h"
 
 #include <stdlib.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #define L 16  // tiles per group
 
@@ -77,6 +82,26 @@ static inline __attribute__((always_inline)) void input_impl(const float *pad, p
     }
 }
 
+// Stores the 36 values of `lanes` consecutive tiles (from flat tile index i0) of one channel into V in the
+// GEMM's packed-B layout: per ξ (stride xs) column panels of nr tiles over all channels (stride `panel`),
+// `vc` already offset to the channel. A group crossing a panel boundary is stored in two runs.
+static inline __attribute__((always_inline)) void store_panels(float res[36][L], ptrdiff_t lanes, ptrdiff_t i0,
+                                                               float *vc, ptrdiff_t nr, ptrdiff_t panel,
+                                                               ptrdiff_t xs) {
+    for (ptrdiff_t l0 = 0; l0 < lanes;) {
+        const ptrdiff_t i = i0 + l0, q = i % nr, n = min_p(lanes - l0, nr - q);
+        float *o = vc + i / nr * panel + q;
+        if (n == L) {
+            for (int xi = 0; xi < 36; xi++)
+                for (int l = 0; l < L; l++) o[xi * xs + l] = res[xi][l];
+        } else {
+            for (int xi = 0; xi < 36; xi++)
+                for (ptrdiff_t l = 0; l < n; l++) o[xi * xs + l] = res[xi][l0 + l];
+        }
+        l0 += n;
+    }
+}
+
 // The same transform read straight from the unpadded image `x[channels][h][w]` (no padded copy):
 // per channel and tile row, a vertical pass (B^T down each column of the six input rows, rows
 // outside the image read as +0) over all columns into `s`, stored by column phase (`s[i][p][q]` holds
@@ -86,7 +111,8 @@ static inline __attribute__((always_inline)) void input_impl(const float *pad, p
 static inline __attribute__((always_inline)) void input_direct_impl(const float *x, ptrdiff_t channels, ptrdiff_t h,
                                                                     ptrdiff_t w, ptrdiff_t ty0, ptrdiff_t rows,
                                                                     ptrdiff_t tiles_x, float *v, ptrdiff_t t,
-                                                                    float *s, const float *zero) {
+                                                                    ptrdiff_t nr, ptrdiff_t xs, float *s,
+                                                                    const float *zero) {
     const ptrdiff_t qn = tiles_x + 1, qs = (qn + 15) / 16 * 16 + 16;
     // Quads whose four columns 4q-1 .. 4q+2 all lie inside the image: q in [1, q_hi).
     ptrdiff_t q_hi = w >= 3 ? (w - 3) / 4 + 1 : 1;
@@ -122,7 +148,7 @@ static inline __attribute__((always_inline)) void input_direct_impl(const float 
                                s[(2 * 4 + p) * qs + q], s[(3 * 4 + p) * qs + q], s[(4 * 4 + p) * qs + q],
                                s[(5 * 4 + p) * qs + q]);
                 }
-            float *o = v + c * 36 * t + r * tiles_x;
+            float *vc = v + c * nr;
             // With at least L tiles in a row, the last group overlaps the one before (recomputing the
             // same values) instead of running short.
             for (ptrdiff_t tx1 = 0; tx1 < tiles_x; tx1 += L) {
@@ -135,16 +161,15 @@ static inline __attribute__((always_inline)) void input_direct_impl(const float 
                                    res[6 * i][l], res[6 * i + 1][l], res[6 * i + 2][l], res[6 * i + 3][l],
                                    res[6 * i + 4][l], res[6 * i + 5][l]);
                 }
-                if (lanes == L) {
-                    for (int xi = 0; xi < 36; xi++)
-                        for (int l = 0; l < L; l++) o[xi * t + tx + l] = res[xi][l];
-                } else {
-                    for (int xi = 0; xi < 36; xi++)
-                        for (ptrdiff_t l = 0; l < lanes; l++) o[xi * t + tx + l] = res[xi][l];
-                }
+                store_panels(res, lanes, r * tiles_x + tx, vc, nr, channels * nr, xs);
             }
         }
     }
+    // Columns of the last panel past the t tiles: zeros (the GEMM computes and drops them).
+    const ptrdiff_t tail = t % nr ? nr - t % nr : 0, last = t / nr * channels * nr + t % nr;
+    for (int xi = 0; xi < 36 && tail; xi++)
+        for (ptrdiff_t c = 0; c < channels; c++)
+            for (ptrdiff_t q = 0; q < tail; q++) v[xi * xs + last + c * nr + q] = 0.0f;
 }
 
 static inline __attribute__((always_inline)) float activate(float x, int act, float slope) {
@@ -153,11 +178,41 @@ static inline __attribute__((always_inline)) float activate(float x, int act, fl
     return x;
 }
 
+// `qr[4 l + col] = y[col][l]` for the L = 16 tiles of a group (one output row: each tile's 4 columns in
+// turn). Plain loop on every ISA but AVX-512, whose compiler output for it reloads single floats from
+// the stack; there a 4 x 16 transpose in registers (unpack, then 128-bit block shuffles). Moves only.
+static inline __attribute__((always_inline)) void interleave_scalar(float y[4][L], float *qr) {
+    for (int l = 0; l < L; l++)
+#pragma clang loop unroll(full)
+        for (int col = 0; col < 4; col++) qr[4 * l + col] = y[col][l];
+}
+
+#if defined(__x86_64__)
+// Not always_inline (the generic and AVX2 instances reference it in a branch their constant removes).
+__attribute__((target("avx512f"))) static inline void interleave_avx512(float y[4][L], float *qr) {
+    const __m512 y0 = _mm512_loadu_ps(y[0]), y1 = _mm512_loadu_ps(y[1]), y2 = _mm512_loadu_ps(y[2]),
+                 y3 = _mm512_loadu_ps(y[3]);
+    // Per 128-bit block c: t0 = y0[4c], y1[4c], y0[4c+1], y1[4c+1]; t1 the same for 4c+2, 4c+3.
+    const __m512 t0 = _mm512_unpacklo_ps(y0, y1), t1 = _mm512_unpackhi_ps(y0, y1);
+    const __m512 t2 = _mm512_unpacklo_ps(y2, y3), t3 = _mm512_unpackhi_ps(y2, y3);
+    // Block c of u_e = the four columns of tile 4c + e.
+    const __m512 u0 = _mm512_shuffle_ps(t0, t2, 0x44), u1 = _mm512_shuffle_ps(t0, t2, 0xEE);
+    const __m512 u2 = _mm512_shuffle_ps(t1, t3, 0x44), u3 = _mm512_shuffle_ps(t1, t3, 0xEE);
+    // Output vector c = blocks c of u0, u1, u2, u3 (tiles 4c .. 4c + 3).
+    const __m512 v0 = _mm512_shuffle_f32x4(u0, u1, 0x44), v1 = _mm512_shuffle_f32x4(u2, u3, 0x44);
+    const __m512 v2 = _mm512_shuffle_f32x4(u0, u1, 0xEE), v3 = _mm512_shuffle_f32x4(u2, u3, 0xEE);
+    _mm512_storeu_ps(qr, _mm512_shuffle_f32x4(v0, v1, 0x88));
+    _mm512_storeu_ps(qr + 16, _mm512_shuffle_f32x4(v0, v1, 0xDD));
+    _mm512_storeu_ps(qr + 32, _mm512_shuffle_f32x4(v2, v3, 0x88));
+    _mm512_storeu_ps(qr + 48, _mm512_shuffle_f32x4(v2, v3, 0xDD));
+}
+#endif
+
 // One group of L tiles of one tile row and one output channel: tiles tx0 .. tx0 + L - 1 (flat index
 // `idx` of the first) at image row y0; writes rows y0 .. y0 + nr - 1 of columns 4 tx0 .. 4 tx0 + 4 L - 1.
 static inline __attribute__((always_inline)) void output_group(const float *mo, ptrdiff_t t, ptrdiff_t idx, float b,
-                                                               int act, float slope, float *q, ptrdiff_t w,
-                                                               ptrdiff_t nr) {
+                                                               const int act, float slope, float *q, ptrdiff_t w,
+                                                               ptrdiff_t nr, const int wide) {
     float a[4][6][L];  // a[row][j] = (A^T M)[row][j]
     for (int j = 0; j < 6; j++)
         for (int l = 0; l < L; l++) {
@@ -176,10 +231,13 @@ static inline __attribute__((always_inline)) void output_group(const float *mo, 
             y[2][l] = activate(y2 + b, act, slope);
             y[3][l] = activate(y3 + b, act, slope);
         }
-        float *qr = q + row * w;
-        for (int l = 0; l < L; l++)
-#pragma clang loop unroll(full)
-            for (int col = 0; col < 4; col++) qr[4 * l + col] = y[col][l];
+#if defined(__x86_64__)
+        if (wide) {
+            interleave_avx512(y, q + row * w);
+            continue;
+        }
+#endif
+        interleave_scalar(y, q + row * w);
     }
 }
 
@@ -189,7 +247,7 @@ static inline __attribute__((always_inline)) void output_group(const float *mo, 
 static inline __attribute__((always_inline)) void output_impl(const float *m, ptrdiff_t cout, ptrdiff_t t,
                                                               ptrdiff_t tiles_x, ptrdiff_t first_row, ptrdiff_t h,
                                                               ptrdiff_t w, const float *bias, int act, float slope,
-                                                              float *out) {
+                                                              float *out, const int wide) {
     const ptrdiff_t rows = t / tiles_x, full = min_p(tiles_x, w / 4);  // tiles whose 4 columns are all inside
     for (ptrdiff_t o = 0; o < cout; o++) {
         const float *mo = m + o * 36 * t;
@@ -200,8 +258,13 @@ static inline __attribute__((always_inline)) void output_impl(const float *m, pt
             ptrdiff_t done = 0;
             if (full >= L) {
                 for (ptrdiff_t tx = 0; tx < full; tx += L) {
-                    const ptrdiff_t tx0 = min_p(tx, full - L);
-                    output_group(mo, t, r * tiles_x + tx0, b, act, slope, oo + y0 * w + 4 * tx0, w, nr);
+                    const ptrdiff_t tx0 = min_p(tx, full - L), i0 = r * tiles_x + tx0;
+                    float *q = oo + y0 * w + 4 * tx0;
+                    // act as a constant in each call, so that the activation compiles to plain vector
+                    // selects (a runtime act gives masked stores that the interleave cannot forward).
+                    if (act == 1) output_group(mo, t, i0, b, 1, slope, q, w, nr, wide);
+                    else if (act == 2) output_group(mo, t, i0, b, 2, slope, q, w, nr, wide);
+                    else output_group(mo, t, i0, b, 0, slope, q, w, nr, wide);
                 }
                 done = full;
             }
@@ -225,26 +288,26 @@ static inline __attribute__((always_inline)) void output_impl(const float *m, pt
     }
 }
 
-#define WINO_FNS(suffix, attr)                                                                                     \
+#define WINO_FNS(suffix, attr, wide)                                                                                   \
     attr static void input_##suffix(const float *pad, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t tiles_x,       \
                                     ptrdiff_t pw, float *v, ptrdiff_t t) {                                         \
         input_impl(pad, channels, rows, tiles_x, pw, v, t);                                                        \
     }                                                                                                              \
     attr static void input_direct_##suffix(const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,           \
                                            ptrdiff_t ty0, ptrdiff_t rows, ptrdiff_t tiles_x, float *v,             \
-                                           ptrdiff_t t, float *s, const float *zero) {                             \
-        input_direct_impl(x, channels, h, w, ty0, rows, tiles_x, v, t, s, zero);                                   \
+                                           ptrdiff_t t, ptrdiff_t nr, ptrdiff_t xs, float *s, const float *zero) { \
+        input_direct_impl(x, channels, h, w, ty0, rows, tiles_x, v, t, nr, xs, s, zero);                           \
     }                                                                                                              \
     attr static void output_##suffix(const float *m, ptrdiff_t cout, ptrdiff_t t, ptrdiff_t tiles_x,               \
                                      ptrdiff_t first_row, ptrdiff_t h, ptrdiff_t w, const float *bias, int act,    \
                                      float slope, float *out) {                                                    \
-        output_impl(m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out);                                  \
+        output_impl(m, cout, t, tiles_x, first_row, h, w, bias, act, slope, out, wide);                            \
     }
 
-WINO_FNS(generic, )
+WINO_FNS(generic, , 0)
 #if defined(__x86_64__)
-WINO_FNS(avx2, __attribute__((target("avx2"))))
-WINO_FNS(avx512, __attribute__((target("avx512f"))))
+WINO_FNS(avx2, __attribute__((target("avx2"))), 0)
+WINO_FNS(avx512, __attribute__((target("avx512f"))), 1)
 #endif
 
 // Calls name_avx512, name_avx2 or name_generic, whichever `isa` (clamped to the CPU) selects.
@@ -287,9 +350,10 @@ static float *grown(float **buf, size_t *cap, size_t count) {
 }
 
 void sisr_winograd4_input_direct(int isa, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ptrdiff_t ty0,
-                                 ptrdiff_t rows, ptrdiff_t tiles_x, float *v, ptrdiff_t t) {
+                                 ptrdiff_t rows, ptrdiff_t tiles_x, float *v, ptrdiff_t t, ptrdiff_t nr,
+                                 ptrdiff_t xs) {
     const ptrdiff_t qs = (tiles_x + 1 + 15) / 16 * 16 + 16;
     float *s = grown(&tls_rows, &tls_rows_cap, (size_t)(24 * qs));
     const float *zero = grown(&tls_zero, &tls_zero_cap, (size_t)w);  // calloc'd, never written
-    DISPATCH(isa, input_direct, x, channels, h, w, ty0, rows, tiles_x, v, t, s, zero);
+    DISPATCH(isa, input_direct, x, channels, h, w, ty0, rows, tiles_x, v, t, nr, xs, s, zero);
 }

@@ -89,6 +89,39 @@ struct GEMMTests {
         }
     }
 
+    @Test("pre-packed operands (packA, B in column panels) give sgemm's bits on every ISA, edge tiles and k blocks included")
+    func prepacked() {
+        var rng = SeededRandom(seed: 12, "gemm-prepacked")
+        for (m, n, k) in [(1, 1, 1), (3, 180, 64), (8, 48, 256), (9, 49, 257), (13, 120, 96), (32, 17, 192), (64, 200, 600)] {
+            let a = random(m * k, &rng), b = random(k * n, &rng)
+            var want = [Float](repeating: 0, count: m * n)
+            EngineSettings.current.with(isa: .generic).run { GEMM.sgemm(m: m, n: n, k: k, a: a, b: b, c: &want) }
+            for isa in ISA.allCases where isa <= GEMM.detectedISA {
+                EngineSettings.current.with(isa: isa).run {
+                    let nr = GEMM.tile(isa).columns, panels = (n + nr - 1) / nr
+                    // Columns past n hold a finite filler: they are computed and dropped.
+                    var pb = [Float](repeating: 7, count: panels * k * nr)
+                    for p in 0..<k { for j in 0..<n { pb[(j / nr) * k * nr + p * nr + j % nr] = b[p * n + j] } }
+                    let pa = GEMM.packA(a, count: 1, m: m, k: k)
+                    #expect(pa.count == GEMM.packedASize(m: m, k: k))
+                    // Rows of C past n are guarded: sgemmPacked writes exactly m x n at ldc.
+                    let ldc = n + 3
+                    var c = [Float](repeating: -1, count: m * ldc)
+                    pa.withUnsafeBufferPointer { ua in
+                        pb.withUnsafeBufferPointer { ub in
+                            c.withUnsafeMutableBufferPointer { uc in
+                                GEMM.sgemmPacked(m: m, n: n, k: k, a: ua.baseAddress!, b: ub.baseAddress!, c: uc.baseAddress!, ldc: ldc)
+                            }
+                        }
+                    }
+                    let got = (0..<m).flatMap { i in c[(i * ldc)..<(i * ldc + n)] }
+                    #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(isa) m \(m) n \(n) k \(k)")
+                    #expect((0..<m).allSatisfy { i in c[(i * ldc + n)..<((i + 1) * ldc)].allSatisfy { $0 == -1 } })
+                }
+            }
+        }
+    }
+
     @Test("the sum is one sequential fma chain: equal to a scalar fma loop bit for bit")
     func sequentialChain() {
         var rng = SeededRandom(seed: 8, "gemm-chain")

@@ -62,6 +62,26 @@ struct EngineFusionTests {
         }
     }
 
+    @Test("Winograd F(4x4) on packed panels: every ISA, 1 and 2 threads give generic's bits for output channels and tile blocks that cut panels, with one cache across ISAs")
+    func packedWinograd() {
+        let base = EngineSettings.current.with(winogradTile: 4, winogradMinInputChannels: 8)
+        // Widths of 13, 17, 50 and 65 tiles: blocks of t tiles with t % 48 and t % 16 of several kinds.
+        for (cin, cout, h, w) in [(8, 3, 9, 52), (11, 13, 37, 67), (9, 32, 23, 197), (16, 9, 6, 257)] {
+            let x = randomTensor([1, cin, h, w], seed: UInt64(80 + cout))
+            let wt = randomTensor([cout, cin, 3, 3], seed: UInt64(90 + cout)), b = randomTensor([cout], seed: 99)
+            let want = Self.bytes(base.with(threads: 1, isa: .generic).run { conv2d(x, weight: wt, bias: b, padding: 1, activation: .relu) })
+            let cache = ConvWeightCache()
+            for isa in ISA.allCases.reversed() where isa <= GEMM.detectedISA {
+                for threads in [2, 1] {
+                    let got = base.with(threads: threads, isa: isa).run {
+                        conv2d(x, weight: wt, bias: b, padding: 1, activation: .relu, cache: cache)
+                    }
+                    #expect(Self.bytes(got) == want, "\(isa), \(threads) threads, \(cin)->\(cout) at \(w)x\(h)")
+                }
+            }
+        }
+    }
+
     @Test("addScaledChannels equals add(a, multiplyChannels(b, by: s), scaledBy:), global pool equals the plain double sum")
     func channelAttention() {
         let a = randomTensor([2, 11, 13, 17], seed: 71), b = randomTensor([2, 11, 13, 17], seed: 72)

@@ -39,6 +39,17 @@ int sisr_isa_clamp(int isa);
 /// The `MR x NR` micro-tile of the kernel that `isa` selects (for documentation and benchmarks).
 void sisr_sgemm_tile(int isa, int *mr, int *nr);
 
+/// Pre-packed operands, for a caller that reuses A or writes B in this layout itself (Winograd), with the
+/// `MR x NR` tile of `isa` (clamped; 1 x 1 for generic): A `m x k` as row panels of MR rows over all of
+/// `k`, `pa[(i / MR) * k * MR + p * MR + i % MR] = A[i][p]` (rows past `m` zero, `sisr_sgemm_packed_a_size`
+/// floats); B `k x n` as column panels of NR columns, `pb[(j / NR) * k * NR + p * NR + j % NR] = B[p][j]`
+/// (columns past `n` must be finite; they are computed and dropped). `sisr_sgemm_packed` then writes
+/// `C = A B` (no accumulate, alpha 1) with the same bits as `sisr_sgemm`. Any alignment works; B on 64 bytes is fastest.
+ptrdiff_t sisr_sgemm_packed_a_size(int isa, ptrdiff_t m, ptrdiff_t k);
+void sisr_sgemm_pack_a(int isa, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, float *dst);
+void sisr_sgemm_packed(int isa, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *pa, const float *pb, float *c,
+                       ptrdiff_t ldc);
+
 /// glibc only (memory.c): keeps freed memory in the heap and serves large blocks from it rather than
 /// from fresh mappings, so that the tensors of one inference after another reuse pages instead of
 /// faulting new ones in. Returns 1 if applied. Changes no result; call once, early, from a program.
@@ -60,12 +71,15 @@ void sisr_verff(int isa, const float *x, float *y, ptrdiff_t n);
 /// `r * tiles_x + x` starts at row 4 r, column 4 x.
 void sisr_winograd4_input(int isa, const float *pad, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t tiles_x,
                           ptrdiff_t pw, float *v, ptrdiff_t t);
-/// The same `V` read straight from the unpadded image `x[channels][h][w]` (zero padding 1 implied):
-/// the `t = rows * tiles_x` tiles of tile rows `ty0 ..< ty0 + rows`; tile `r * tiles_x + q` covers
-/// image rows `4 (ty0 + r) - 1 ...` and columns `4 q - 1 ...`. Bits equal to sisr_winograd4_input on
-/// the padded copy. Not reentrant per thread (uses per-thread scratch).
+/// The same values read straight from the unpadded image `x[channels][h][w]` (zero padding 1 implied),
+/// written per ξ as the packed B operand of `sisr_sgemm_packed` with panel width `nr` (that ISA's NR):
+/// `v[ξ * xs + (tile / nr) * channels * nr + c * nr + tile % nr]`, the columns of the last panel past
+/// `t` set to zero (`xs >= ceil(t / nr) * nr * channels`). The `t = rows * tiles_x` tiles are those of
+/// tile rows `ty0 ..< ty0 + rows`; tile `r * tiles_x + q` covers image rows `4 (ty0 + r) - 1 ...` and
+/// columns `4 q - 1 ...`. Values bit-equal to sisr_winograd4_input on the padded copy. Not reentrant per
+/// thread (uses per-thread scratch).
 void sisr_winograd4_input_direct(int isa, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ptrdiff_t ty0,
-                                 ptrdiff_t rows, ptrdiff_t tiles_x, float *v, ptrdiff_t t);
+                                 ptrdiff_t rows, ptrdiff_t tiles_x, float *v, ptrdiff_t t, ptrdiff_t nr, ptrdiff_t xs);
 /// `Y = A^T M A + bias[o]`, then the activation (`act` 0 identity, 1 ReLU, 2 LeakyReLU(`slope`)), for
 /// each tile of each output channel of `m[cout][36][t]`, written into `out[cout][h][w]` from image row
 /// `first_row` (only the outputs inside the image). `bias` may be NULL. Reads up to 15 floats past `m`'s end.

@@ -47,6 +47,31 @@ public enum GEMM {
         }
     }
 
+    /// `A` (`count` matrices of `m x k`, one after another) in the packed-A layout of the instruction set
+    /// of ``EngineSettings/current`` (`sisr_kernels.h`), each taking ``packedASize(m:k:)`` floats.
+    package static func packA(_ a: [Float], count: Int, m: Int, k: Int) -> [Float] {
+        let isa = Int32(EngineSettings.current.isa.level), size = packedASize(m: m, k: k)
+        precondition(a.count >= count * m * k, "packA: A too small")
+        return [Float](unsafeUninitializedCapacity: count * size) { out, done in
+            a.withUnsafeBufferPointer { pa in
+                for i in 0..<count { sisr_sgemm_pack_a(isa, m, k, pa.baseAddress! + i * m * k, k, out.baseAddress! + i * size) }
+            }
+            done = count * size
+        }
+    }
+
+    /// Floats of one packed `m x k` A operand on the instruction set of ``EngineSettings/current``.
+    package static func packedASize(m: Int, k: Int) -> Int { sisr_sgemm_packed_a_size(Int32(EngineSettings.current.isa.level), m, k) }
+
+    /// `C = A B` (`m x n`, leading dimension `ldc`) from A packed by ``packA(_:count:m:k:)`` and B
+    /// `k x n` packed in column panels of ``tile(_:)``'s width (`sisr_kernels.h`); the same bits as
+    /// ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:accumulate:c:ldc:)``. Unchecked: for kernels' drivers.
+    package static func sgemmPacked(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        sisr_sgemm_packed(Int32(EngineSettings.current.isa.level), m, n, k, a, b, c, ldc)
+    }
+
     /// The highest instruction set this CPU supports.
     public static var detectedISA: ISA { ISA(level: Int(sisr_isa_detect())) }
 
@@ -100,13 +125,16 @@ public enum DMath {
 /// float operations per tile, vectorised across tiles on the instruction set of ``EngineSettings/current``,
 /// the same bits on every one.
 package enum WinogradKernels {
-    /// `V[c][ξ][tile]` for the `rows * tilesX` tiles of tile rows `firstTileRow ..< firstTileRow + rows`,
-    /// read straight from the image `x[channels][h][w]` with its zero padding of 1 implied (no padded copy).
+    /// V for the `rows * tilesX` tiles of tile rows `firstTileRow ..< firstTileRow + rows`, read straight
+    /// from the image `x[channels][h][w]` with its zero padding of 1 implied (no padded copy), written per
+    /// ξ (`xiStride` floats apart) as the packed B operand of ``GEMM/sgemmPacked(m:n:k:a:b:c:ldc:)``.
     package static func input(
         _ x: UnsafePointer<Float>, channels: Int, height h: Int, width w: Int, firstTileRow ty0: Int, rows: Int,
-        tilesX: Int, into v: UnsafeMutablePointer<Float>
+        tilesX: Int, into v: UnsafeMutablePointer<Float>, xiStride: Int
     ) {
-        sisr_winograd4_input_direct(Int32(EngineSettings.current.isa.level), x, channels, h, w, ty0, rows, tilesX, v, rows * tilesX)
+        let isa = EngineSettings.current.isa
+        sisr_winograd4_input_direct(
+            Int32(isa.level), x, channels, h, w, ty0, rows, tilesX, v, rows * tilesX, GEMM.tile(isa).columns, xiStride)
     }
 
     /// `A^T M A + bias`, then `activation`, from `m[cout][36][t]` into the image rows from `firstRow` of

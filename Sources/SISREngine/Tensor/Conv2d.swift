@@ -87,19 +87,26 @@ public func conv2d(
 }
 
 /// The transformed weights of one convolution layer, computed on first use and kept (per Winograd
-/// tile), so that a network run on many images transforms each layer's weights once. Thread-safe. The
-/// transform is a fixed computation of the weights, so cached and fresh values are the same bits.
+/// tile and GEMM panel height), so that a network run on many images transforms each layer's weights
+/// once. Thread-safe. The transform is a fixed computation of the weights, so cached and fresh values
+/// are the same bits.
 public final class ConvWeightCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var winogradU: [Int: [Float]] = [:]
+    private var winogradU: [Key: [Float]] = [:]
 
     public init() {}
 
-    /// The Winograd weights for output tile `tile`, made by `make` the first time.
-    func winograd(tile: Int, _ make: () -> [Float]) -> [Float] {
-        if let u = lock.withLock({ winogradU[tile] }) { return u }
+    /// Which transformed weights: the Winograd output tile, and the GEMM panel height they are packed
+    /// for (0 = not packed).
+    struct Key: Hashable {
+        let tile: Int, panelRows: Int
+    }
+
+    /// The Winograd weights for `key`, made by `make` the first time.
+    func winograd(_ key: Key, _ make: () -> [Float]) -> [Float] {
+        if let u = lock.withLock({ winogradU[key] }) { return u }
         let u = make()
-        lock.withLock { winogradU[tile] = u }
+        lock.withLock { winogradU[key] = u }
         return u
     }
 }

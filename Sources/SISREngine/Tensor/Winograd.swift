@@ -23,9 +23,9 @@ func winograd(_ io: ConvIO, tile: Int, weight: Tensor, bias: Tensor?, activation
     winogradConvolution(
         io, weight: weight, bias: bias, tile: 2, targetTiles: max(128, (1 << 21) / (16 * cin)),
         transformedWeights: winogradWeights, cache: cache,
-        layout: { t in (xiStride: cin * t, ld: t, mXiStride: cout * t, mLd: t) },
+        operands: .strided { t in (xiStride: cin * t, ld: t, mXiStride: cout * t, mLd: t) },
         scratchPerBlock: { rows, tilesX in cin * (2 * rows + 2) * (2 * tilesX + 2) },
-        input: { xb, ty0, rows, tilesX, t, v, pad in
+        input: { xb, ty0, rows, tilesX, t, v, _, pad in
             let pw = 2 * tilesX + 2
             winogradPaddedRows(xb, channels: cin, height: io.h, width: io.w, tile: 2, firstTileRow: ty0, rows: rows,
                                paddedWidth: pw, into: pad)
@@ -40,20 +40,32 @@ func winograd(_ io: ConvIO, tile: Int, weight: Tensor, bias: Tensor?, activation
         })
 }
 
+/// How a Winograd variant lays out its GEMM operands for a block of `t` tiles.
+enum WinogradOperands {
+    /// `U[ξ]` `Cout x Cin` dense; V and M at these strides (ξ stride, leading dimension), one
+    /// ``GEMM/sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:accumulate:c:ldc:)`` per ξ.
+    case strided((_ t: Int) -> (xiStride: Int, ld: Int, mXiStride: Int, mLd: Int))
+    /// `U[ξ]` pre-packed once (``GEMM/packA(_:count:m:k:)``, cached per panel height) and V written by
+    /// `input` in packed-B panels, `xiStride` floats per ξ (no packing copies); M is `[Cout][ξ][t]`;
+    /// one ``GEMM/sgemmPacked(m:n:k:a:b:c:ldc:)`` per ξ.
+    case packed
+}
+
 /// The block loop both Winograd variants share, for output tiles of `tile x tile` (input patches of
 /// `tile + 2`): tiles are processed in blocks of whole tile rows (about `targetTiles` tiles, at least one
 /// row; a size that depends only on the shapes), one block per work item. Per block: `input` (writes V
 /// from the image's tile rows `ty0 ..< ty0 + rows`, with `scratchPerBlock(rows, tilesX)` floats of
-/// scratch of its own), one single-threaded GEMM per ξ over the channels (`M[ξ] = U[ξ] V[ξ]`, strides
-/// from `layout(t)`), then `output` (writes the image rows of the block). `U` is `[ξ][Cout][Cin]`. M has
-/// 16 floats of slack past its end. `U` comes from `cache` when given (made by `transformedWeights` once).
+/// scratch of its own; given V's ξ stride when `operands` is `.packed`), one single-threaded GEMM per ξ
+/// over the channels (`M[ξ] = U[ξ] V[ξ]`, laid out as `operands` says), then `output` (writes the image
+/// rows of the block). `transformedWeights` gives `U` as `[ξ][Cout][Cin]`. M has 16 floats of slack past
+/// its end. `U` comes from `cache` when given (made by `transformedWeights` once).
 func winogradConvolution(
     _ io: ConvIO, weight: Tensor, bias: Tensor?, tile: Int, targetTiles: Int, transformedWeights: (Tensor) -> [Float],
     cache: ConvWeightCache?,
-    layout: (_ t: Int) -> (xiStride: Int, ld: Int, mXiStride: Int, mLd: Int),
+    operands: WinogradOperands,
     scratchPerBlock: (_ rows: Int, _ tilesX: Int) -> Int = { _, _ in 0 },
     input: (_ image: UnsafePointer<Float>, _ ty0: Int, _ rows: Int, _ tilesX: Int, _ t: Int, _ v: UnsafeMutablePointer<Float>,
-            _ scratch: UnsafeMutablePointer<Float>) -> Void,
+            _ vXiStride: Int, _ scratch: UnsafeMutablePointer<Float>) -> Void,
     output: (_ m: UnsafeMutablePointer<Float>, _ t: Int, _ tilesX: Int, _ firstRow: Int, _ h: Int, _ w: Int,
              _ bias: UnsafeBufferPointer<Float>?, _ out: UnsafeMutablePointer<Float>) -> Void
 ) {
@@ -63,33 +75,53 @@ func winogradConvolution(
     precondition(kh == 3 && kw == 3 && cin == wcin, "\(name): needs a [Cout, \(cin), 3, 3] weight")
     if let bias { precondition(bias.count == cout, "\(name): bias has \(bias.count) values for \(cout) channels") }
     Compute.flopCounter?.add(2 * Double(n) * Double(cout) * Double(cin * 9) * Double(h * w))
-    let u = cache?.winograd(tile: tile) { transformedWeights(weight) } ?? transformedWeights(weight)
     let xis = (tile + 2) * (tile + 2)
     let tilesY = (h + tile - 1) / tile, tilesX = (w + tile - 1) / tile
     let rowsPerBlock = max(1, min(tilesY, targetTiles / tilesX))
     let blocks = (tilesY + rowsPerBlock - 1) / rowsPerBlock
     let maxT = rowsPerBlock * tilesX
+    let (panelRows, panelColumns) = GEMM.tile(EngineSettings.current.isa)
+    let packed = operands.isPacked
+    let uXiStride = packed ? GEMM.packedASize(m: cout, k: cin) : cout * cin
+    // Plus one cache line, so that the 36 runs the input transform writes per channel (one per ξ) do
+    // not all map to the same cache sets (the panels' size is often a multiple of 4 KB).
+    let vXiStride = packed ? (maxT + panelColumns - 1) / panelColumns * panelColumns * cin + 16 : 0
+    func make() -> [Float] {
+        packed ? GEMM.packA(transformedWeights(weight), count: xis, m: cout, k: cin) : transformedWeights(weight)
+    }
+    let u = cache?.winograd(ConvWeightCache.Key(tile: tile, panelRows: packed ? panelRows : 0), make) ?? make()
+    let vSize = packed ? xis * vXiStride : xis * cin * maxT
     let mSize = xis * cout * maxT + 16
-    let scratch = xis * cin * maxT + mSize + scratchPerBlock(rowsPerBlock, tilesX)
+    let scratch = 16 + vSize + mSize + scratchPerBlock(rowsPerBlock, tilesX)
 
     u.withUnsafeBufferPointer { pu in
         (bias?.data ?? []).withUnsafeBufferPointer { pbAll in
             let pb = bias == nil ? nil : pbAll
             Compute.forEachWorker(items: n * blocks) { _, items in
                 ScratchPool.shared.with(count: scratch) { buf in
-                    let v = buf.baseAddress!, m = v + xis * cin * maxT, pad = m + mSize
+                    // V starts on a 64-byte boundary, so that the packed GEMM's loads of B never split cache lines.
+                    let base = buf.baseAddress!, skip = (16 - Int(bitPattern: base) / 4 % 16) % 16
+                    let v = base + skip, m = v + vSize, pad = m + mSize
                     for item in items {
                         let b = item / blocks
                         let ty0 = (item % blocks) * rowsPerBlock, ty1 = min(tilesY, ty0 + rowsPerBlock)
                         let t = (ty1 - ty0) * tilesX
-                        input(io.input + b * io.inputStride, ty0, ty1 - ty0, tilesX, t, v, pad)
-                        let l = layout(t)
-                        for xi in 0..<xis {
-                            GEMM.sgemm(
-                                m: cout, n: t, k: cin, a: UnsafeBufferPointer(rebasing: pu[(xi * cout * cin)...]),
-                                b: UnsafeBufferPointer(start: v + xi * l.xiStride, count: (cin - 1) * l.ld + t), ldb: l.ld,
-                                c: UnsafeMutableBufferPointer(start: m + xi * l.mXiStride, count: (cout - 1) * l.mLd + t),
-                                ldc: l.mLd)
+                        input(io.input + b * io.inputStride, ty0, ty1 - ty0, tilesX, t, v, vXiStride, pad)
+                        switch operands {
+                        case let .strided(layout):
+                            let l = layout(t)
+                            for xi in 0..<xis {
+                                GEMM.sgemm(
+                                    m: cout, n: t, k: cin, a: UnsafeBufferPointer(rebasing: pu[(xi * uXiStride)...]),
+                                    b: UnsafeBufferPointer(start: v + xi * l.xiStride, count: (cin - 1) * l.ld + t), ldb: l.ld,
+                                    c: UnsafeMutableBufferPointer(start: m + xi * l.mXiStride, count: (cout - 1) * l.mLd + t),
+                                    ldc: l.mLd)
+                            }
+                        case .packed:
+                            for xi in 0..<xis {
+                                GEMM.sgemmPacked(m: cout, n: t, k: cin, a: pu.baseAddress! + xi * uXiStride,
+                                                 b: v + xi * vXiStride, c: m + xi * t, ldc: xis * t)
+                            }
                         }
                         output(m, t, tilesX, tile * ty0, h, w, pb, io.output + b * io.outputStride)
                     }
@@ -97,6 +129,10 @@ func winogradConvolution(
             }
         }
     }
+}
+
+extension WinogradOperands {
+    var isPacked: Bool { if case .packed = self { true } else { false } }
 }
 
 /// The images a convolution reads and writes, as raw storage: image `b`'s `channels` input planes of

@@ -22,15 +22,14 @@ public func conv2dWinogradF4(
 /// The F(4x4) case of ``winograd(_:tile:weight:bias:activation:cache:)``.
 func winogradF4(_ io: ConvIO, weight: Tensor, bias: Tensor?, activation: Activation, cache: ConvWeightCache?) {
     let cin = io.channels, cout = weight.nchw.n
-    // About 2 MB of transformed input per block. V is [c][ξ][tile] and M [o][ξ][tile], so that each
-    // transform reads or writes one contiguous run per channel; the GEMMs use leading dimension 36 t.
+    // About 2 MB of transformed input per block. V is written in the GEMM's packed panels per ξ and M
+    // is [o][ξ][tile], so that the output transform reads one contiguous run per channel and ξ.
     winogradConvolution(
         io, weight: weight, bias: bias, tile: 4, targetTiles: max(128, (1 << 19) / (36 * cin)),
-        transformedWeights: winogradF4Weights, cache: cache,
-        layout: { t in (xiStride: t, ld: 36 * t, mXiStride: t, mLd: 36 * t) },
-        input: { xb, ty0, rows, tilesX, _, v, _ in
+        transformedWeights: winogradF4Weights, cache: cache, operands: .packed,
+        input: { xb, ty0, rows, tilesX, _, v, xiStride, _ in
             WinogradKernels.input(xb, channels: cin, height: io.h, width: io.w, firstTileRow: ty0, rows: rows,
-                                  tilesX: tilesX, into: v)
+                                  tilesX: tilesX, into: v, xiStride: xiStride)
         },
         output: { m, t, tilesX, firstRow, h, w, pb, out in
             WinogradKernels.output(
