@@ -43,45 +43,6 @@ static inline __attribute__((always_inline)) ptrdiff_t min_p(ptrdiff_t a, ptrdif
         y3 = (q_ + 8.0f * s_) + (m5);                                                 \
     } while (0)
 
-static inline __attribute__((always_inline)) void input_impl(const float *pad, ptrdiff_t channels, ptrdiff_t rows,
-                                                             ptrdiff_t tiles_x, ptrdiff_t pw, float *v, ptrdiff_t t) {
-    ptrdiff_t plane = (4 * rows + 2) * pw;
-    for (ptrdiff_t idx = 0; idx < t; idx += L) {
-        ptrdiff_t lanes = min_p(L, t - idx);
-        ptrdiff_t off[L];
-        for (int l = 0; l < L; l++) {
-            ptrdiff_t tile = min_p(idx + l, t - 1);
-            off[l] = 4 * (tile / tiles_x) * pw + 4 * (tile % tiles_x);
-        }
-        for (ptrdiff_t c = 0; c < channels; c++) {
-            const float *base = pad + c * plane;
-            float s[6][6][L];  // s[i][j] = (B^T d)[i][j]
-            for (int j = 0; j < 6; j++) {
-                float d[6][L];
-                for (int i = 0; i < 6; i++)
-                    for (int l = 0; l < L; l++) d[i][l] = base[off[l] + i * pw + j];
-                for (int l = 0; l < L; l++)
-                    INPUT_ROWS(d[0][l], d[1][l], d[2][l], d[3][l], d[4][l], d[5][l], s[0][j][l], s[1][j][l],
-                               s[2][j][l], s[3][j][l], s[4][j][l], s[5][j][l]);
-            }
-            float r[36][L];  // r[6 i + k] = (B^T d B)[i][k]
-            for (int i = 0; i < 6; i++)
-                for (int l = 0; l < L; l++)
-                    INPUT_ROWS(s[i][0][l], s[i][1][l], s[i][2][l], s[i][3][l], s[i][4][l], s[i][5][l],
-                               r[6 * i][l], r[6 * i + 1][l], r[6 * i + 2][l], r[6 * i + 3][l], r[6 * i + 4][l],
-                               r[6 * i + 5][l]);
-            float *o = v + c * 36 * t + idx;
-            if (lanes == L) {
-                for (int xi = 0; xi < 36; xi++)
-                    for (int l = 0; l < L; l++) o[xi * t + l] = r[xi][l];
-            } else {
-                for (int xi = 0; xi < 36; xi++)
-                    for (ptrdiff_t l = 0; l < lanes; l++) o[xi * t + l] = r[xi][l];
-            }
-        }
-    }
-}
-
 // Stores the 36 values of `lanes` consecutive tiles (from flat tile index i0) of one channel into V in the
 // GEMM's packed-B layout: per ξ (stride xs) column panels of nr tiles over all channels (stride `panel`),
 // `vc` already offset to the channel. A group crossing a panel boundary is stored in two runs.
@@ -102,12 +63,13 @@ static inline __attribute__((always_inline)) void store_panels(float res[36][L],
     }
 }
 
-// The same transform read straight from the unpadded image `x[channels][h][w]` (no padded copy):
+// The input transform `V[c][ξ][tile] = (B^T d B)[ξ]` (ξ = 6 i + k) of each tile's 6x6 patch `d`, read
+// straight from the unpadded image `x[channels][h][w]` (zero padding 1 implied, no padded copy):
 // per channel and tile row, a vertical pass (B^T down each column of the six input rows, rows
 // outside the image read as +0) over all columns into `s`, stored by column phase (`s[i][p][q]` holds
 // padded column 4 q + p, so that tile q's patch columns are s[i][0..3][q] and s[i][0..1][q + 1], all
-// contiguous across tiles), then the horizontal pass per 16 tiles. Each value is computed by exactly
-// the operations of input_impl on the same operands (the padding is +0 there too), so the bits are equal.
+// contiguous across tiles), then the horizontal pass per 16 tiles: INPUT_ROWS down the columns, then
+// INPUT_ROWS along the rows, the same operations for every tile and ISA.
 static inline __attribute__((always_inline)) void input_direct_impl(const float *x, ptrdiff_t channels, ptrdiff_t h,
                                                                     ptrdiff_t w, ptrdiff_t ty0, ptrdiff_t rows,
                                                                     ptrdiff_t tiles_x, float *v, ptrdiff_t t,
@@ -289,10 +251,6 @@ static inline __attribute__((always_inline)) void output_impl(const float *m, pt
 }
 
 #define WINO_FNS(suffix, attr, wide)                                                                                   \
-    attr static void input_##suffix(const float *pad, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t tiles_x,       \
-                                    ptrdiff_t pw, float *v, ptrdiff_t t) {                                         \
-        input_impl(pad, channels, rows, tiles_x, pw, v, t);                                                        \
-    }                                                                                                              \
     attr static void input_direct_##suffix(const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,           \
                                            ptrdiff_t ty0, ptrdiff_t rows, ptrdiff_t tiles_x, float *v,             \
                                            ptrdiff_t t, ptrdiff_t nr, ptrdiff_t xs, float *s, const float *zero) { \
@@ -323,11 +281,6 @@ WINO_FNS(avx512, __attribute__((target("avx512f"))), 1)
 #else
 #define DISPATCH(isa, name, ...) name##_generic(__VA_ARGS__)
 #endif
-
-void sisr_winograd4_input(int isa, const float *pad, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t tiles_x,
-                          ptrdiff_t pw, float *v, ptrdiff_t t) {
-    DISPATCH(isa, input, pad, channels, rows, tiles_x, pw, v, t);
-}
 
 void sisr_winograd4_output(int isa, const float *m, ptrdiff_t cout, ptrdiff_t t, ptrdiff_t tiles_x,
                            ptrdiff_t first_row, ptrdiff_t h, ptrdiff_t w, const float *bias, int act, float slope,

@@ -66,18 +66,13 @@ void sisr_vexpf(int isa, const float *x, float *y, ptrdiff_t n);
 void sisr_verff(int isa, const float *x, float *y, ptrdiff_t n);
 
 // Winograd F(4x4, 3x3) transforms (winograd.c), the same bits on every instruction set.
-/// `V[c][ξ][tile] = (B^T d B)[ξ]` (ξ = 6 i + k, `t` tiles per ξ) for the 6x6 patch `d` of each of the
-/// `t = rows * tiles_x` tiles of a zero-padded input block `pad[channels][4 rows + 2][pw]`; tile
-/// `r * tiles_x + x` starts at row 4 r, column 4 x.
-void sisr_winograd4_input(int isa, const float *pad, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t tiles_x,
-                          ptrdiff_t pw, float *v, ptrdiff_t t);
-/// The same values read straight from the unpadded image `x[channels][h][w]` (zero padding 1 implied),
+/// `V[c][ξ][tile] = (B^T d B)[ξ]` (ξ = 6 i + k) for the 6x6 patch `d` of each tile, read straight from
+/// the unpadded image `x[channels][h][w]` (zero padding 1 implied),
 /// written per ξ as the packed B operand of `sisr_sgemm_packed` with panel width `nr` (that ISA's NR):
 /// `v[ξ * xs + (tile / nr) * channels * nr + c * nr + tile % nr]`, the columns of the last panel past
 /// `t` set to zero (`xs >= ceil(t / nr) * nr * channels`). The `t = rows * tiles_x` tiles are those of
 /// tile rows `ty0 ..< ty0 + rows`; tile `r * tiles_x + q` covers image rows `4 (ty0 + r) - 1 ...` and
-/// columns `4 q - 1 ...`. Values bit-equal to sisr_winograd4_input on the padded copy. Not reentrant per
-/// thread (uses per-thread scratch).
+/// columns `4 q - 1 ...`. Not reentrant per thread (uses per-thread scratch).
 void sisr_winograd4_input_direct(int isa, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ptrdiff_t ty0,
                                  ptrdiff_t rows, ptrdiff_t tiles_x, float *v, ptrdiff_t t, ptrdiff_t nr, ptrdiff_t xs);
 /// `Y = A^T M A + bias[o]`, then the activation (`act` 0 identity, 1 ReLU, 2 LeakyReLU(`slope`)), for
