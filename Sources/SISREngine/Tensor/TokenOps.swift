@@ -31,25 +31,42 @@ package enum TokenOps {
     }
 
     /// `nn.LayerNorm(features)` (eps 1e-5, affine) applied to every row, from `x` into `y`
-    /// (which may be the same memory). Statistics are accumulated in double precision.
+    /// (which may be the same memory). Statistics are accumulated in double precision, each row's sums
+    /// in feature order; eight rows run side by side (one SIMD lane each), which overlaps the rows'
+    /// addition chains and changes no bit.
     package static func layerNorm(
         _ x: UnsafeBufferPointer<Float>, rows: Int, features c: Int, weight: [Float], bias: [Float],
         eps: Double = 1e-5, into y: UnsafeMutableBufferPointer<Float>
     ) {
-        for r in 0..<rows {
-            let base = r * c
-            var sum = 0.0
-            for i in 0..<c { sum += Double(x[base + i]) }
+        let px = x.baseAddress!
+        var r0 = 0
+        while r0 < rows {
+            let lanes = min(8, rows - r0)
+            // Rows past the end repeat the last row (their results are dropped).
+            var base = SIMD8<Int>()
+            for l in 0..<8 { base[l] = (r0 + min(l, lanes - 1)) * c }
+            @inline(__always) func column(_ i: Int) -> SIMD8<Double> {
+                var v = SIMD8<Double>()
+                for l in 0..<8 { v[l] = Double(px[base[l] + i]) }
+                return v
+            }
+            var sum = SIMD8<Double>()
+            for i in 0..<c { sum += column(i) }
             let mean = sum / Double(c)
-            var sq = 0.0
+            var sq = SIMD8<Double>()
             for i in 0..<c {
-                let d = Double(x[base + i]) - mean
+                let d = column(i) - mean
                 sq += d * d
             }
-            let inv = 1 / (sq / Double(c) + eps).squareRoot()
-            for i in 0..<c {
-                y[base + i] = Float((Double(x[base + i]) - mean) * inv) * weight[i] + bias[i]
+            var inv = SIMD8<Double>()
+            for l in 0..<8 { inv[l] = 1 / (sq[l] / Double(c) + eps).squareRoot() }
+            for l in 0..<lanes {
+                let b = base[l], m = mean[l], k = inv[l]
+                for i in 0..<c {
+                    y[b + i] = Float((Double(px[b + i]) - m) * k) * weight[i] + bias[i]
+                }
             }
+            r0 += lanes
         }
     }
 
@@ -63,19 +80,35 @@ package enum TokenOps {
         }
     }
 
-    /// Softmax of each row of a `rows x cols` matrix (leading dimension `ld`), in place.
+    /// Softmax of each row of a `rows x cols` matrix (leading dimension `ld`), in place. Each row's sum
+    /// runs in column order; eight rows are summed side by side (one SIMD lane each), which overlaps the
+    /// rows' addition chains and changes no bit.
     package static func softmaxRows(_ s: UnsafeMutableBufferPointer<Float>, rows: Int, cols: Int, ld: Int? = nil) {
         let ld = ld ?? cols
-        for r in 0..<rows {
-            let base = r * ld
-            var m = -Float.infinity
-            for j in 0..<cols { m = max(m, s[base + j]) }
-            for j in 0..<cols { s[base + j] -= m }
-            DMath.exp(inPlace: UnsafeMutableBufferPointer(rebasing: s[base..<(base + cols)]))
-            var sum: Float = 0
-            for j in 0..<cols { sum += s[base + j] }
-            let inv = 1 / sum
-            for j in 0..<cols { s[base + j] *= inv }
+        let ps = s.baseAddress!
+        var r0 = 0
+        while r0 < rows {
+            let lanes = min(8, rows - r0)
+            for l in 0..<lanes {
+                let row = ps + (r0 + l) * ld
+                var m = -Float.infinity
+                for j in 0..<cols { m = max(m, row[j]) }
+                for j in 0..<cols { row[j] -= m }
+                DMath.exp(inPlace: UnsafeMutableBufferPointer(start: row, count: cols))
+            }
+            var base = SIMD8<Int>()
+            for l in 0..<8 { base[l] = (r0 + min(l, lanes - 1)) * ld }
+            var sum = SIMD8<Float>()
+            for j in 0..<cols {
+                var v = SIMD8<Float>()
+                for l in 0..<8 { v[l] = ps[base[l] + j] }
+                sum += v
+            }
+            for l in 0..<lanes {
+                let row = ps + base[l], inv = 1 / sum[l]
+                for j in 0..<cols { row[j] *= inv }
+            }
+            r0 += lanes
         }
     }
 
