@@ -9,11 +9,7 @@ import SISRCore
 /// are taken modulo 1024 so that the tar size the index implies (which bounds every allocation, as
 /// `tar_bytes` does in a release) stays a few MB.
 enum BandHarness {
-    static let dir: URL = {
-        let d = scratchDirectory.appendingPathComponent("bands")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
-    }()
+    static let dir = scratchFolder("bands")
 
     static func run(_ data: [UInt8]) {
         guard data.count >= 7 else { return }

@@ -29,6 +29,13 @@ let selected: @Sendable ([UInt8]) -> Void = {
 let scratchDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["SISR_FUZZ_SCRATCH"]
                            ?? NSTemporaryDirectory() + "sisr-fuzz-\(getpid())")
 
+/// A harness's own folder under the scratch directory, created on first use.
+func scratchFolder(_ name: String) -> URL {
+    let d = scratchDirectory.appendingPathComponent(name)
+    try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+    return d
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = size == 0 || data == nil ? [] : Array(UnsafeBufferPointer(start: data, count: size))

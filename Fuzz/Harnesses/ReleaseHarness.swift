@@ -6,8 +6,7 @@ import SISRCore
 /// seed release beside the corpus (`SISR_FUZZ_RELEASE`), so the manifest's checks can pass.
 enum ReleaseHarness {
     static let dir: URL = {
-        let d = scratchDirectory.appendingPathComponent("release")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        let d = scratchFolder("release")
         if let seed = ProcessInfo.processInfo.environment["SISR_FUZZ_RELEASE"] {
             for f in ["zoo.json", "splits.json", "images.json"] {
                 try? FileManager.default.removeItem(at: d.appendingPathComponent(f))

@@ -6,11 +6,7 @@ import SISRCore
 /// the input after a 12-byte header (u32 png_offset, u32 png_size, u16 width, u16 height, little
 /// endian), read with `BatchLoader.patch` (zstd, the shard-PNG fast path or libpng, the crop).
 enum SampleHarness {
-    static let dir: URL = {
-        let d = scratchDirectory.appendingPathComponent("sample")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
-    }()
+    static let dir = scratchFolder("sample")
 
     static func run(_ data: [UInt8]) {
         guard data.count >= 12 else { return }
